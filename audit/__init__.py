@@ -1,0 +1,3 @@
+"""audit: verify the performance figures in Markdown reports on LLM deployments."""
+
+__version__ = "0.1.0"

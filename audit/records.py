@@ -1,0 +1,82 @@
+"""The records that flow through the pipeline: claims in, findings out.
+
+Frozen, slotted dataclasses; pydantic is used only at the edges where files come in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One figure the report states, with where it stands and what it is about."""
+
+    line: int
+    """1-based line of the report the figure is on."""
+    text: str
+    """The raw text of the list item, cell row or sentence the figure came from."""
+    figure: str
+    """The figure as written ("~0.06 seconds", "2,480.50 TFLOPs")."""
+    label: str
+    """What the report calls it ("Model weights per GPU", row label of a table)."""
+    value: float
+    """Value in base units (B, FLOP, FLOP/s, B/s, s, tokens/s, count; percent as a fraction)."""
+    unit: str
+    """Base unit of `value`: B, FLOP, FLOP/s, B/s, s, tok/s, 1, %, x."""
+    kind: str
+    """Quantity kind from `audit.units.Kind`."""
+    scope: tuple[str, ...] = ()
+    """Heading path, then bold pseudo-heading and table column header, outermost first."""
+    metric: str | None = None
+    """Bound metric name (see rules/vocabulary.yaml), None when unrecognised."""
+    scenario: str | None = None
+    """Bound scenario name, None when the claim is not specific to one."""
+    quoted: bool = False
+    """True when the report quotes the figure to dispute it ("claimed X vs actual Y")."""
+    approx: bool = False
+    """Written with "~", "≈" or "about"."""
+    values: tuple[float, ...] = ()
+    """Every element of a range or list ("[24, 23, 24, 23]"), base units."""
+    qualifier: str = ""
+    """Words that change what is measured: "min", "batch", "per_node", "per_replica", "per_device"."""
+    index: int = 0
+    """Position of the figure in the document, for stable ordering."""
+    start: int = 0
+    """Character offset of the figure in `text`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One interpretation of an ambiguous metric and the value it gives."""
+
+    name: str
+    """What was assumed: "batch global; GB = 1e9 B; causal"."""
+    value: float
+    substitution: str
+    """The formula with numbers substituted, as printed in the verdict."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule's judgement of one claim."""
+
+    rule: str
+    name: str
+    severity: str
+    """error | warning | info"""
+    line: int
+    message: str
+    claim: Claim | None = None
+    scenario: str | None = None
+    metric: str | None = None
+    claimed: float | None = None
+    expected: float | tuple[float, float] | None = None
+    unit: str = ""
+    ratio: float | None = None
+    interpretation: str = ""
+    formula: str = ""
+    substitution: str = ""
+    suppressed: str | None = None
+    """Justification when an in-source comment suppresses the finding."""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
