@@ -20,5 +20,15 @@ class AuditError(Exception):
         return ": ".join([":".join(where), self.message]) if where else self.message
 
 
-class UnitError(AuditError):
+class UnitError(AuditError, ValueError):
     """A quantity whose number or unit cannot be read ("64 GX")."""
+
+
+def from_validation(e, path: str, lines) -> AuditError:
+    """A pydantic ValidationError as one line: file, line of the field, dotted field path, what was wrong."""
+    err = e.errors()[0]
+    loc = tuple(err["loc"])
+    where = ".".join(str(p) for p in loc)
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+    return AuditError(f"{where}: {msg}{more}" if where else f"{msg}{more}", path, lines.line(loc))

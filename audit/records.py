@@ -44,6 +44,14 @@ class Claim:
     """Position of the figure in the document, for stable ordering."""
     start: int = 0
     """Character offset of the figure in `text`."""
+    before: str = ""
+    """Words between the start of the figure's clause and the figure ("Increased TP from")."""
+    after: str = ""
+    """Words right after the figure, up to the end of its clause ("heads per GPU")."""
+    group: int = 0
+    """Id of the list, table row or paragraph the figure sits in (siblings share it)."""
+    ambiguous_flops: bool = False
+    """Written "TFLOPs"/"TFLOPS" with no "/s": the metric decides amount or rate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +88,34 @@ class Finding:
     suppressed: str | None = None
     """Justification when an in-source comment suppresses the finding."""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What output formats need to know of a rule (SARIF `rules`, `audit rules`)."""
+
+    id: str
+    name: str
+    level: str
+    check: str
+    description: str
+    example: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult:
+    """The audit of one report: what every output format is rendered from."""
+
+    path: str
+    spec: str
+    claims: tuple[Claim, ...]
+    findings: tuple[Finding, ...]
+    """In line order; suppressed findings included (with `suppressed` set)."""
+    estimates: dict = field(default_factory=dict, compare=False, hash=False)
+    """Scenario name -> metric -> audit.model.Estimate, for the recomputed-figures tables."""
+
+    @property
+    def result(self) -> str:
+        """fail | warn | pass, counting unsuppressed findings only."""
+        levels = {f.severity for f in self.findings if f.suppressed is None}
+        return "fail" if "error" in levels else "warn" if "warning" in levels else "pass"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from audit import units
 
@@ -27,13 +27,22 @@ def _quantity(kind: str):
     return BeforeValidator(parse)
 
 
-Bytes = Annotated[float, _quantity("bytes"), Field(gt=0)]
-Bandwidth = Annotated[float, _quantity("bandwidth"), Field(gt=0)]
-FlopRate = Annotated[float, _quantity("flop_rate"), Field(gt=0)]
-Seconds = Annotated[float, _quantity("time"), Field(gt=0)]
-TokenRate = Annotated[float, _quantity("token_rate"), Field(gt=0)]
-Count = Annotated[float, _quantity("count"), Field(gt=0)]
-PosInt = Annotated[int, Field(gt=0)]
+def _schema(example: str, base_unit: str) -> WithJsonSchema:
+    """JSON Schema of a quantity: what the file holds ("64 GB" or a number), not the parsed float."""
+    return WithJsonSchema({
+        "anyOf": [{"type": "string", "examples": [example]}, {"type": "number", "exclusiveMinimum": 0}],
+        "description": f"a quantity with a unit, such as {example!r}, or a plain number ({base_unit})",
+    })
+
+
+Bytes = Annotated[float, _quantity("bytes"), Field(gt=0), _schema("64 GB", "bytes")]
+Bandwidth = Annotated[float, _quantity("bandwidth"), Field(gt=0), _schema("1.8 TB/s", "bytes per second")]
+FlopRate = Annotated[float, _quantity("flop_rate"), Field(gt=0), _schema("400 TFLOPS", "FLOP per second")]
+Seconds = Annotated[float, _quantity("time"), Field(gt=0), _schema("30 s", "seconds")]
+TokenRate = Annotated[float, _quantity("token_rate"), Field(gt=0), _schema("5000 tokens/s", "tokens per second")]
+Count = Annotated[float, _quantity("count"), Field(gt=0), _schema("235B", "a count")]
+PosInt = Annotated[int, Field(gt=0, strict=True)]  # strict: `true` or 2.5 is not a count
+NonNegInt = Annotated[int, Field(ge=0, strict=True)]
 
 Dtype = Literal["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4", "fp4", "nf4"]
 BYTES_PER_ELEMENT: dict[str, float] = {
@@ -73,9 +82,9 @@ class MoE(_Strict):
     experts: PosInt
     experts_per_token: PosInt
     expert_intermediate_size: PosInt
-    shared_experts: Annotated[int, Field(ge=0)] = 0
+    shared_experts: NonNegInt = 0
     shared_intermediate_size: PosInt | None = None  # defaults to expert_intermediate_size
-    first_dense_layers: Annotated[int, Field(ge=0)] = 0  # use intermediate_size
+    first_dense_layers: NonNegInt = 0  # use intermediate_size
 
     @model_validator(mode="after")
     def _topk(self):
@@ -163,7 +172,28 @@ class Scenario(_Strict):
     aliases: list[str] = []
 
 
+def _catalog_forms(schema: dict) -> None:
+    """Let editors accept what `audit.specload` accepts: catalog names and `{catalog: NAME, ...}`."""
+    props = schema.get("properties", {})
+    forms = {
+        "model": "a model from `audit catalog`, or a Hugging Face config.json relative to the spec",
+        "hardware": "an accelerator from `audit catalog` (then give `devices` in the mapping form)",
+    }
+    for key, what in forms.items():
+        if key in props:
+            props[key] = {"anyOf": [
+                props[key],
+                {"type": "string", "description": what},
+                {"type": "object", "required": ["catalog"], "description": f"{what}, with fields overridden",
+                 "properties": {"catalog": {"type": "string"}}},
+            ]}
+
+
 class Spec(_Strict):
+    """A whole spec file. Catalog references are resolved by `audit.specload.load_spec`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_catalog_forms)
+
     model: ModelSpec
     hardware: Hardware
     precision: Precision = Precision()

@@ -1,0 +1,239 @@
+"""Bind: each claim gets the metric its words name and the scenario its section is about.
+
+Metrics come from the vocabulary in rules/vocabulary.yaml (data, not code); scenarios from the
+spec's names and aliases, or, when the spec has none, from the parallel layouts the report
+itself states ("Tensor Parallel | 2 | 4", "TP=4, PP=4").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from audit.errors import AuditError
+from audit.records import Claim
+
+PHRASE_ORDER = ("noun", "key", "label", "scoped")
+LAYOUT_METRICS = ("tp", "pp", "dp", "ep", "batch_size")
+
+
+class _TermFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    metric: str
+    unit: str
+    kinds: list[str]
+    noun: list[str] = []
+    key: list[str] = []
+    label: list[str] = []
+    scoped: list[str] = []
+    achieved: str | None = None
+    fallback: bool = False
+
+
+class _VocabularyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    metrics: list[_TermFile]
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One metric and the words that name it."""
+
+    metric: str
+    unit: str
+    kinds: frozenset[str]
+    patterns: dict  # phrase kind -> tuple[re.Pattern, ...]
+    achieved: str | None
+    fallback: bool
+
+
+def rules_dir() -> Path:
+    """The rule files shipped with the package (a source checkout keeps them at the top level)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    raise AuditError("the rules directory shipped with audit is missing", str(here / "rules"))
+
+
+@lru_cache(maxsize=8)
+def load_vocabulary(path: Path | None = None) -> tuple[Term, ...]:
+    from audit.errors import from_validation
+    from audit.yamlio import load_yaml
+
+    path = path or rules_dir() / "vocabulary.yaml"
+    data, lines = load_yaml(path)
+    try:
+        parsed = _VocabularyFile.model_validate(data)
+    except ValidationError as e:
+        raise from_validation(e, str(path), lines) from None
+    terms = []
+    for n, t in enumerate(parsed.metrics):
+        compiled = {}
+        for phrase in PHRASE_ORDER:
+            pats = []
+            for p in getattr(t, phrase):
+                try:
+                    pats.append(re.compile(p, re.I))
+                except re.error as e:
+                    raise AuditError(f"bad pattern {p!r}: {e}", str(path),
+                                     lines.line(("metrics", n, phrase))) from None
+            compiled[phrase] = tuple(pats)
+        terms.append(Term(t.metric, t.unit, frozenset(t.kinds), compiled, t.achieved, t.fallback))
+    return tuple(terms)
+
+
+# --- metric ----------------------------------------------------------------------------------
+
+_ACHIEVED = re.compile(r"\b(achiev\w*|actual(ly)?|measured|observed|reach\w*|deliver\w*|got|gets|hits?)\b", re.I)
+_KEY_TAIL = r"\s*(=|:|of|is|at|was|were|from|to|size)?\s*$"
+
+
+def _admits(term: Term, claim: Claim) -> bool:
+    if claim.kind in term.kinds:
+        return True
+    # "TFLOPs" written loosely: the metric decides amount or rate
+    return claim.ambiguous_flops and ({"flops", "flop_rate"} & term.kinds) != set()
+
+
+def _phrases(claim: Claim) -> dict[str, list[str]]:
+    before = claim.before.strip().rstrip(":").strip()
+    labels = [p for p in (before, claim.label) if p]
+    sections = [s for s in claim.scope[-3:] if s]
+    scoped = [" ".join([*sections, p]) for p in labels] or [" ".join(sections)]
+    return {"noun": [claim.after] if claim.after else [],
+            "key": [claim.before] if claim.before else [],
+            "label": labels, "scoped": scoped}
+
+
+def metric_of(claim: Claim, vocabulary: tuple[Term, ...]) -> Term | None:
+    """The first vocabulary term that admits the claim's kind and matches one of its phrases."""
+    phrases = _phrases(claim)
+    for kind in PHRASE_ORDER:
+        for text in phrases[kind]:
+            for term in vocabulary:
+                if not term.patterns[kind] or not _admits(term, claim):
+                    continue
+                for pat in term.patterns[kind]:
+                    if kind == "noun":
+                        hit = pat.match(text)
+                    elif kind == "key":
+                        hit = re.search(f"(?:{pat.pattern}){_KEY_TAIL}", text, re.I)
+                    else:
+                        hit = pat.search(text)
+                    if hit:
+                        return term
+    for term in vocabulary:
+        if term.fallback and _admits(term, claim):
+            return term
+    return None
+
+
+# --- scenario --------------------------------------------------------------------------------
+
+
+def _word_pattern(words: list[str]) -> re.Pattern | None:
+    alts = sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True)
+    if not alts:
+        return None
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(a).replace(r"\_", "[ _-]").replace(r"\ ", r"[ _-]")
+                                              for a in alts) + r")(?![\w-])", re.I)
+
+
+def scenario_matchers(names: dict[str, list[str]]) -> list[tuple[str, re.Pattern]]:
+    """Scenario name -> pattern of the words (its name, its aliases) that point at it."""
+    out = []
+    for name, aliases in names.items():
+        pat = _word_pattern([name, name.replace("_", " "), *aliases])
+        if pat:
+            out.append((name, pat))
+    return out
+
+
+def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]]) -> str | None:
+    """The scenario named closest to the figure: its clause, its label, then its sections inside out."""
+    places = [claim.before, claim.label, *reversed(claim.scope)]
+    for place in places:
+        if not place:
+            continue
+        hits = {name for name, pat in matchers if pat.search(place)}
+        if len(hits) == 1:
+            return hits.pop()
+        if len(hits) > 1:  # "original vs optimized": the section is about both
+            return None
+    return None
+
+
+# --- scenarios read from the report ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A parallel layout the report states for one of its scenarios."""
+
+    name: str
+    tp: int | None = None
+    pp: int | None = None
+    dp: int | None = None
+    ep: int | None = None
+    batch_size: int | None = None
+
+
+def layouts_from_report(claims: list[Claim]) -> dict[str, Layout]:
+    """Scenarios the report itself describes: one per table column or section stating TP/PP/DP/EP/batch."""
+    found: dict[str, dict[str, int]] = {}
+    order: list[str] = []
+    for c in claims:
+        if c.metric not in LAYOUT_METRICS or c.quoted or c.value <= 0 or c.value != int(c.value):
+            continue
+        where = _layout_scope(c)
+        if where not in found:
+            found[where] = {}
+            order.append(where)
+        found[where].setdefault(c.metric, int(c.value))
+    named = [w for w in order if w]
+    if len(named) <= 1:
+        merged: dict[str, int] = {}
+        for w in order:
+            for k, v in found[w].items():
+                merged.setdefault(k, v)
+        return {"report": Layout("report", **merged)} if merged else {}
+    out = {}
+    for w in named:
+        out[w] = Layout(w, **found[w])
+    if "" in found:  # figures outside any scenario section fill what the sections leave open
+        for w in named:
+            out[w] = replace(out[w], **{k: v for k, v in found[""].items() if getattr(out[w], k) is None})
+    return out
+
+
+def _layout_scope(claim: Claim) -> str:
+    if claim.scope and claim.scope[-1] and claim.label and claim.scope[-1] != claim.label \
+            and claim.text.strip() == claim.figure.strip():
+        return claim.scope[-1]  # a table cell: the column is the scenario
+    sections = [s for s in claim.scope[1:] if s]
+    return sections[-1] if sections else ""
+
+
+# --- the stage -------------------------------------------------------------------------------
+
+
+def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple[Term, ...]) -> list[Claim]:
+    """Claims with metric, unit and scenario set. `scenarios` maps each name to its aliases."""
+    out = []
+    matchers = scenario_matchers(scenarios)
+    only = next(iter(scenarios)) if len(scenarios) == 1 else None
+    for c in claims:
+        term = metric_of(c, vocabulary)
+        metric, unit = (term.metric, term.unit) if term else (None, c.unit)
+        if term and term.achieved and _ACHIEVED.search(c.before):
+            metric = term.achieved
+        if term and c.ambiguous_flops:
+            unit = term.unit
+        scenario = scenario_of(c, matchers) or only
+        out.append(replace(c, metric=metric, unit=unit, scenario=scenario))
+    return out

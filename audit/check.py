@@ -1,0 +1,145 @@
+"""`audit check`: parse -> bind -> model -> rules -> findings for each report, then render."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from audit import bind, parse
+from audit.checks import Context, registry
+from audit.errors import AuditError
+from audit.records import Claim, Finding, ReportResult
+
+_QUALIFIERS = (
+    ("min", re.compile(r"\b(min(imum)?|shortest|smallest|short[- ]prompt|best[- ]case)\b", re.I)),
+    ("per_device", re.compile(r"(per|/|each)\s*(gpu|device|npu|card|chip|accelerator)\b", re.I)),
+    ("per_node", re.compile(r"(per|/|each)\s*(node|server|host|machine)\b", re.I)),
+    ("per_replica", re.compile(r"(per|/|each)\s*(replica|instance|dp rank)\b", re.I)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Auditor:
+    """Everything that does not change from one report to the next: spec, model, rules, vocabulary."""
+
+    spec_path: str
+    spec: object
+    model: object
+    rules: tuple
+    vocabulary: tuple
+
+    @classmethod
+    def load(cls, spec_path: str, extra_rule_dirs: Sequence[Path] = (), select: Sequence[str] = (),
+             ignore: Sequence[str] = ()) -> Auditor:
+        from audit.model import Model
+        from audit.rules import load_rules
+        from audit.specload import load_spec
+
+        spec = load_spec(spec_path)
+        rules = [r for r in load_rules(tuple(extra_rule_dirs)) if _selected(r.id, select, ignore)]
+        return cls(spec_path, spec, Model(spec), tuple(rules), bind.load_vocabulary())
+
+    def audit(self, report_path: str, max_bytes: int = parse.DEFAULT_MAX_BYTES) -> ReportResult:
+        text = parse.read_report(report_path, max_bytes)
+        return self.audit_text(text, report_path)
+
+    def audit_text(self, text: str, report_path: str = "<report>") -> ReportResult:
+        claims = parse.extract(text)
+        named = {name: list(sc.aliases) for name, sc in self.spec.scenarios.items()}
+        layouts: dict[str, object] = {}
+        if named:
+            params = {name: self.model.scenarios()[name] for name in named}
+        else:  # read the scenarios from the report itself
+            first = bind.bind(claims, {}, self.vocabulary)
+            layouts = bind.layouts_from_report(first)
+            params = {name: self._params(name, lay) for name, lay in layouts.items()}
+            if not params:
+                params = dict(self.model.scenarios())
+            named = {name: [] for name in params}
+        claims = [_qualified(c) for c in bind.bind(claims, named, self.vocabulary)]
+        ctx = Context(
+            estimates={name: self.model.evaluate(p) for name, p in params.items()},
+            layout={name: self._layout(p) for name, p in params.items()},
+            claims=claims,
+            report_peak=next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted), None),
+        )
+        checks = registry()
+        findings: list[Finding] = []
+        for rule in self.rules:
+            metrics = set(rule.spec.metric)
+            subject = [c for c in claims if c.metric in metrics and (rule.spec.include_quoted or not c.quoted)]
+            if subject:
+                findings.extend(checks[rule.spec.check](rule, subject, ctx))
+        findings = _one_per_claim_and_rule(findings)
+        findings = _suppressed(findings, text)
+        findings.sort(key=lambda f: (f.line, f.claim.index if f.claim else -1, f.rule))
+        return ReportResult(report_path, self.spec_path, tuple(claims), tuple(findings), ctx.estimates)
+
+    def _params(self, name: str, layout):
+        batch = layout.batch_size or self.spec.workload.batch_size
+        return self.model.scenario(name, tp=layout.tp or 1, pp=layout.pp or 1, dp=layout.dp or 1,
+                                   ep=layout.ep or 1, batch_size=batch)
+
+    def _layout(self, p) -> dict[str, float]:
+        spec = self.spec
+        env = {"tp": p.tp, "pp": p.pp, "dp": p.dp, "ep": p.ep, "batch_size": p.batch_size,
+               "devices_per_node": spec.hardware.devices_per_node,
+               "input_tokens_min": spec.workload.input_min, "input_tokens_max": spec.workload.input_max}
+        if spec.requirements.ttft is not None:
+            env["requirement_ttft"] = spec.requirements.ttft
+        if spec.requirements.tpot is not None:
+            env["requirement_tpot"] = spec.requirements.tpot
+        return env
+
+
+def _selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    if select and not any(rule_id.startswith(s) for s in select):
+        return False
+    return not any(rule_id.startswith(s) for s in ignore)
+
+
+def _qualified(claim: Claim) -> Claim:
+    words = " ".join((claim.label, claim.before, claim.after, *claim.scope[-1:]))
+    found = [name for name, pat in _QUALIFIERS if pat.search(words)]
+    return replace(claim, qualifier=" ".join(found)) if found else claim
+
+
+def _one_per_claim_and_rule(findings: list[Finding]) -> list[Finding]:
+    """A rule speaks once per figure; the most severe of its findings stands."""
+    rank = {"error": 0, "warning": 1, "info": 2}
+    best: dict[tuple, Finding] = {}
+    for f in findings:
+        key = (f.rule, f.claim.index if f.claim else f.line)
+        if key not in best or rank[f.severity] < rank[best[key].severity]:
+            best[key] = f
+    return list(best.values())
+
+
+def _suppressed(findings: list[Finding], text: str) -> list[Finding]:
+    try:
+        from audit import suppress
+    except ImportError:  # pragma: no cover
+        return findings
+    return list(suppress.apply(findings, suppress.parse_directives(text)))
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+def run_check(args, write: Callable[[str, str | None], None]) -> int:
+    from audit import render
+
+    auditor = Auditor.load(args.spec)
+    results = []
+    for report in args.reports:
+        if not Path(report).exists():
+            raise AuditError("no such file", report)
+        results.append(auditor.audit(report))
+    if args.format == "json":
+        write(render.json_document(results), args.output)
+    else:
+        write("\n".join(render.markdown(r, auditor.rules) for r in results), args.output)
+    failing = {"fail"} | ({"warn"} if getattr(args, "strict", False) else set())
+    return 1 if any(r.result in failing for r in results) else 0

@@ -1,0 +1,315 @@
+"""Parse: a Markdown report becomes the figures it claims, each with its line, label and scope.
+
+The token stream of markdown-it-py ("commonmark" plus tables, so HTML comments stay visible
+for suppressions) is walked once. Every list item, table cell, paragraph sentence and
+bold-labelled line that carries a number yields claims; metric and scenario are left to
+`audit.bind`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from audit import units
+from audit.errors import AuditError
+from audit.records import Claim
+
+DEFAULT_MAX_BYTES = 4_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A unit of text that figures are read from: a list item, a sentence, a table cell, a heading."""
+
+    line: int
+    """1-based line of the segment's first character."""
+    text: str
+    """Plain text, markup stripped."""
+    label: str
+    """The bold or colon label the segment opens with, or the table row label."""
+    scope: tuple[str, ...]
+    """Heading path, bold pseudo-heading, parent list items, outermost first."""
+    column: str = ""
+    """Table column header."""
+    group: int = 0
+    """Segments of one list, table or paragraph share a group."""
+    line_starts: tuple[int, ...] = (0,)
+    """Offsets in `text` where each following source line begins (for multi-line sentences)."""
+
+
+def read_report(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The report's text, or an AuditError naming the file."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise AuditError("is a directory, not a Markdown report", str(path))
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise AuditError("no such file", str(path)) from None
+    except OSError as e:
+        raise AuditError(f"cannot read: {e.strerror}", str(path)) from None
+    if len(data) > max_bytes:
+        raise AuditError(f"report is {len(data):,} bytes, over the {max_bytes:,}-byte limit "
+                         "(raise it with --max-report-bytes)", str(path))
+    if b"\0" in data[:8192]:
+        raise AuditError("binary file, not a Markdown report", str(path))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise AuditError(f"not valid UTF-8 (byte 0x{data[e.start]:02x})", str(path), line) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- segments from the token stream ---------------------------------------------------------
+
+_BULLET = re.compile(r"^\s*(?:[✓✔✗✘❌✅⚠️•→*\-+]|\[[ xX]\])\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
+
+
+def _inline_lines(token) -> list[tuple[str, list[tuple[int, int]]]]:
+    """Plain text of an inline token, one entry per source line, with the bold spans of each."""
+    lines: list[tuple[str, list[tuple[int, int]]]] = [("", [])]
+    bold_start: int | None = None
+    for child in token.children or []:
+        text, spans = lines[-1]
+        if child.type in ("softbreak", "hardbreak"):
+            lines.append(("", []))
+        elif child.type in ("text", "code_inline"):
+            lines[-1] = (text + child.content, spans)
+        elif child.type == "strong_open":
+            bold_start = len(text)
+        elif child.type == "strong_close" and bold_start is not None:
+            spans.append((bold_start, len(text)))
+            bold_start = None
+        elif child.type == "image":
+            lines[-1] = (text + child.content, spans)
+    return lines
+
+
+def _label_of(text: str, bold: list[tuple[int, int]]) -> tuple[str, bool]:
+    """The label a line opens with ("**TTFT:** 1 s", "Total per GPU: 3.84 GB"), and whether it is bold."""
+    lead = _BULLET.match(text)
+    offset = lead.end() if lead else 0
+    for start, end in bold:
+        if start <= offset + 1 and text[:start].strip(" ✓✔✗✘❌✅⚠️•→*-+") == "":
+            label = text[start:end].strip().rstrip(":").strip()
+            return label, True
+    head, sep, _ = text[offset:].partition(": ")
+    if sep and 0 < len(head.split()) <= 8 and not head.rstrip().endswith(("http", "https")):
+        return head.strip(), False
+    return "", False
+
+
+def _is_bold_heading(text: str, bold: list[tuple[int, int]]) -> bool:
+    """A paragraph or list title that is nothing but bold text ("**Optimized Strategy:**")."""
+    stripped = text.strip()
+    return bool(bold) and bold[0][0] <= 1 and len(stripped) > 0 and (
+        bold[0][1] >= len(stripped.rstrip(":")) - 1)
+
+
+def segments(text: str) -> Iterator[Segment]:
+    """Every piece of the report a figure can be read from, in document order."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    headings: list[tuple[int, str]] = []
+    bold_heading = ""
+    items: list[str] = []  # titles of the open list items, outermost first
+    item_has_title: list[bool] = []
+    group = 0
+    groups: list[int] = []  # group ids of open lists
+    header: list[str] = []
+    in_head = False
+    row: list[tuple[int, str]] = []
+    row_line = 0
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        kind = tok.type
+        if kind == "heading_open":
+            level = int(tok.tag[1:])
+            inline = tokens[i + 1]
+            title = " ".join(t for t, _ in _inline_lines(inline)).strip()
+            headings = [h for h in headings if h[0] < level] + [(level, title)]
+            bold_heading = ""
+            yield Segment(tok.map[0] + 1, title, title, tuple(h[1] for h in headings[:-1]), group=-1)
+            i += 3
+            continue
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            group += 1
+            groups.append(group)
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            groups.pop()
+        elif kind == "list_item_open":
+            items.append("")
+            item_has_title.append(False)
+        elif kind == "list_item_close":
+            items.pop()
+            item_has_title.pop()
+        elif kind == "thead_open":
+            in_head, header = True, []
+        elif kind == "thead_close":
+            in_head = False
+        elif kind == "tr_open":
+            row, row_line = [], tok.map[0] + 1 if tok.map else 0
+            group += 1
+        elif kind in ("th_open", "td_open"):
+            inline = tokens[i + 1]
+            cell = " ".join(t for t, _ in _inline_lines(inline)).strip()
+            if in_head:
+                header.append(cell)
+            else:
+                row.append((len(row), cell))
+        elif kind == "tr_close" and not in_head and row:
+            base = tuple(h[1] for h in headings) + ((bold_heading,) if bold_heading else ())
+            label = row[0][1]
+            for col, cell in row[1:]:
+                column = header[col] if col < len(header) else ""
+                yield Segment(row_line, cell, label, base, column=column, group=group)
+            if len(header) < 2 and row:  # a key | value table without headers still has a first cell
+                pass
+        elif kind == "inline" and tokens[i - 1].type == "paragraph_open":
+            first_line = tokens[i - 1].map[0] + 1
+            lines = _inline_lines(tok)
+            in_item = bool(items) and not item_has_title[-1]
+            whole = " ".join(t for t, _ in lines).strip()
+            if len(lines) == 1 and _is_bold_heading(lines[0][0], lines[0][1]) and not units.find_figures(whole):
+                title = whole.strip("*: ").rstrip(":")
+                if items:
+                    items[-1] = title
+                    item_has_title[-1] = True
+                else:
+                    bold_heading = title
+                i += 1
+                continue
+            scope = (tuple(h[1] for h in headings) + ((bold_heading,) if bold_heading else ())
+                     + tuple(t for t in items[:-1] if t) + ((items[-1],) if items and items[-1] and not in_item
+                                                             else ()))
+            if in_item:
+                item_has_title[-1] = True
+                items[-1] = _label_of(lines[0][0], lines[0][1])[0] or whole[:80]
+            grp = groups[-1] if groups else (group := group + 1)
+            yield from _paragraph_segments(lines, first_line, scope, grp, in_list=bool(items))
+            i += 1
+            continue
+        i += 1
+
+
+def _paragraph_segments(lines, first_line: int, scope, group: int, in_list: bool) -> Iterator[Segment]:
+    """A list item is one segment; a paragraph is one per checklist line or per sentence."""
+    labelled = [bool(_BULLET.match(t) or _label_of(t, b)[1]) for t, b in lines]
+    if in_list or len(lines) == 1 or all(labelled) or sum(labelled) > len(lines) // 2:
+        if in_list and len(lines) > 1 and not all(labelled):
+            yield _joined(lines, first_line, scope, group)
+            return
+        for n, (text, bold) in enumerate(lines):
+            if text.strip():
+                label, _ = _label_of(text, bold)
+                yield from _sentences(Segment(first_line + n, text, label, scope, group=group), split=not in_list)
+        return
+    yield from _sentences(_joined(lines, first_line, scope, group), split=True)
+
+
+def _joined(lines, first_line: int, scope, group: int) -> Segment:
+    starts, text = [], ""
+    for t, _ in lines:
+        starts.append(len(text))
+        text += t + " "
+    label, _ = _label_of(lines[0][0], lines[0][1])
+    return Segment(first_line, text.rstrip(), label, scope, group=group, line_starts=tuple(starts))
+
+
+def _sentences(seg: Segment, split: bool) -> Iterator[Segment]:
+    if not split:
+        yield seg
+        return
+    pos = 0
+    pieces = _SENTENCE_END.split(seg.text)
+    for n, piece in enumerate(pieces):
+        start = seg.text.index(piece, pos)
+        pos = start + len(piece)
+        line = seg.line + sum(1 for s in seg.line_starts[1:] if s <= start)
+        starts = tuple(s - start for s in seg.line_starts if start < s < pos)
+        label = seg.label if n == 0 else _label_of(piece, [])[0]
+        yield replace(seg, line=line, text=piece, label=label, line_starts=(0,) + starts)
+
+
+# --- figures within a segment ----------------------------------------------------------------
+
+_BOUNDARY = re.compile(r"[,;()\[\]|]|\s[-–—]\s|→|->|\bvs\.?\s|\bversus\b|\.\s|:\s(?=\S)")
+_QUOTE_WORDS = re.compile(r"\b(claimed|reported|stated|previous(ly)?|originally claimed)\b", re.I)
+_ACTUAL = re.compile(r"\b(actual(ly)?|measured|real|recomputed|correct(ed)?|true)\b", re.I)
+_CONTINUATION = {"to", "vs", "vs.", "versus", "→", "->", "and", "or", "from", ""}
+
+
+def _clause_before(text: str, start: int, prev_end: int) -> str:
+    """Text from the last clause boundary (or the previous figure) up to a figure."""
+    chunk = text[prev_end:start]
+    last = 0
+    for m in _BOUNDARY.finditer(chunk):
+        if m.group(0).startswith(":"):
+            continue  # "Label: 3 GB" keeps its label
+        last = m.end()
+    return chunk[last:].strip()
+
+
+def _clause_after(text: str, end: int) -> str:
+    chunk = text[end:]
+    m = _BOUNDARY.search(chunk)
+    words = (chunk[: m.start()] if m else chunk).split()
+    return " ".join(words[:6])
+
+
+def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
+    """Every figure in a segment as an unbound claim."""
+    figures = units.find_figures(seg.text)
+    out: list[Claim] = []
+    prev_end = 0
+    prev_before = ""
+    quoted_column = bool(_QUOTE_WORDS.search(seg.column))
+    for n, fig in enumerate(figures):
+        before = _clause_before(seg.text, fig.start, prev_end)
+        after = _clause_after(seg.text, fig.end)
+        between = seg.text[prev_end:fig.start].strip().lower()
+        continues = n > 0 and between in _CONTINUATION
+        if continues:
+            before = prev_before
+        quoted = quoted_column or _is_quoted(seg.text, fig, figures, n)
+        line = seg.line + sum(1 for s in seg.line_starts[1:] if s <= fig.start)
+        q = fig.quantity
+        out.append(Claim(
+            line=line, text=seg.text, figure=fig.text, label=seg.label, value=q.value, unit=q.unit,
+            kind=q.kind, scope=seg.scope + ((seg.column,) if seg.column else ()), quoted=quoted,
+            approx=q.approx, values=q.values, index=start_index + n, start=fig.start, before=before,
+            after=after, group=seg.group, ambiguous_flops=fig.flops_ambiguous,
+        ))
+        prev_end, prev_before = fig.end, before
+    return out
+
+
+def _is_quoted(text: str, fig, figures, n: int) -> bool:
+    """"Claimed X vs actual Y" quotes X; "from X to Y" and "Y (vs X)" quote the old figure X."""
+    tail = text[fig.end:]
+    head = text[: fig.start]
+    vs_after = re.match(r"\s*(\([^)]*\)\s*)?(vs\.?|versus)\b(.*)", tail, re.I)
+    if vs_after and (_ACTUAL.search(vs_after.group(3)[:40]) or _QUOTE_WORDS.search(head[-60:])):
+        return True
+    if re.search(r"\bfrom\s*$", head, re.I) and re.match(r"\s*\S*\s*to\b", tail, re.I):
+        return True
+    if n > 0 and re.search(r"\b(vs\.?|versus)\s*$", head, re.I):
+        prev_tail = text[figures[n - 1].end: fig.start]
+        if not _ACTUAL.search(prev_tail) and not _ACTUAL.search(head[-30:]):
+            return True
+    return False
+
+
+def extract(text: str) -> list[Claim]:
+    """All figures a report states, unbound, in document order."""
+    out: list[Claim] = []
+    for seg in segments(text):
+        out.extend(claims_of(seg, len(out)))
+    return out

@@ -1,0 +1,201 @@
+"""Rule files: what to check, against which figure, how strictly — data, validated on load.
+
+A rule reads like a sentence of the domain:
+
+    - id: MEM001
+      name: weights-per-device
+      check: recompute
+      metric: weights_per_device
+      expected: weights_per_device
+      tolerance: 10%
+      level: error
+      message: "Weights per device: claimed {claimed}, first principles give {expected}"
+
+Formulas (`expected`, `floor`, `ceiling`) go through `audit.formula` (numbers, known names,
+arithmetic); messages are filled by a whitelist of placeholders, never `str.format`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from audit.errors import AuditError, from_validation
+from audit.formula import Formula, FormulaError, compile_formula
+from audit.records import RuleInfo
+
+CHECKS = ("recompute", "bound", "consistency", "requirement")
+RELATIONS = ("sum", "percent_of", "ratio", "product", "time_flops")
+PLACEHOLDERS = frozenset({
+    "claimed", "expected", "ratio", "formula", "substitution", "interpretation", "scenario", "metric",
+    "label", "bound", "parts", "figure",
+})
+
+# Names a formula may use: the model's estimates (audit.model) and the layout of the scenario.
+ESTIMATES = frozenset({
+    "params_total", "params_active", "kv_cache_per_token", "device_count", "heads_per_device",
+    "layers_per_stage", "weights_per_device", "kv_cache_per_device", "memory_per_device",
+    "memory_utilization", "prefill_flops", "prefill_flops_batch", "prefill_flops_attention",
+    "prefill_flops_attention_batch", "prefill_flops_mlp", "prefill_flops_mlp_batch", "ttft_floor",
+    "ttft_floor_min_prompt", "batch_prefill_floor", "decode_step_floor", "decode_step_floor_uniform",
+    "decode_throughput_ceiling", "prefill_throughput_ceiling", "throughput_ceiling", "layers", "heads",
+    "kv_heads", "experts", "experts_per_token", "hidden_size", "vocab_size", "memory_capacity",
+    "memory_bandwidth", "peak_flops", "devices_available",
+})
+LAYOUT = frozenset({"tp", "pp", "dp", "ep", "batch_size", "devices_per_node", "requirement_ttft",
+                    "requirement_tpot", "input_tokens_min", "input_tokens_max"})
+NAMES = ESTIMATES | LAYOUT
+
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+def _percent(v: object) -> float:
+    if isinstance(v, bool):
+        raise ValueError("expected a percentage such as '10%' or a fraction such as 0.1")
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*%\s*", v):
+        return float(v.strip().rstrip("%")) / 100
+    raise ValueError("expected a percentage such as '10%' or a fraction such as 0.1")
+
+
+class RuleSpec(BaseModel):
+    """One entry of a rule file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[A-Z]{2,5}\d{3}$")
+    name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    check: Literal["recompute", "bound", "consistency", "requirement"]
+    metric: list[str]
+    level: Literal["error", "warning", "info"]
+    message: str
+    description: str
+    example: str = ""
+    expected: list[str] | None = None  # recompute: any of these; defaults to the estimate named like the metric
+    floor: str | None = None
+    ceiling: str | None = None
+    min_prompt_floor: str | None = None  # the floor for a claim about the shortest prompt
+    list_total: str | None = None  # a list claim ("[24, 23, 24, 23]") must add up to this
+    relation: Literal["sum", "percent_of", "ratio", "product", "time_flops"] | None = None
+    tolerance: float = 0.10
+    warn_margin: float | None = None  # a bound met by less than this margin is a warning
+    include_quoted: bool = False
+
+    @field_validator("metric", "expected", mode="before")
+    @classmethod
+    def _one_or_many(cls, v):
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("tolerance", "warn_margin", mode="before")
+    @classmethod
+    def _pct(cls, v):
+        return None if v is None else _percent(v)
+
+    @field_validator("message")
+    @classmethod
+    def _placeholders(cls, v: str) -> str:
+        for m in _PLACEHOLDER.finditer(v):
+            if m.group(1) not in PLACEHOLDERS:
+                raise ValueError(f"unknown placeholder {{{m.group(1)}}} (allowed: "
+                                 f"{', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))})")
+        return v
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A loaded rule: its spec with formulas compiled."""
+
+    spec: RuleSpec
+    source: str
+    formulas: dict  # field name -> tuple of Formula (alternatives)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def info(self) -> RuleInfo:
+        s = self.spec
+        return RuleInfo(s.id, s.name, s.level, s.check, s.description, s.example)
+
+    def message(self, values: dict[str, str]) -> str:
+        """The message with each whitelisted placeholder replaced by its text."""
+        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), self.spec.message)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prefixed:
+    """Line lookup for the n-th entry of a list document."""
+
+    lines: object
+    n: int
+
+    def line(self, loc) -> int:
+        return self.lines.line((self.n, *loc))
+
+
+def load_rule_file(path: Path) -> list[Rule]:
+    from audit.yamlio import load_yaml
+
+    data, lines = load_yaml(path)
+    if not isinstance(data, list):
+        raise AuditError("a rule file is a list of rules (- id: ...)", str(path), 1)
+    rules = []
+    for n, entry in enumerate(data):
+        try:
+            spec = RuleSpec.model_validate(entry)
+        except ValidationError as e:
+            raise from_validation(e, str(path), _Prefixed(lines, n)) from None
+        formulas: dict[str, tuple[Formula, ...]] = {}
+        for fld in ("expected", "floor", "ceiling", "min_prompt_floor", "list_total"):
+            texts = getattr(spec, fld)
+            if texts is None:
+                continue
+            try:
+                formulas[fld] = tuple(compile_formula(t, NAMES) for t in ([texts] if isinstance(texts, str) else texts))
+            except FormulaError as e:
+                raise AuditError(f"{spec.id}.{fld}: {e}", str(path), lines.line((n, fld))) from None
+        if spec.check == "recompute" and spec.expected is None:  # each metric against its own estimate
+            for m in spec.metric:
+                try:
+                    formulas[f"expected.{m}"] = (compile_formula(m, NAMES),)
+                except FormulaError as e:
+                    raise AuditError(f"{spec.id}.metric: {e}", str(path), lines.line((n, "metric"))) from None
+        _require(spec, formulas, path, lines.line((n,)))
+        rules.append(Rule(spec, str(path), formulas))
+    return rules
+
+
+def _require(spec: RuleSpec, formulas, path, line) -> None:
+    need = {"requirement": ("expected",)}.get(spec.check, ())
+    if spec.check == "bound" and not ({"floor", "ceiling"} & formulas.keys()):
+        raise AuditError(f"{spec.id}: a bound rule needs floor or ceiling", str(path), line)
+    if spec.check == "consistency" and spec.relation is None:
+        raise AuditError(f"{spec.id}: a consistency rule needs relation ({', '.join(RELATIONS)})", str(path), line)
+    for f in need:
+        if f not in formulas:
+            raise AuditError(f"{spec.id}: a {spec.check} rule needs {f}", str(path), line)
+
+
+def load_rules(extra_dirs: tuple[Path, ...] = ()) -> list[Rule]:
+    """Every rule shipped with audit plus those in `extra_dirs`, ids unique, sorted by id."""
+    from audit.bind import rules_dir
+
+    files = sorted(p for p in rules_dir().glob("*.yaml") if p.name != "vocabulary.yaml")
+    for d in extra_dirs:
+        if not Path(d).is_dir():
+            raise AuditError("rule directory not found", str(d))
+        files += sorted(Path(d).glob("*.yaml"))
+    seen: dict[str, str] = {}
+    rules: list[Rule] = []
+    for f in files:
+        for r in load_rule_file(f):
+            if r.id in seen:
+                raise AuditError(f"rule id {r.id} is already defined in {seen[r.id]}", str(f))
+            seen[r.id] = str(f)
+            rules.append(r)
+    return sorted(rules, key=lambda r: r.id)

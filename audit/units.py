@@ -1,0 +1,404 @@
+"""Quantities with units: strict parsing of spec fields, lenient scanning of report text, printing.
+
+Conventions (DESIGN.md, "Physics conventions"):
+
+- Base units: bytes B, an amount of work FLOP, compute rate FLOP/s, bandwidth B/s, time s,
+  token rate tok/s, counts 1, percentages as a fraction (unit "%"), ratios x.
+- KB, MB, GB, TB, PB are decimal (1e3 ...); KiB, MiB, GiB, TiB are binary (2^10 ...) — the SI/IEC
+  prefixes of IEC 80000-13. Gb/s and Gbps are bits: 1 Gb/s = 0.125e9 B/s.
+- "TFLOPs", "TFLOPS", "TFlops" and "FLOPs" are read as an amount and flagged ambiguous: whether a
+  figure is an amount or a rate is decided by the metric it is bound to, not by letter case.
+  "TFLOP" is an amount, "TFLOP/s" and "TFLOPS/s" are rates.
+- A K/M/B/T written straight after a number is thousand/million/billion/trillion ("235B",
+  "302K"); "B" after a space ("120 B") is bytes.
+
+    >>> parse_quantity("1.8 TB/s", "bandwidth")
+    1800000000000.0
+    >>> [f.text for f in find_figures("Throughput: ~1.2M tokens/second on 32 GPUs")]
+    ['~1.2M tokens/second', '32']
+    >>> format_quantity(29.39e9, "B")
+    '29.39 GB'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from audit.errors import UnitError
+
+Kind = Literal["bytes", "flops", "flop_rate", "bandwidth", "time", "token_rate", "count", "percent", "ratio"]
+
+BASE_UNITS: dict[str, str] = {
+    "bytes": "B", "flops": "FLOP", "flop_rate": "FLOP/s", "bandwidth": "B/s", "time": "s",
+    "token_rate": "tok/s", "count": "1", "percent": "%", "ratio": "x",
+}
+"""The base unit of each kind; values are always given in it (percent as a fraction)."""
+
+EXAMPLES: dict[str, str] = {
+    "bytes": "64 GB", "flops": "600 TFLOP", "flop_rate": "400 TFLOPS", "bandwidth": "1.8 TB/s",
+    "time": "30 s", "token_rate": "1.2M tok/s", "count": "235B", "percent": "63.8%", "ratio": "4x",
+}
+"""A well-formed example of each kind, for error messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A value in base units and what kind of quantity it is."""
+
+    value: float
+    """Base units; the first element for a range or list."""
+    unit: str
+    """"B", "FLOP", "FLOP/s", "B/s", "s", "tok/s", "1", "%" (value is a fraction) or "x"."""
+    kind: str
+    """One of `Kind`."""
+    values: tuple[float, ...] = ()
+    """Every element of a range ("24-30", "[128, 10240]") or list ("[24, 23, 24, 23]"); () otherwise."""
+    is_range: bool = False
+    """Two elements written as a range (a dash, or a bracketed pair), not a list."""
+    approx: bool = False
+    """Written after "~", "≈", "about", "approximately", "around" or "roughly"."""
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One figure found in free text, with its character span."""
+
+    start: int
+    """Offset of the first character (the approximation marker when there is one)."""
+    end: int
+    """Offset just past the unit."""
+    text: str
+    """`text[start:end]` of the scanned text."""
+    quantity: Quantity
+    unit_text: str
+    """Everything written after the number: "GB", "TFlops", "tok/s", "K tokens/second", "B" (billion);
+    "" for a bare number."""
+    flops_ambiguous: bool
+    """Written "FLOPs"/"FLOPS"/"Flops" without "/s": amount or rate is left to the binder."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit spellings. Each family is one regex used twice: inside the scanner and, anchored, to
+# resolve a unit as written into (kind, base unit, factor). Longer spellings come first so that
+# "B/s" is never read as "B" followed by "/s".
+
+_SP = "[ \u00a0\u202f]"  # one space (also no-break and narrow no-break), never a line break
+
+_DECIMAL = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+_BINARY = {"Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40, "Pi": 2.0**50}
+_BYTE_WORDS = {"": 1.0, "kilo": 1e3, "mega": 1e6, "giga": 1e9, "tera": 1e12, "peta": 1e15}
+# seconds per unit as (factor, divisor): 1 ms = 1 / 1e3 s
+_TIME = {
+    "s": (1.0, 1.0), "sec": (1.0, 1.0), "secs": (1.0, 1.0), "second": (1.0, 1.0), "seconds": (1.0, 1.0),
+    "ms": (1.0, 1e3), "msec": (1.0, 1e3), "msecs": (1.0, 1e3), "millisecond": (1.0, 1e3),
+    "milliseconds": (1.0, 1e3), "µs": (1.0, 1e6), "μs": (1.0, 1e6), "us": (1.0, 1e6),
+    "microsecond": (1.0, 1e6), "microseconds": (1.0, 1e6),
+    "ns": (1.0, 1e9), "nanosecond": (1.0, 1e9), "nanoseconds": (1.0, 1e9),
+    "min": (60.0, 1.0), "mins": (60.0, 1.0), "minute": (60.0, 1.0), "minutes": (60.0, 1.0),
+    "h": (3600.0, 1.0), "hr": (3600.0, 1.0), "hrs": (3600.0, 1.0), "hour": (3600.0, 1.0), "hours": (3600.0, 1.0),
+}
+_MULTIPLIERS = {"K": 1e3, "k": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9, "T": 1e12,
+                "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+_PER_SECOND = rf"(?:/s(?:ec(?:ond)?)?|{_SP}per{_SP}sec(?:ond)?)"
+_FLOP_RE = r"(?P<fp>[kKMGTPEmgtpe]?)(?:FLOP|Flop|flop)(?P<fs>[sS]?)(?P<fr>/s(?:ec(?:ond)?)?)?|(?P<op>[GTP])OPS"
+_BANDWIDTH_RE = (rf"(?P<bwp>[kKMGTP]i?)?B(?:/s(?:ec(?:ond)?)?|ps)|(?P<bww>{'|'.join(w for w in _BYTE_WORDS if w)})?"
+                 rf"bytes?{_PER_SECOND}|(?P<bitp>[kKMGT])(?:b/s|bps|bit/s)")
+_TOKEN_RATE_RE = rf"(?:tokens?|toks?|t){_PER_SECOND}"
+_BYTES_RE = rf"(?P<byp>[kKMGTP]i?)?B|(?P<byw>{'|'.join(w for w in _BYTE_WORDS if w)})?bytes?"
+_TIME_RE = "|".join(sorted((re.escape(t) for t in _TIME), key=len, reverse=True))
+_PERCENT_RE = "%|percent"
+_RATIO_RE = rf"×(?!{_SP}?\d)|(?<![ \u00a0\u202f])[xX](?!{_SP}?\d)"  # "4x", "13.5×"; never "4 x 4" or "4x4"
+
+_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern)) for name, pattern in (
+        ("flop", _FLOP_RE), ("bandwidth", _BANDWIDTH_RE), ("token_rate", _TOKEN_RATE_RE),
+        ("bytes", _BYTES_RE), ("time", _TIME_RE), ("percent", _PERCENT_RE), ("ratio", _RATIO_RE),
+    )
+)
+_UNIT_RE = "|".join(f"(?:{p.pattern})" for _, p in _FAMILIES)
+# named groups may occur once per pattern: strip them for the combined scanner
+_UNIT_RE = re.sub(r"\(\?P<\w+>", "(?:", _UNIT_RE)
+
+# A number: thousands separators only in groups of three ("2,480.50"), scientific "2.94e10" or
+# "2.94 × 10^10". Atomic, so that "2.94e10abc" is not re-read as "2".
+_NUM_RE = (r"(?>(?:\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
+           rf"(?:[eE][+-]?\d+|{_SP}?[×x]{_SP}?10\^[+-]?\d+)?)")
+_ELEMENT_RE = r"(?>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"  # inside [..] a comma separates elements
+_MULT_RE = rf"[KkMBT](?![\w/])|bn(?!\w)|{_SP}(?i:thousand|million|billion|trillion)(?!\w)"
+_APPROX_SIGN_RE = r"[~≈∼][ \t\u00a0]*"
+_APPROX_WORD = re.compile(r"(?<!\w)(?i:about|approximately|approx\.|around|roughly)[ \t\u00a0]+\Z")
+
+# Where a figure may start: a digit, "[" or "~" not inside an identifier ("H100", "fp8",
+# "Qwen3-235B", "Llama-3.1-70B", "v1.2.3"). A plain character class first lets the regex engine
+# skip to candidates at C speed; the lookbehinds then look at the character before it.
+_START = re.compile(r"[\d\[~≈∼](?<![\w.].)(?<!\w-.)")
+_BODY = re.compile(
+    r"(?P<skip>\d{4}-\d{2}-\d{2}(?!\d)|\d+(?:\.\d+){2,})"  # ISO dates, dotted versions
+    r"|(?P<product>\d+(?:\.\d+)?(?:[x×]\d+(?:\.\d+)?)+)(?![\w.])"  # "4x4x2": three counts
+    rf"|(?P<devices>\d+)(?=[xX×]{_SP}?[A-Z]{{1,4}}\d)"  # "8x H100", "8xA100": a count, not a ratio
+    rf"|(?P<approx>{_APPROX_SIGN_RE})?"
+    rf"(?:\[\s*(?P<list>{_ELEMENT_RE}(?:\s*,\s*{_ELEMENT_RE})+)\s*\]"
+    rf"|(?P<num>{_NUM_RE})(?:(?:-|{_SP}?[–—]{_SP}?)(?P<num2>{_NUM_RE}))?)"
+    rf"(?P<mult>{_MULT_RE})?(?:{_SP}?(?P<unit>{_UNIT_RE}))?(?!\w)"
+)
+_STRICT = re.compile(rf"\s*(?P<num>[+-]?{_NUM_RE})(?P<mult>{_MULT_RE})?\s*(?P<unit>.*?)\s*", re.S)
+_PRODUCT_SPLIT = re.compile(r"[x×]")
+_TIMES_TEN = re.compile(rf"{_SP}?[×x]{_SP}?10\^")
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    kind: str
+    factor: float
+    divisor: float = 1.0
+    ambiguous: bool = False
+
+
+@lru_cache(maxsize=512)
+def _resolve_unit(written: str) -> _Unit | None:
+    """The kind and factor to base units of a unit as written, None when it is no unit we know."""
+    for family, pattern in _FAMILIES:
+        m = pattern.fullmatch(written)
+        if m is None:
+            continue
+        if family == "flop":
+            if m.group("op"):
+                return _Unit("flops", _DECIMAL[m.group("op")], ambiguous=True)
+            factor = _DECIMAL[m.group("fp").upper()]
+            if m.group("fr"):
+                return _Unit("flop_rate", factor)
+            return _Unit("flops", factor, ambiguous=bool(m.group("fs")))
+        if family == "bandwidth":
+            if m.group("bitp"):
+                return _Unit("bandwidth", _DECIMAL[m.group("bitp")], divisor=8.0)  # bits
+            return _Unit("bandwidth", _byte_factor(m.group("bwp") or "", m.group("bww") or ""))
+        if family == "bytes":
+            return _Unit("bytes", _byte_factor(m.group("byp") or "", m.group("byw") or ""))
+        if family == "time":
+            return _Unit("time", *_TIME[written])
+        if family == "token_rate":
+            return _Unit("token_rate", 1.0)
+        if family == "percent":
+            return _Unit("percent", 1.0, divisor=100.0)
+        return _Unit("ratio", 1.0)
+    return None
+
+
+def _byte_factor(prefix: str, word: str) -> float:
+    if word:
+        return _BYTE_WORDS[word]
+    return _BINARY[prefix] if prefix.endswith("i") else _DECIMAL[prefix]
+
+
+def _number(text: str) -> float:
+    """A number as written: "2,480.50", "2.94e10", "2.94 × 10^10"."""
+    parts = _TIMES_TEN.split(text.replace(",", ""), maxsplit=1)
+    value = float(parts[0])
+    return value * 10.0 ** int(parts[1]) if len(parts) == 2 else value
+
+
+def _multiplier(mult: str | None) -> float:
+    """"302K" -> 1e3, "235B" -> 1e9, "3.5 billion" -> 1e9; 1 without a multiplier."""
+    if not mult:
+        return 1.0
+    word = mult.strip()
+    return _MULTIPLIERS[word] if word in _MULTIPLIERS else _MULTIPLIERS[word.lower()]
+
+
+def _in_base(number: float, unit: _Unit | None, multiplier: float = 1.0) -> float:
+    """Divide rather than multiply by 1e-3 or 0.01, so "63.8%" is exactly 63.8 / 100."""
+    if unit is None:
+        return number * multiplier
+    return number * multiplier * unit.factor / unit.divisor
+
+
+# ---------------------------------------------------------------------------------------------
+# Strict parsing of spec fields
+
+
+def parse_quantity(text: str, kind: str) -> float:
+    """The value of `text` in the base unit of `kind` ("64 GB" as bytes -> 64e9).
+
+    A bare number is already in base units. Raises UnitError naming the unit and what was expected.
+    """
+    if kind not in BASE_UNITS:
+        raise ValueError(f"unknown quantity kind {kind!r}")
+    expected = f"expected a {kind} quantity such as {EXAMPLES[kind]!r}"
+    m = _STRICT.fullmatch(text)
+    if m is None:
+        raise UnitError(f"cannot read a number in {text!r} ({expected})")
+    number = _number(m.group("num"))
+    mult, written = m.group("mult"), m.group("unit")
+    if written == "" and mult and mult.strip() == "B" and kind == "bytes":
+        mult, written = None, "B"  # the field says bytes: "64B" is 64 bytes
+    if written == "B" and kind == "count" and not mult:
+        mult, written = "B", ""  # the field says count: "235 B" is 235 billion
+    unit = None
+    if written:
+        unit = _resolve_unit(written)
+        if unit is None:
+            raise UnitError(f"unknown unit {written!r} in {text!r} ({expected})")
+        found = unit.kind
+        if unit.ambiguous and kind in ("flops", "flop_rate"):
+            found = kind  # the field decides amount or rate
+        if found != kind:
+            if unit.ambiguous:
+                found = "flop_rate" if written.endswith("S") else "flops"
+            raise UnitError(f"{text.strip()!r} is a {found}, expected {kind} such as {EXAMPLES[kind]!r}")
+    value = _in_base(number, unit, _multiplier(mult))
+    if not math.isfinite(value):
+        raise UnitError(f"{text.strip()!r} is not a finite number ({expected})")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Lenient scanning of report text
+
+
+def find_figures(text: str) -> list[Figure]:
+    """Every figure in `text`, in order, with its span; never raises.
+
+    Numbers inside identifiers ("H100", "Qwen3-235B", "fp8"), ISO dates and dotted versions are
+    skipped; "4x4x2" and "4 x 4 x 2" give three counts; "128 to 512" gives two figures.
+    """
+    figures: list[Figure] = []
+    pos = 0
+    while (candidate := _START.search(text, pos)) is not None:
+        m = _BODY.match(text, candidate.start())
+        if m is None:
+            pos = candidate.end()
+            continue
+        pos = m.end()
+        if m.group("skip"):
+            continue
+        if m.group("product"):
+            figures.extend(_product(m))
+        elif m.group("devices"):
+            value = float(m.group("devices"))
+            figures.append(Figure(m.start(), m.end(), m.group(0), Quantity(value, "1", "count"), "", False))
+        elif (figure := _figure(text, m)) is not None:
+            figures.append(figure)
+    return figures
+
+
+def _product(m: re.Match[str]) -> list[Figure]:
+    out, pos = [], m.start()
+    for part in _PRODUCT_SPLIT.split(m.group("product")):
+        value = float(part)
+        out.append(Figure(pos, pos + len(part), part, Quantity(value, "1", "count"), "", False))
+        pos += len(part) + 1
+    return out
+
+
+def _figure(text: str, m: re.Match[str]) -> Figure | None:
+    try:
+        if m.group("list") is not None:
+            numbers = [float(e) for e in m.group("list").split(",")]
+            number_end = m.end("list")
+            number_end = text.index("]", number_end) + 1
+            is_range = len(numbers) == 2
+        else:
+            numbers = [_number(m.group("num"))]
+            number_end = m.end("num")
+            if m.group("num2") is not None:
+                numbers.append(_number(m.group("num2")))
+                number_end = m.end("num2")
+            is_range = len(numbers) == 2
+        written = m.group("unit")
+        unit = _resolve_unit(written) if written else None
+        kind = unit.kind if unit else "count"
+        multiplier = _multiplier(m.group("mult"))
+        values = tuple(_in_base(n, unit, multiplier) for n in numbers)
+    except (ValueError, OverflowError, KeyError):  # never raise on report text
+        return None
+    start, approx = m.start(), m.group("approx") is not None
+    if not approx and start and text[start - 1] in " \t\u00a0":
+        word = _APPROX_WORD.search(text, max(0, start - 20), start)  # "about 4x", "roughly 2 s"
+        if word is not None:
+            start, approx = word.start(), True
+    quantity = Quantity(
+        value=values[0], unit=BASE_UNITS[kind], kind=kind,
+        values=values if len(values) > 1 else (), is_range=is_range, approx=approx,
+    )
+    unit_text = text[number_end:m.end()].strip()
+    return Figure(start, m.end(), text[start:m.end()], quantity, unit_text, bool(unit and unit.ambiguous))
+
+
+# ---------------------------------------------------------------------------------------------
+# Printing
+
+_BYTE_PREFIXES = (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3))
+_SI_PREFIXES = (("E", 1e18), ("P", 1e15), ("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3))
+_COUNT_SUFFIXES = (("T", 1e12), ("B", 1e9), ("M", 1e6))
+
+
+def _sig(value: float, digits: int = 4) -> str:
+    """`value` to `digits` significant digits, without trailing zeros or exponent ("400", "29.39")."""
+    if value == 0:
+        return "0"
+    decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _rounded(value: float, digits: int = 4) -> float:
+    return float(f"{value:.{digits - 1}e}")
+
+
+def _scaled(value: float, prefixes: tuple[tuple[str, float], ...], unit: str, space: str = " ") -> str:
+    """`value` with the largest prefix that keeps it at 1 or more ("29.39 GB", "603.2 TFLOP")."""
+    magnitude = abs(_rounded(value))
+    for prefix, factor in prefixes:
+        if magnitude >= factor:
+            return f"{_sig(value / factor)}{space}{prefix}{unit}"
+    return f"{_sig(value)}{space}{unit}"
+
+
+def format_quantity(value: float, unit: str) -> str:
+    """`value` (base units) for people: four significant digits, a sensible prefix, deterministic.
+
+    "29.39 GB", "603.2 TFLOP", "400 TFLOP/s", "1.8 TB/s", "0.754 s", "41.4 ms", "54.32K tok/s",
+    "1,728 tok/s", "70.6%" (value a fraction), "4.0x", "235.09B" and "32" (counts).
+    """
+    if not math.isfinite(value):
+        return f"{value} {unit}".strip()
+    if unit == "B":
+        return _scaled(value, _BYTE_PREFIXES, "B")
+    if unit == "B/s":
+        return _scaled(value, _BYTE_PREFIXES, "B/s")
+    if unit in ("FLOP", "FLOP/s"):
+        return _scaled(value, _SI_PREFIXES, unit)
+    if unit == "s":
+        magnitude = abs(_rounded(value))
+        if magnitude >= 0.1 or magnitude == 0:
+            return f"{_sig(value)} s"
+        if magnitude >= 1e-4:
+            return f"{_sig(value * 1e3)} ms"
+        return f"{_sig(value * 1e6)} µs"
+    if unit == "tok/s":
+        if abs(_rounded(value)) >= 1e4:
+            return _scaled(value, _SI_PREFIXES, " tok/s", space="")
+        return f"{_grouped(value)} tok/s"
+    if unit == "%":
+        return f"{_sig(value * 100)}%"
+    if unit == "x":
+        text = _sig(value)
+        return f"{text}x" if "." in text or abs(value) >= 100 else f"{text}.0x"
+    if unit in ("1", ""):
+        for suffix, factor in _COUNT_SUFFIXES:
+            if abs(value) >= factor:
+                return f"{round(value / factor, 2):.2f}".rstrip("0").rstrip(".") + suffix
+        return _grouped(value)
+    return f"{_sig(value)} {unit}"
+
+
+def _grouped(value: float) -> str:
+    """Thousands separators when there are four or more integer digits ("1,728"), else four digits."""
+    if abs(value) >= 1000:
+        return f"{round(value):,}"
+    return _sig(value)

@@ -1,0 +1,148 @@
+"""Read a YAML input file (spec, rule file) safely, and remember where every key stands.
+
+`yaml.safe_load` semantics, stricter: no anchors or aliases (a 400-byte "billion laughs"
+document fails at its first anchor instead of expanding), no duplicate keys, no tags beyond
+plain YAML (`!!python/object/apply` is refused before anything is constructed). Every failure
+is one `AuditError` line, ``path:line: message``.
+
+The `LineMap` maps a path of keys and indices (``("hardware", "memory")``) to the 1-based line
+the key or sequence item stands on, so a pydantic error location can be pointed back at the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from audit.errors import AuditError
+
+PathKey = tuple[str | int, ...]
+
+_PLAIN_TAGS = frozenset(
+    "tag:yaml.org,2002:" + t
+    for t in ("null", "bool", "int", "float", "str", "map", "seq", "timestamp", "binary", "merge")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LineMap:
+    """Where each mapping key and sequence item of a YAML document stands."""
+
+    lines: dict[PathKey, int] = field(default_factory=dict)
+    """Path (mapping keys as text, sequence indices as int) -> 1-based line."""
+
+    def line(self, path: Iterable[object]) -> int:
+        """Line of `path`, or of its longest prefix that is in the file (1 for none).
+
+        A missing field thus points at its parent, a field filled in from elsewhere at the
+        key it came through.
+        """
+        best, prefix = 1, ()
+        for part in path:
+            key = part if isinstance(part, int) and (*prefix, part) in self.lines else str(part)
+            prefix = (*prefix, key)
+            if prefix not in self.lines:
+                break
+            best = self.lines[prefix]
+        return best
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors, aliases and duplicate keys."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused("YAML aliases are not allowed (anchors '&' and aliases '*')", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[object, int] = {}
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    key = self.construct_object(key_node, deep=True)
+                    line = key_node.start_mark.line + 1
+                    if key in seen:
+                        raise _Refused(f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark)
+                    seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, mark):
+        super().__init__(message)
+        self.message, self.mark = message, mark
+
+
+def load_yaml(path: str | Path) -> tuple[object, LineMap]:
+    """Parse the YAML file at `path`: (data, where each key stands). Raises AuditError."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise AuditError("is a directory, expected a YAML file", name) from None
+    except OSError as e:
+        raise AuditError(f"cannot read: {e.strerror or e}", name) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise AuditError(f"not UTF-8 text (byte 0x{raw[e.start]:02x})", name, line) from None
+    return parse_yaml(text, name)
+
+
+def parse_yaml(text: str, name: str = "<string>") -> tuple[object, LineMap]:
+    """Parse YAML `text`; `name` is the path errors are reported against."""
+    loader = None
+    try:
+        loader = _StrictLoader(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None, LineMap({})
+        lines: dict[PathKey, int] = {}
+        _walk(node, (), lines)
+        data = loader.construct_document(node)
+    except _Refused as e:
+        raise AuditError(e.message, name, e.mark.line + 1) from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        message = ": ".join(str(p) for p in (e.context, e.problem) if p) or "invalid YAML"
+        raise AuditError(f"YAML syntax error: {message}", name, mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as e:
+        line = text[: max(e.position, 0)].count("\n") + 1
+        raise AuditError(f"YAML syntax error: {e.reason} ({_codepoint(e.character)})", name, line) from None
+    except yaml.YAMLError as e:
+        raise AuditError(f"YAML syntax error: {e}", name) from None
+    except RecursionError:
+        raise AuditError("YAML nested too deeply", name) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return data, LineMap(lines)
+
+
+def _walk(node, path: PathKey, lines: dict[PathKey, int]) -> None:
+    """Record the line of every key and item below `node`; refuse tags that are not plain YAML."""
+    if node.tag not in _PLAIN_TAGS:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise _Refused(f"YAML tag {tag!r} is not allowed (plain YAML only)", node.start_mark)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.tag not in _PLAIN_TAGS:
+                _walk(key_node, path, lines)
+            key = (*path, str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?")
+            lines.setdefault(key, key_node.start_mark.line + 1)
+            _walk(value_node, key, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*path, index)] = item.start_mark.line + 1
+            _walk(item, (*path, index), lines)
+
+
+def _codepoint(character: object) -> str:
+    code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
+    return f"character U+{code:04X}"
