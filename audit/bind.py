@@ -222,8 +222,10 @@ def _layout_scope(claim: Claim) -> str:
 # --- the stage -------------------------------------------------------------------------------
 
 
-def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple[Term, ...]) -> list[Claim]:
-    """Claims with metric, unit and scenario set. `scenarios` maps each name to its aliases."""
+def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple[Term, ...],
+         layouts: dict[str, dict[str, int]] | None = None) -> list[Claim]:
+    """Claims with metric, unit and scenario set. `scenarios` maps each name to its aliases;
+    `layouts` (name -> tp/pp/dp/ep/batch_size) lets a list that states "TP=4, PP=4" name its scenario."""
     out = []
     matchers = scenario_matchers(scenarios)
     only = next(iter(scenarios)) if len(scenarios) == 1 else None
@@ -236,4 +238,24 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
             unit = term.unit
         scenario = scenario_of(c, matchers) or only
         out.append(replace(c, metric=metric, unit=unit, scenario=scenario))
+    if layouts:
+        out = _scenarios_by_layout(out, layouts)
     return out
+
+
+def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, int]]) -> list[Claim]:
+    """Figures of a list or paragraph that names no scenario, but whose TP/PP/DP/EP/batch fit exactly one."""
+    stated: dict[int, list[Claim]] = {}
+    for c in claims:
+        if c.metric in LAYOUT_METRICS and not c.quoted and c.scenario is None:
+            stated.setdefault(c.group, []).append(c)
+    chosen: dict[int, str] = {}
+    for group, figures in stated.items():
+        fits = [name for name, lay in layouts.items()
+                if all(lay.get(f.metric) == f.value for f in figures)]
+        if len(fits) == 1:
+            chosen[group] = fits[0]
+    if not chosen:
+        return claims
+    return [replace(c, scenario=chosen[c.group]) if c.scenario is None and c.group in chosen else c
+            for c in claims]

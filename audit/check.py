@@ -58,7 +58,9 @@ class Auditor:
             if not params:
                 params = dict(self.model.scenarios())
             named = {name: [] for name in params}
-        claims = [_qualified(c) for c in bind.bind(claims, named, self.vocabulary)]
+        layout_of = {name: {"tp": p.tp, "pp": p.pp, "dp": p.dp, "ep": p.ep, "batch_size": p.batch_size}
+                     for name, p in params.items()}
+        claims = [_qualified(c) for c in bind.bind(claims, named, self.vocabulary, layout_of)]
         ctx = Context(
             estimates={name: self.model.evaluate(p) for name, p in params.items()},
             layout={name: self._layout(p) for name, p in params.items()},

@@ -121,6 +121,8 @@ def _compiled(name: str, *flags: Any) -> _Compiled:
 @lru_cache(maxsize=8192)
 def _number(x: float) -> str:
     """A number as a reviewer writes it: 10240, 0.0625, 235.09e9, 1.8e12, 96.256e-6."""
+    if not math.isfinite(x):
+        return str(x)
     if x == int(x) and abs(x) < 1e6:
         return str(int(x))
     if 1e-3 <= abs(x) < 1e6:

@@ -19,7 +19,8 @@ does for unused ``noqa``.
 `audit-disable-next-line` covers the next line that is neither blank nor only audit comments;
 `audit-disable` covers from its own line to the matching `audit-enable` (an `audit-enable` without
 ids closes every open range), or to the end of the file; `audit-disable-file` covers the whole file.
-Comments inside fenced code blocks are examples, not directives.
+A directive is one comment on one line; comments inside fenced code blocks are examples, not
+directives.
 
 Apply suppressions to every finding first and select/ignore rules afterwards, so that a
 suppression of an ignored rule is not reported as unused.

@@ -131,7 +131,7 @@ _NUM_RE = (r"(?>(?:\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
 _ELEMENT_RE = r"(?>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"  # inside [..] a comma separates elements
 _MULT_RE = rf"[KkMBT](?![\w/])|bn(?!\w)|{_SP}(?i:thousand|million|billion|trillion)(?!\w)"
 _APPROX_SIGN_RE = r"[~≈∼][ \t\u00a0]*"
-_APPROX_WORD = re.compile(r"(?<!\w)(?i:about|approximately|approx\.|around|roughly)[ \t\u00a0]+\Z")
+_APPROX_WORDS = ("about", "approximately", "approx.", "around", "roughly")
 
 # Where a figure may start: a digit, "[" or "~" not inside an identifier ("H100", "fp8",
 # "Qwen3-235B", "Llama-3.1-70B", "v1.2.3"). A plain character class first lets the regex engine
@@ -197,9 +197,12 @@ def _byte_factor(prefix: str, word: str) -> float:
 
 def _number(text: str) -> float:
     """A number as written: "2,480.50", "2.94e10", "2.94 × 10^10"."""
-    parts = _TIMES_TEN.split(text.replace(",", ""), maxsplit=1)
-    value = float(parts[0])
-    return value * 10.0 ** int(parts[1]) if len(parts) == 2 else value
+    if "," in text:
+        text = text.replace(",", "")
+    if "^" not in text:
+        return float(text)
+    mantissa, exponent = _TIMES_TEN.split(text, maxsplit=1)
+    return float(mantissa) * 10.0 ** int(exponent)
 
 
 def _multiplier(mult: str | None) -> float:
@@ -296,37 +299,40 @@ def _product(m: re.Match[str]) -> list[Figure]:
 
 
 def _figure(text: str, m: re.Match[str]) -> Figure | None:
+    listed, num, num2, written, mult, sign = m.group("list", "num", "num2", "unit", "mult", "approx")
     try:
-        if m.group("list") is not None:
-            numbers = [float(e) for e in m.group("list").split(",")]
-            number_end = m.end("list")
-            number_end = text.index("]", number_end) + 1
-            is_range = len(numbers) == 2
+        if listed is not None:
+            numbers = [float(e) for e in listed.split(",")]
+            number_end = text.index("]", m.end("list")) + 1
         else:
-            numbers = [_number(m.group("num"))]
-            number_end = m.end("num")
-            if m.group("num2") is not None:
-                numbers.append(_number(m.group("num2")))
-                number_end = m.end("num2")
-            is_range = len(numbers) == 2
-        written = m.group("unit")
+            numbers = [_number(num)] if num2 is None else [_number(num), _number(num2)]
+            number_end = m.end("num" if num2 is None else "num2")
         unit = _resolve_unit(written) if written else None
-        kind = unit.kind if unit else "count"
-        multiplier = _multiplier(m.group("mult"))
-        values = tuple(_in_base(n, unit, multiplier) for n in numbers)
+        multiplier = _multiplier(mult)
+        values = tuple([_in_base(n, unit, multiplier) for n in numbers])
     except (ValueError, OverflowError, KeyError):  # never raise on report text
         return None
-    start, approx = m.start(), m.group("approx") is not None
+    start, end = m.span()
+    approx = sign is not None
     if not approx and start and text[start - 1] in " \t\u00a0":
-        word = _APPROX_WORD.search(text, max(0, start - 20), start)  # "about 4x", "roughly 2 s"
+        word = _approx_word_before(text, start)
         if word is not None:
-            start, approx = word.start(), True
-    quantity = Quantity(
-        value=values[0], unit=BASE_UNITS[kind], kind=kind,
-        values=values if len(values) > 1 else (), is_range=is_range, approx=approx,
-    )
-    unit_text = text[number_end:m.end()].strip()
-    return Figure(start, m.end(), text[start:m.end()], quantity, unit_text, bool(unit and unit.ambiguous))
+            start, approx = word, True
+    kind = unit.kind if unit else "count"
+    quantity = Quantity(values[0], BASE_UNITS[kind], kind, values if len(values) > 1 else (), len(values) == 2, approx)
+    return Figure(start, end, text[start:end], quantity, text[number_end:end].strip(), bool(unit and unit.ambiguous))
+
+
+def _approx_word_before(text: str, start: int) -> int | None:
+    """Start of "about", "approximately", "approx.", "around" or "roughly" right before `start`."""
+    low = max(0, start - 20)
+    head = text[low:start].rstrip().lower()
+    for word in _APPROX_WORDS:
+        if head.endswith(word):
+            at = low + len(head) - len(word)
+            if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):
+                return at
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
