@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from audit import bind, parse
 from audit.checks import Context, registry
-from audit.errors import AuditError
 from audit.records import Claim, Finding, ReportResult
 
 _QUALIFIERS = (
@@ -125,23 +124,3 @@ def _suppressed(findings: list[Finding], text: str) -> list[Finding]:
     except ImportError:  # pragma: no cover
         return findings
     return list(suppress.apply(findings, suppress.parse_directives(text)))
-
-
-# --- the command -----------------------------------------------------------------------------
-
-
-def run_check(args, write: Callable[[str, str | None], None]) -> int:
-    from audit import render
-
-    auditor = Auditor.load(args.spec)
-    results = []
-    for report in args.reports:
-        if not Path(report).exists():
-            raise AuditError("no such file", report)
-        results.append(auditor.audit(report))
-    if args.format == "json":
-        write(render.json_document(results), args.output)
-    else:
-        write("\n".join(render.markdown(r, auditor.rules) for r in results), args.output)
-    failing = {"fail"} | ({"warn"} if getattr(args, "strict", False) else set())
-    return 1 if any(r.result in failing for r in results) else 0

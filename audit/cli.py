@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     if args.command == "check":
-        from audit.check import run_check
+        from audit.runner import run_check
 
         return run_check(args, _write)
     if args.command == "schema":
