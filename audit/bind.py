@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from audit.errors import AuditError
 from audit.records import Claim
 
-PHRASE_ORDER = ("noun", "key", "label", "scoped")
+PHRASE_ORDER = ("noun", "key", "label", "prefix", "scoped", "bare")
+PATTERN_FIELDS = ("noun", "key", "label", "scoped", "bare")
 LAYOUT_METRICS = ("tp", "pp", "dp", "ep", "batch_size")
 
 
@@ -30,6 +31,7 @@ class _TermFile(BaseModel):
     key: list[str] = []
     label: list[str] = []
     scoped: list[str] = []
+    bare: list[str] = []
     achieved: str | None = None
     fallback: bool = False
 
@@ -74,7 +76,7 @@ def load_vocabulary(path: Path | None = None) -> tuple[Term, ...]:
     terms = []
     for n, t in enumerate(parsed.metrics):
         compiled = {}
-        for phrase in PHRASE_ORDER:
+        for phrase in PATTERN_FIELDS:
             pats = []
             for p in getattr(t, phrase):
                 try:
@@ -100,25 +102,33 @@ def _admits(term: Term, claim: Claim) -> bool:
     return claim.ambiguous_flops and ({"flops", "flop_rate"} & term.kinds) != set()
 
 
-def _phrases(claim: Claim) -> dict[str, list[str]]:
+def _phrases(claim: Claim, previous: Claim | None) -> dict[str, list[str]]:
     before = claim.before.strip().rstrip(":").strip()
     labels = [p for p in (before, claim.label) if p]
     sections = [s for s in claim.scope[-3:] if s]
     scoped = [" ".join([*sections, p]) for p in labels] or [" ".join(sections)]
-    return {"noun": [claim.after] if claim.after else [],
-            "key": [claim.before] if claim.before else [],
-            "label": labels, "scoped": scoped}
+    keys = [claim.before] if claim.before else []
+    if previous is not None and len(before.split()) <= 2 and previous.text == claim.text:
+        keys.append(f"{previous.figure} {claim.before}")  # "19% of" 141 GB
+    prefix = claim.text[: claim.start].strip()
+    return {"noun": [claim.after] if claim.after else [], "key": keys, "label": labels,
+            "prefix": [prefix[-100:]] if prefix and prefix != before else [], "scoped": scoped,
+            "bare": labels}
 
 
-def metric_of(claim: Claim, vocabulary: tuple[Term, ...]) -> Term | None:
+def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None = None) -> Term | None:
     """The first vocabulary term that admits the claim's kind and matches one of its phrases."""
-    phrases = _phrases(claim)
-    for kind in PHRASE_ORDER:
+    phrases = _phrases(claim, previous)
+    order = PHRASE_ORDER
+    if claim.before.rstrip().endswith("="):  # "TP=1 replicas": the key names it, not the noun
+        order = ("key", *(k for k in PHRASE_ORDER if k != "key"))
+    for kind in order:
+        field = "label" if kind == "prefix" else kind
         for text in phrases[kind]:
             for term in vocabulary:
-                if not term.patterns[kind] or not _admits(term, claim):
+                if not term.patterns[field] or not _admits(term, claim):
                     continue
-                for pat in term.patterns[kind]:
+                for pat in term.patterns[field]:
                     if kind == "noun":
                         hit = pat.match(text)
                     elif kind == "key":
@@ -155,8 +165,15 @@ def scenario_matchers(names: dict[str, list[str]]) -> list[tuple[str, re.Pattern
 
 
 def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]]) -> str | None:
-    """The scenario named closest to the figure: its clause, its label, then its sections inside out."""
-    places = [claim.before, claim.label, *reversed(claim.scope)]
+    """The scenario named closest to the figure: its own clause, its label, the sentence before it,
+    then its sections inside out. The other side of a comparison belongs to no section."""
+    column = claim.scope[-1:] if claim.scope and claim.text.strip() == claim.figure.strip() else ()
+    if claim.versus:
+        places = list(column)
+    else:
+        own = claim.clause or claim.figure
+        prefix = "" if claim.in_parens else claim.text[: claim.start]
+        places = [own, claim.label, prefix, *reversed(claim.scope)]
     for place in places:
         if not place:
             continue
@@ -184,36 +201,56 @@ class Layout:
 
 
 def layouts_from_report(claims: list[Claim]) -> dict[str, Layout]:
-    """Scenarios the report itself describes: one per table column or section stating TP/PP/DP/EP/batch."""
+    """Scenarios the report itself describes: one per table column stating TP/PP/DP/EP/batch, or,
+    when no table does, one per section stating them."""
+    stated = [c for c in claims if c.metric in LAYOUT_METRICS and not c.quoted and not c.operand
+              and c.value > 0 and c.value == int(c.value)]
+    in_tables = [c for c in stated if _is_cell(c)]
+    if in_tables:
+        stated = in_tables
     found: dict[str, dict[str, int]] = {}
     order: list[str] = []
-    for c in claims:
-        if c.metric not in LAYOUT_METRICS or c.quoted or c.value <= 0 or c.value != int(c.value):
-            continue
+    for c in stated:
         where = _layout_scope(c)
         if where not in found:
             found[where] = {}
             order.append(where)
-        found[where].setdefault(c.metric, int(c.value))
+        if c.metric == "batch_size" and re.search(r"per (replica|instance)", f"{c.label} {c.before} {c.after}", re.I):
+            found[where].setdefault("batch_per_replica", int(c.value))
+        else:
+            found[where].setdefault(c.metric, int(c.value))
     named = [w for w in order if w]
     if len(named) <= 1:
         merged: dict[str, int] = {}
         for w in order:
             for k, v in found[w].items():
                 merged.setdefault(k, v)
-        return {"report": Layout("report", **merged)} if merged else {}
+        return {"report": _layout("report", merged)} if merged else {}
     out = {}
     for w in named:
-        out[w] = Layout(w, **found[w])
+        out[w] = _layout(w, found[w])
     if "" in found:  # figures outside any scenario section fill what the sections leave open
         for w in named:
-            out[w] = replace(out[w], **{k: v for k, v in found[""].items() if getattr(out[w], k) is None})
+            out[w] = replace(out[w], **{k: v for k, v in found[""].items()
+                                        if k in LAYOUT_METRICS and getattr(out[w], k) is None})
     return out
 
 
+def _layout(name: str, figures: dict[str, int]) -> Layout:
+    """A layout from what a report states; a batch per replica becomes the global batch."""
+    per_replica = figures.pop("batch_per_replica", None)
+    if per_replica and "batch_size" not in figures:
+        figures["batch_size"] = per_replica * figures.get("dp", 1)
+    return Layout(name, **figures)
+
+
+def _is_cell(claim: Claim) -> bool:
+    return bool(claim.scope and claim.scope[-1] and claim.label and claim.scope[-1] != claim.label
+                and claim.text.strip() == claim.figure.strip())
+
+
 def _layout_scope(claim: Claim) -> str:
-    if claim.scope and claim.scope[-1] and claim.label and claim.scope[-1] != claim.label \
-            and claim.text.strip() == claim.figure.strip():
+    if _is_cell(claim):
         return claim.scope[-1]  # a table cell: the column is the scenario
     sections = [s for s in claim.scope[1:] if s]
     return sections[-1] if sections else ""
@@ -229,15 +266,18 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     out = []
     matchers = scenario_matchers(scenarios)
     only = next(iter(scenarios)) if len(scenarios) == 1 else None
+    previous = None
     for c in claims:
-        term = metric_of(c, vocabulary)
+        term = None if c.operand else metric_of(c, vocabulary, previous)
+        previous = c
         metric, unit = (term.metric, term.unit) if term else (None, c.unit)
         if term and term.achieved and _ACHIEVED.search(c.before):
             metric = term.achieved
         if term and c.ambiguous_flops:
             unit = term.unit
         scenario = scenario_of(c, matchers) or only
-        out.append(replace(c, metric=metric, unit=unit, scenario=scenario))
+        quoted = c.quoted or (c.versus and len(scenarios) < 2)  # "from X to Y" with no other scenario to be
+        out.append(replace(c, metric=metric, unit=unit, scenario=scenario, quoted=quoted))
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
@@ -247,7 +287,7 @@ def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, int]]
     """Figures of a list or paragraph that names no scenario, but whose TP/PP/DP/EP/batch fit exactly one."""
     stated: dict[int, list[Claim]] = {}
     for c in claims:
-        if c.metric in LAYOUT_METRICS and not c.quoted and c.scenario is None:
+        if c.metric in LAYOUT_METRICS and not c.quoted and not c.operand and not c.versus:
             stated.setdefault(c.group, []).append(c)
     chosen: dict[int, str] = {}
     for group, figures in stated.items():
@@ -257,5 +297,5 @@ def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, int]]
             chosen[group] = fits[0]
     if not chosen:
         return claims
-    return [replace(c, scenario=chosen[c.group]) if c.scenario is None and c.group in chosen else c
-            for c in claims]
+    return [replace(c, scenario=chosen[c.group]) if c.scenario is None and c.group in chosen and not c.versus
+            else c for c in claims]

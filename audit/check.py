@@ -70,7 +70,8 @@ class Auditor:
         findings: list[Finding] = []
         for rule in self.rules:
             metrics = set(rule.spec.metric)
-            subject = [c for c in claims if c.metric in metrics and (rule.spec.include_quoted or not c.quoted)]
+            subject = [c for c in claims if (c.metric in metrics or "*" in metrics)
+                       and (rule.spec.include_quoted or not c.quoted)]
             if subject:
                 findings.extend(checks[rule.spec.check](rule, subject, ctx))
         findings = _one_per_claim_and_rule(findings)
@@ -87,7 +88,8 @@ class Auditor:
         spec = self.spec
         env = {"tp": p.tp, "pp": p.pp, "dp": p.dp, "ep": p.ep, "batch_size": p.batch_size,
                "devices_per_node": spec.hardware.devices_per_node,
-               "input_tokens_min": spec.workload.input_min, "input_tokens_max": spec.workload.input_max}
+               "input_tokens_min": spec.workload.input_min, "input_tokens_max": spec.workload.input_max,
+               "head_dim": spec.model.attention.head_dim or spec.model.hidden_size // spec.model.attention.heads}
         if spec.requirements.ttft is not None:
             env["requirement_ttft"] = spec.requirements.ttft
         if spec.requirements.tpot is not None:

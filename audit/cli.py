@@ -1,4 +1,5 @@
-"""Command line: `audit check`, `audit calc`, `audit schema`, `audit catalog`, `audit spec from-hf`, `audit rules`."""
+"""Command line: `audit check`, `audit rules`, `audit rule`, `audit calc`, `audit schema`, `audit catalog`,
+`audit spec from-hf`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import argparse
 import sys
 
 from audit import __version__
+from audit.config import FAIL_ON, FORMATS
 from audit.errors import AuditError
+from audit.parse import DEFAULT_MAX_BYTES
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -14,6 +17,16 @@ EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors exit 2 with one line, as argparse does, but name the tool
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,12 +37,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="audit reports against a spec (exit 1 when a report has errors)",
                        description="Audit Markdown reports against a spec. Exit status: 0 no errors, "
-                       "1 at least one error, 2 the command could not run.")
-    c.add_argument("reports", nargs="+", metavar="REPORT", help="Markdown report(s)")
-    c.add_argument("--spec", required=True, metavar="SPEC", help="spec YAML: model, hardware, precision, workload")
-    c.add_argument("--format", default="markdown", choices=["markdown", "json"], help="output format (default: markdown)")
+                       "1 a finding at or above --fail-on, 2 the command could not run. Settings not given "
+                       "here come from the nearest .audit.yaml or [tool.audit] in pyproject.toml.")
+    c.add_argument("reports", nargs="+", metavar="PATH",
+                   help="Markdown report, directory (every *.md below it) or glob ('docs/**/*.md')")
+    c.add_argument("--spec", metavar="SPEC", help="spec YAML for every report (default: the configuration's "
+                   "spec/specs, or the report's own <!-- audit-spec: path --> line)")
+    c.add_argument("--format", choices=FORMATS, help="output format (default: the configuration's, else auto: "
+                   "github under GitHub Actions, text on other CI, markdown otherwise)")
     c.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
-    c.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    c.add_argument("--select", action="append", metavar="IDS", help="report only these rules: ids or prefixes, "
+                   "comma-separated, repeatable (MEM,TTFT001); ALL for every rule")
+    c.add_argument("--ignore", action="append", metavar="IDS", help="do not report these rules (ids or prefixes)")
+    c.add_argument("--fail-on", choices=FAIL_ON, dest="fail_on",
+                   help="least severe finding that makes the exit status 1 (default: error)")
+    c.add_argument("--strict", action="store_const", const="warning", dest="fail_on",
+                   help="same as --fail-on warning")
+    c.add_argument("--statistics", action="store_true", help="count the findings per rule, after the output")
+    c.add_argument("--rule-dir", action="append", metavar="DIR", help="directory of extra rule files "
+                   "(repeatable; replaces the configuration's rule-dirs)")
+    c.add_argument("--max-report-bytes", type=_positive_int, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help=f"refuse reports larger than N bytes (default: {DEFAULT_MAX_BYTES:,})")
+
+    r = sub.add_parser("rules", help="list every rule: id, name, level, check, description")
+    r.add_argument("--rule-dir", action="append", metavar="DIR", help="include the rule files of DIR")
+    r.add_argument("-o", "--output", metavar="FILE")
+
+    e = sub.add_parser("rule", help="explain one rule: what it checks, level, tolerance, formula, example")
+    e.add_argument("rule", metavar="ID", help="rule id (MEM001) or name (weights-per-device)")
+    e.add_argument("--spec", metavar="SPEC", help="also show the formulas with this spec's numbers")
+    e.add_argument("--rule-dir", action="append", metavar="DIR", help="include the rule files of DIR")
+    e.add_argument("-o", "--output", metavar="FILE")
 
     s = sub.add_parser("schema", help="print the JSON Schema of a file format")
     s.add_argument("what", choices=["spec"], help="which schema")
@@ -82,6 +120,14 @@ def _run(args) -> int:
         from audit.runner import run_check
 
         return run_check(args, _write)
+    if args.command == "rules":
+        from audit.runner import run_rules
+
+        return run_rules(args, _write)
+    if args.command == "rule":
+        from audit.runner import run_rule
+
+        return run_rule(args, _write)
     if args.command == "schema":
         import json
 

@@ -221,9 +221,11 @@ def prefill_flops(causal: bool, head_last: bool, embedding: bool) -> sp.Expr:
     return matmuls + scores
 
 
-def prefill_flops_attention(causal: bool) -> sp.Expr:
-    """Attention FLOPs of one request: projections 2*L*P_attn*s + scores (see `prefill_flops`)."""
-    return 2 * L * P_attn * s + L * n_h * (d_qk + d_v) * s**2 * (1 if causal else 2)
+def prefill_flops_attention(causal: bool, projections: bool = True) -> sp.Expr:
+    """Attention FLOPs of one request: projections 2*L*P_attn*s + scores (see `prefill_flops`).
+    Reports also call the scores alone (QK^T and AV) "attention FLOPs": `projections=False`."""
+    scores = L * n_h * (d_qk + d_v) * s**2 * (1 if causal else 2)
+    return 2 * L * P_attn * s + scores if projections else scores
 
 
 def prefill_flops_mlp() -> sp.Expr:

@@ -330,17 +330,19 @@ class Model:
         batch_of: list[_Option] = [("global batch", False)] + ([("batch per replica (B/DP)", True)] if sc.dp > 1 else [])
         add("prefill_flops_batch", "FLOP", [(f"{bl}; {label}", ("batch_flops", per), {**v, "F": f})
                                             for (bl, per), (label, _, f) in product(batch_of, f_one)])
-        attention = [(label, ("prefill_flops_attention", causal), at_max)
-                     for label, causal in (("causal", True), ("non-causal", False))]
+        attention = [(label, ("prefill_flops_attention", causal, projections), at_max)
+                     for projections, what in ((True, "projections and scores"), (False, "scores only"))
+                     for label, causal in ((f"{what}; causal", True), (f"{what}; non-causal", False))]
         add("prefill_flops_attention", "FLOP", attention)
         add("prefill_flops_attention_batch", "FLOP", [
             (f"{bl}; {label}", ("batch_flops", per), {**v, "F": _calc(key, vals)[0]})
             for (bl, per), (label, key, vals) in product(batch_of, attention)])
         mlp = [("top-k experts, router and shared experts", ("prefill_flops_mlp",), at_max)]
+        if shape.moe:  # "the routed experts are 335 TFLOPs": router and shared experts left out
+            mlp.append(("routed experts only", ("routed_expert_flops",), at_max))
         add("prefill_flops_mlp", "FLOP", mlp)
-        f_mlp = _calc(mlp[0][1], at_max)[0]
-        add("prefill_flops_mlp_batch", "FLOP", [(f"{bl}; {mlp[0][0]}", ("batch_flops", per), {**v, "F": f_mlp})
-                                                for bl, per in batch_of])
+        add("prefill_flops_mlp_batch", "FLOP", [(f"{bl}; {label}", ("batch_flops", per), {**v, "F": _calc(key, vals)[0]})
+                                                for (bl, per), (label, key, vals) in product(batch_of, mlp)])
 
         # TTFT and prefill floors: lenient readings only (no embedding FLOPs)
         lenient = [(label, flags) for label, flags in prefill if not flags[2]]

@@ -38,6 +38,8 @@ class Segment:
     """Segments of one list, table or paragraph share a group."""
     line_starts: tuple[int, ...] = (0,)
     """Offsets in `text` where each following source line begins (for multi-line sentences)."""
+    unit: str = ""
+    """The unit a table's row label or column header gives its bare numbers ("Decode throughput (tokens/s)")."""
 
 
 def read_report(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
@@ -66,6 +68,8 @@ def read_report(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
 
 # --- segments from the token stream ---------------------------------------------------------
 
+_VERB = re.compile(r"\b(is|are|was|were|has|have|had|uses?|used|needs?|takes?|gives?|makes?|requires?|costs?|"
+                   r"reach(es)?|runs?|keeps?|means|shows?|drops?|fits?|becomes?|yields?)\b", re.I)
 _BULLET = re.compile(r"^\s*(?:[✓✔✗✘❌✅⚠️•→*\-+]|\[[ xX]\])\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
 
@@ -99,7 +103,8 @@ def _label_of(text: str, bold: list[tuple[int, int]]) -> tuple[str, bool]:
             label = text[start:end].strip().rstrip(":").strip()
             return label, True
     head, sep, _ = text[offset:].partition(": ")
-    if sep and 0 < len(head.split()) <= 8 and not head.rstrip().endswith(("http", "https")):
+    if sep and 0 < len(head.split()) <= 8 and not head.rstrip().endswith(("http", "https")) \
+            and not _VERB.search(head):
         return head.strip(), False
     return "", False
 
@@ -109,6 +114,11 @@ def _is_bold_heading(text: str, bold: list[tuple[int, int]]) -> bool:
     stripped = text.strip()
     return bool(bold) and bold[0][0] <= 1 and len(stripped) > 0 and (
         bold[0][1] >= len(stripped.rstrip(":")) - 1)
+
+
+def _is_title_line(text: str) -> bool:
+    """A short line that ends in a colon and introduces what follows: "Memory per GPU:"."""
+    return text.endswith(":") and len(text.split()) <= 8
 
 
 def segments(text: str) -> Iterator[Segment]:
@@ -169,15 +179,15 @@ def segments(text: str) -> Iterator[Segment]:
             label = row[0][1]
             for col, cell in row[1:]:
                 column = header[col] if col < len(header) else ""
-                yield Segment(row_line, cell, label, base, column=column, group=group)
-            if len(header) < 2 and row:  # a key | value table without headers still has a first cell
-                pass
+                yield Segment(row_line, cell, label, base, column=column, group=group,
+                              unit=_unit_in_parens(label) or _unit_in_parens(column))
         elif kind == "inline" and tokens[i - 1].type == "paragraph_open":
             first_line = tokens[i - 1].map[0] + 1
             lines = _inline_lines(tok)
             in_item = bool(items) and not item_has_title[-1]
             whole = " ".join(t for t, _ in lines).strip()
-            if len(lines) == 1 and _is_bold_heading(lines[0][0], lines[0][1]) and not units.find_figures(whole):
+            if len(lines) == 1 and (_is_bold_heading(lines[0][0], lines[0][1]) or _is_title_line(whole)) \
+                    and not units.find_figures(whole):
                 title = whole.strip("*: ").rstrip(":")
                 if items:
                     items[-1] = title
@@ -186,6 +196,8 @@ def segments(text: str) -> Iterator[Segment]:
                     bold_heading = title
                 i += 1
                 continue
+            if not items and _label_of(lines[0][0], lines[0][1])[1]:
+                bold_heading = ""  # "**TTFT:** 0.4 s" is a sibling of "**Memory per GPU:**", not inside it
             scope = (tuple(h[1] for h in headings) + ((bold_heading,) if bold_heading else ())
                      + tuple(t for t in items[:-1] if t) + ((items[-1],) if items and items[-1] and not in_item
                                                              else ()))
@@ -238,12 +250,29 @@ def _sentences(seg: Segment, split: bool) -> Iterator[Segment]:
         yield replace(seg, line=line, text=piece, label=label, line_starts=(0,) + starts)
 
 
+_PARENS_UNIT = re.compile(r"\(([^()]{1,20})\)\s*$")
+
+
+def _unit_in_parens(label: str) -> str:
+    """ "Throughput (tokens/s)" -> "tokens/s", when the parenthesis holds a unit."""
+    m = _PARENS_UNIT.search(label)
+    if not m:
+        return ""
+    figures = units.find_figures("1 " + m.group(1))
+    return m.group(1) if len(figures) == 1 and figures[0].quantity.kind != "count" \
+        and figures[0].end == len(m.group(1)) + 2 else ""
+
+
 # --- figures within a segment ----------------------------------------------------------------
 
 _BOUNDARY = re.compile(r"[,;()\[\]|]|\s[-–—]\s|→|->|\bvs\.?\s|\bversus\b|\.\s|:\s(?=\S)")
 _QUOTE_WORDS = re.compile(r"\b(claimed|reported|stated|previous(ly)?|originally claimed)\b", re.I)
 _ACTUAL = re.compile(r"\b(actual(ly)?|measured|real|recomputed|correct(ed)?|true)\b", re.I)
 _CONTINUATION = {"to", "vs", "vs.", "versus", "→", "->", "and", "or", "from", ""}
+_OPERATOR_BEFORE = re.compile(r"([×*/+]|\d\s*[xX])\s*\(?\s*$")
+_OPERATOR_AFTER = re.compile(r"^\s*\)?\s*([A-Za-z][\w-]*\s+){0,3}[×*/+]\s*\(?\s*[\d~]|^\s*[xX]\s*\d")
+_ORDINAL = re.compile(r"\b(option|layout|scenario|step|phase|table|figure|fig\.|section|case|plan|variant|node|gpu|"
+                      r"rank|version|v|q[1-4]|no\.|#)\s*#?$", re.I)
 
 
 def _clause_before(text: str, start: int, prev_end: int) -> str:
@@ -266,7 +295,9 @@ def _clause_after(text: str, end: int) -> str:
 
 def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
     """Every figure in a segment as an unbound claim."""
-    figures = units.find_figures(seg.text)
+    figures = [f for f in units.find_figures(seg.text) if not _is_ordinal(seg.text, f)]
+    if seg.unit:
+        figures = [_with_unit(f, seg.unit) for f in figures]
     out: list[Claim] = []
     prev_end = 0
     prev_before = ""
@@ -278,33 +309,69 @@ def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
         continues = n > 0 and between in _CONTINUATION
         if continues:
             before = prev_before
-        quoted = quoted_column or _is_quoted(seg.text, fig, figures, n)
+        quoted = quoted_column or _is_quoted(seg.text, fig)
         line = seg.line + sum(1 for s in seg.line_starts[1:] if s <= fig.start)
         q = fig.quantity
+        head = seg.text[: fig.start]
         out.append(Claim(
             line=line, text=seg.text, figure=fig.text, label=seg.label, value=q.value, unit=q.unit,
             kind=q.kind, scope=seg.scope + ((seg.column,) if seg.column else ()), quoted=quoted,
             approx=q.approx, values=q.values, index=start_index + n, start=fig.start, before=before,
             after=after, group=seg.group, ambiguous_flops=fig.flops_ambiguous,
+            operand=bool(_OPERATOR_BEFORE.search(head) or _OPERATOR_AFTER.search(seg.text[fig.end:])),
+            versus=not quoted and _is_versus(seg.text, fig, n), in_parens=_in_comparison(seg.text, fig.start),
+            clause=_clause(seg.text, fig, before, after),
         ))
         prev_end, prev_before = fig.end, before
     return out
 
 
-def _is_quoted(text: str, fig, figures, n: int) -> bool:
-    """"Claimed X vs actual Y" quotes X; "from X to Y" and "Y (vs X)" quote the old figure X."""
+def _is_quoted(text: str, fig) -> bool:
+    """ "Claimed X vs actual Y" quotes X: the report disputes it rather than asserts it."""
     tail = text[fig.end:]
     head = text[: fig.start]
     vs_after = re.match(r"\s*(\([^)]*\)\s*)?(vs\.?|versus)\b(.*)", tail, re.I)
-    if vs_after and (_ACTUAL.search(vs_after.group(3)[:40]) or _QUOTE_WORDS.search(head[-60:])):
+    return bool(vs_after and (_ACTUAL.search(vs_after.group(3)[:40]) or _QUOTE_WORDS.search(head[-60:])))
+
+
+def _is_versus(text: str, fig, n: int) -> bool:
+    """The other side of a comparison: "Y" in "X vs Y", "X" in "from X to Y"."""
+    head, tail = text[: fig.start], text[fig.end:]
+    if re.search(r"\bfrom\s*$", head, re.I) and re.match(r"\s*\S*\s*(to|→|->)", tail, re.I):
         return True
-    if re.search(r"\bfrom\s*$", head, re.I) and re.match(r"\s*\S*\s*to\b", tail, re.I):
-        return True
-    if n > 0 and re.search(r"\b(vs\.?|versus)\s*$", head, re.I):
-        prev_tail = text[figures[n - 1].end: fig.start]
-        if not _ACTUAL.search(prev_tail) and not _ACTUAL.search(head[-30:]):
-            return True
-    return False
+    return n > 0 and bool(re.search(r"\b(vs\.?|versus)\s*$", head, re.I)) and not _ACTUAL.search(head[-30:])
+
+
+def _in_comparison(text: str, start: int) -> bool:
+    """Inside parentheses that set figures against each other: "(16.1 GB vs 8.0 GB, 2x)"."""
+    open_at = text.rfind("(", 0, start)
+    if open_at < 0 or text.rfind(")", 0, start) > open_at:
+        return False
+    close_at = text.find(")", start)
+    inner = text[open_at: close_at if close_at > 0 else len(text)]
+    return bool(re.search(r"\b(vs\.?|versus)\b|→|->", inner, re.I))
+
+
+def _clause(text: str, fig, before: str, after: str) -> str:
+    start = text.rfind(before, 0, fig.start) if before else fig.start
+    end = text.find(after, fig.end) + len(after) if after and text.find(after, fig.end) >= 0 else fig.end
+    return text[max(start, 0): end]
+
+
+def _is_ordinal(text: str, fig) -> bool:
+    """ "Option 2", "GPU 0", "stage 3": a name, not a quantity."""
+    return fig.quantity.kind == "count" and not fig.unit_text and bool(_ORDINAL.search(text[: fig.start]))
+
+
+def _with_unit(fig, unit: str):
+    """A bare number in a table whose row or column names the unit."""
+    if fig.unit_text or fig.quantity.kind != "count":
+        return fig
+    found = units.find_figures(f"{fig.text} {unit}")
+    if len(found) != 1:
+        return fig
+    f = found[0]
+    return units.Figure(fig.start, fig.end, fig.text, f.quantity, f.unit_text, f.flops_ambiguous)
 
 
 def extract(text: str) -> list[Claim]:

@@ -52,6 +52,14 @@ class Claim:
     """Id of the list, table row or paragraph the figure sits in (siblings share it)."""
     ambiguous_flops: bool = False
     """Written "TFLOPs"/"TFLOPS" with no "/s": the metric decides amount or rate."""
+    operand: bool = False
+    """A term of arithmetic written out ("2 x 80 x 8 x 128 x 2 B = 327,680 B"): only the result is claimed."""
+    versus: bool = False
+    """The other side of a comparison ("17.2 GB vs 4.3 GB", "from 2 to 4"): not about the sentence's scenario."""
+    in_parens: bool = False
+    """Inside parentheses that compare ("(16.1 GB vs 8.0 GB, 2x)"): not the sentence's subject."""
+    clause: str = ""
+    """The figure's own clause as written, from `before` through `after`."""
 
 
 @dataclass(frozen=True, slots=True)

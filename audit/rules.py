@@ -29,7 +29,7 @@ from audit.formula import Formula, FormulaError, compile_formula
 from audit.records import RuleInfo
 
 CHECKS = ("recompute", "bound", "consistency", "requirement")
-RELATIONS = ("sum", "percent_of", "ratio", "product", "time_flops")
+RELATIONS = ("sum", "percent_of", "ratio", "product", "time_flops", "arithmetic")
 PLACEHOLDERS = frozenset({
     "claimed", "expected", "ratio", "formula", "substitution", "interpretation", "scenario", "metric",
     "label", "bound", "parts", "figure",
@@ -46,7 +46,7 @@ ESTIMATES = frozenset({
     "kv_heads", "experts", "experts_per_token", "hidden_size", "vocab_size", "memory_capacity",
     "memory_bandwidth", "peak_flops", "devices_available",
 })
-LAYOUT = frozenset({"tp", "pp", "dp", "ep", "batch_size", "devices_per_node", "requirement_ttft",
+LAYOUT = frozenset({"tp", "pp", "dp", "ep", "batch_size", "devices_per_node", "requirement_ttft", "head_dim",
                     "requirement_tpot", "input_tokens_min", "input_tokens_max"})
 NAMES = ESTIMATES | LAYOUT
 
@@ -71,7 +71,7 @@ class RuleSpec(BaseModel):
     id: str = Field(pattern=r"^[A-Z]{2,5}\d{3}$")
     name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     check: Literal["recompute", "bound", "consistency", "requirement"]
-    metric: list[str]
+    metric: list[str]  # "*": every figure, bound to a metric or not
     level: Literal["error", "warning", "info"]
     message: str
     description: str
@@ -81,7 +81,7 @@ class RuleSpec(BaseModel):
     ceiling: str | None = None
     min_prompt_floor: str | None = None  # the floor for a claim about the shortest prompt
     list_total: str | None = None  # a list claim ("[24, 23, 24, 23]") must add up to this
-    relation: Literal["sum", "percent_of", "ratio", "product", "time_flops"] | None = None
+    relation: Literal["sum", "percent_of", "ratio", "product", "time_flops", "arithmetic"] | None = None
     tolerance: float = 0.10
     warn_margin: float | None = None  # a bound met by less than this margin is a warning
     include_quoted: bool = False

@@ -101,6 +101,12 @@ _TIME = {
     "min": (60.0, 1.0), "mins": (60.0, 1.0), "minute": (60.0, 1.0), "minutes": (60.0, 1.0),
     "h": (3600.0, 1.0), "hr": (3600.0, 1.0), "hrs": (3600.0, 1.0), "hour": (3600.0, 1.0), "hours": (3600.0, 1.0),
 }
+_SPELLINGS = {  # for "did you mean" when only the letter case is wrong
+    "bytes": ("KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB"),
+    "bandwidth": ("GB/s", "TB/s", "GiB/s", "GBps", "TBps"),
+    "flops": ("GFLOP", "TFLOP", "PFLOP"), "flop_rate": ("TFLOP/s", "PFLOP/s"),
+    "time": ("s", "ms", "min", "h"), "token_rate": ("tok/s", "tokens/s"),
+}
 _MULTIPLIERS = {"K": 1e3, "k": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9, "T": 1e12,
                 "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 
@@ -132,6 +138,7 @@ _ELEMENT_RE = r"(?>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"  # inside [..] a comma separ
 _MULT_RE = rf"[KkMBT](?![\w/])|bn(?!\w)|{_SP}(?i:thousand|million|billion|trillion)(?!\w)"
 _APPROX_SIGN_RE = r"[~≈∼][ \t\u00a0]*"
 _APPROX_WORDS = ("about", "approximately", "approx.", "around", "roughly")
+_APPROX_LAST_LETTERS = frozenset("tTyYdD.")  # last characters of the words: a cheap first test
 
 # Where a figure may start: a digit, "[" or "~" not inside an identifier ("H100", "fp8",
 # "Qwen3-235B", "Llama-3.1-70B", "v1.2.3"). A plain character class first lets the regex engine
@@ -141,10 +148,10 @@ _BODY = re.compile(
     r"(?P<skip>\d{4}-\d{2}-\d{2}(?!\d)|\d+(?:\.\d+){2,})"  # ISO dates, dotted versions
     r"|(?P<product>\d+(?:\.\d+)?(?:[x×]\d+(?:\.\d+)?)+)(?![\w.])"  # "4x4x2": three counts
     rf"|(?P<devices>\d+)(?=[xX×]{_SP}?[A-Z]{{1,4}}\d)"  # "8x H100", "8xA100": a count, not a ratio
-    rf"|(?P<approx>{_APPROX_SIGN_RE})?"
+    rf"|(?P<figure>(?P<approx>{_APPROX_SIGN_RE})?"
     rf"(?:\[\s*(?P<list>{_ELEMENT_RE}(?:\s*,\s*{_ELEMENT_RE})+)\s*\]"
     rf"|(?P<num>{_NUM_RE})(?:(?:-|{_SP}?[–—]{_SP}?)(?P<num2>{_NUM_RE}))?)"
-    rf"(?P<mult>{_MULT_RE})?(?:{_SP}?(?P<unit>{_UNIT_RE}))?(?!\w)"
+    rf"(?P<mult>{_MULT_RE})?(?:{_SP}?(?P<unit>{_UNIT_RE}))?(?!\w))"
 )
 _STRICT = re.compile(rf"\s*(?P<num>[+-]?{_NUM_RE})(?P<mult>{_MULT_RE})?\s*(?P<unit>.*?)\s*", re.S)
 _PRODUCT_SPLIT = re.compile(r"[x×]")
@@ -235,17 +242,21 @@ def parse_quantity(text: str, kind: str) -> float:
     m = _STRICT.fullmatch(text)
     if m is None:
         raise UnitError(f"cannot read a number in {text!r} ({expected})")
-    number = _number(m.group("num"))
+    try:
+        number = _number(m.group("num"))
+    except OverflowError:
+        number = math.inf  # "1 × 10^400"; reported as not finite below
     mult, written = m.group("mult"), m.group("unit")
     if written == "" and mult and mult.strip() == "B" and kind == "bytes":
         mult, written = None, "B"  # the field says bytes: "64B" is 64 bytes
-    if written == "B" and kind == "count" and not mult:
-        mult, written = "B", ""  # the field says count: "235 B" is 235 billion
+    if kind == "count" and not mult and (written in _MULTIPLIERS or written.lower() in _MULTIPLIERS):
+        mult, written = written, ""  # the field says count: "235 B" is 235 billion
     unit = None
     if written:
         unit = _resolve_unit(written)
         if unit is None:
-            raise UnitError(f"unknown unit {written!r} in {text!r} ({expected})")
+            hint = next((f"; did you mean {c!r}?" for c in _SPELLINGS.get(kind, ()) if c.lower() == written.lower()), "")
+            raise UnitError(f"unknown unit {written!r} in {text!r} ({expected}{hint})")
         found = unit.kind
         if unit.ambiguous and kind in ("flops", "flop_rate"):
             found = kind  # the field decides amount or rate
@@ -277,50 +288,56 @@ def find_figures(text: str) -> list[Figure]:
             pos = candidate.end()
             continue
         pos = m.end()
-        if m.group("skip"):
-            continue
-        if m.group("product"):
+        what = m.lastgroup
+        if what == "figure":
+            figure = _figure(text, m)
+            if figure is not None:
+                figures.append(figure)
+        elif what == "product":
             figures.extend(_product(m))
-        elif m.group("devices"):
-            value = float(m.group("devices"))
-            figures.append(Figure(m.start(), m.end(), m.group(0), Quantity(value, "1", "count"), "", False))
-        elif (figure := _figure(text, m)) is not None:
-            figures.append(figure)
+        elif what == "devices":
+            figures.append(Figure(m.start(), pos, m.group(0), Quantity(float(m.group(0)), "1", "count"), "", False))
     return figures
 
 
 def _product(m: re.Match[str]) -> list[Figure]:
     out, pos = [], m.start()
     for part in _PRODUCT_SPLIT.split(m.group("product")):
-        value = float(part)
-        out.append(Figure(pos, pos + len(part), part, Quantity(value, "1", "count"), "", False))
+        out.append(Figure(pos, pos + len(part), part, Quantity(float(part), "1", "count"), "", False))
         pos += len(part) + 1
     return out
 
 
 def _figure(text: str, m: re.Match[str]) -> Figure | None:
     listed, num, num2, written, mult, sign = m.group("list", "num", "num2", "unit", "mult", "approx")
+    unit = _resolve_unit(written) if written else None
     try:
+        # multiply, then divide: "63.8%" is exactly 63.8 / 100 and "41.4 ms" 41.4 / 1000
+        factor = _multiplier(mult) * (unit.factor if unit is not None else 1.0)
+        divisor = unit.divisor if unit is not None else 1.0
         if listed is not None:
-            numbers = [float(e) for e in listed.split(",")]
+            values = tuple([float(e) * factor / divisor for e in listed.split(",")])
+            value = values[0]
             number_end = text.index("]", m.end("list")) + 1
+        elif num2 is None:
+            value, values = _number(num) * factor / divisor, ()
+            number_end = m.end("num")
         else:
-            numbers = [_number(num)] if num2 is None else [_number(num), _number(num2)]
-            number_end = m.end("num" if num2 is None else "num2")
-        unit = _resolve_unit(written) if written else None
-        multiplier = _multiplier(mult)
-        values = tuple([_in_base(n, unit, multiplier) for n in numbers])
+            values = (_number(num) * factor / divisor, _number(num2) * factor / divisor)
+            value = values[0]
+            number_end = m.end("num2")
     except (ValueError, OverflowError, KeyError):  # never raise on report text
         return None
     start, end = m.span()
     approx = sign is not None
-    if not approx and start and text[start - 1] in " \t\u00a0":
+    if not approx and start > 1 and text[start - 2] in _APPROX_LAST_LETTERS:
         word = _approx_word_before(text, start)
         if word is not None:
             start, approx = word, True
-    kind = unit.kind if unit else "count"
-    quantity = Quantity(values[0], BASE_UNITS[kind], kind, values if len(values) > 1 else (), len(values) == 2, approx)
-    return Figure(start, end, text[start:end], quantity, text[number_end:end].strip(), bool(unit and unit.ambiguous))
+    kind = unit.kind if unit is not None else "count"
+    quantity = Quantity(value, BASE_UNITS[kind], kind, values, len(values) == 2, approx)
+    ambiguous = unit is not None and unit.ambiguous
+    return Figure(start, end, text[start:end], quantity, text[number_end:end].strip(), ambiguous)
 
 
 def _approx_word_before(text: str, start: int) -> int | None:
@@ -338,7 +355,7 @@ def _approx_word_before(text: str, start: int) -> int | None:
 # ---------------------------------------------------------------------------------------------
 # Printing
 
-_BYTE_PREFIXES = (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3))
+_BYTE_PREFIXES = (("P", 1e15), ("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3))  # decimal, as DESIGN.md
 _SI_PREFIXES = (("E", 1e18), ("P", 1e15), ("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3))
 _COUNT_SUFFIXES = (("T", 1e12), ("B", 1e9), ("M", 1e6))
 

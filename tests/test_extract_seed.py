@@ -25,6 +25,7 @@ EXPECTED = [
     (22, 32, "device_count", "original"),  # "32 GPUs used"
     (22, 0.06, "memory_utilization", "original"),  # "6% memory utilization"
     (28, 4, "tp", "optimized"),  # "Increased TP from 2 to 4"
+    (28, 2, "tp", None),  # the "from" side of the comparison belongs to no one section
     (28, 16, "heads_per_device", "optimized"),  # "(16 heads per GPU"
     (33, 0.242, "memory_utilization", "optimized"),
     (34, 2.1, "ttft", "optimized"),
@@ -71,7 +72,7 @@ EXPECTED = [
 ]
 
 # figures the report quotes to dispute ("Claimed X vs actual Y", the "Original Claimed" column)
-QUOTED = [(12, 0.638), (13, 28.5), (144, 28.5), (145, 0.638), (28, 2)]
+QUOTED = [(12, 0.638), (13, 28.5), (144, 28.5), (145, 0.638)]
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from audit.records import Claim, Finding
 _TOTAL = re.compile(r"^\W*(total|sum|overall|combined)\b", re.I)
 _OF = re.compile(r"^of\b", re.I)
 _LAYOUT = ("tp", "pp", "dp", "ep")
+_FLOP_AMOUNTS = ("prefill_flops", "prefill_flops_attention", "prefill_flops_mlp", "flops_per_device")
 
 
 def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
@@ -49,7 +50,7 @@ def _fmt(c: Claim) -> str:
 
 def _sum(claim: Claim, ctx: Context):
     """A total is the sum of the parts listed just before it in the same list."""
-    if not (_TOTAL.search(claim.before) or _TOTAL.search(claim.label)):
+    if not (_TOTAL.search(claim.before) or _TOTAL.search(claim.label)) or _first_on_line(claim, ctx) is not claim:
         return None
     parts: list[Claim] = []
     lines_seen = {claim.line}
@@ -102,8 +103,12 @@ def _ratio(claim: Claim, ctx: Context):
     """"28.5 s vs 0.06 s (475x)": the larger of the two figures it compares over the smaller."""
     if claim.kind != "ratio":
         return None
-    same = [o for o in ctx.claims[max(0, claim.index - 4): claim.index]
-            if o.text == claim.text and o.line == claim.line and o.kind not in ("ratio",)]
+    def compared(o: Claim) -> bool:
+        return o.text == claim.text and o.line == claim.line and o.kind != "ratio" and not o.operand
+
+    same = [o for o in ctx.claims[max(0, claim.index - 4): claim.index] if compared(o)]
+    if len(same) < 2:  # "3x faster (28 ms vs 2.5 ms)": the figures follow
+        same = [o for o in ctx.claims[claim.index + 1: claim.index + 4] if compared(o)][:2]
     if len(same) < 2:
         return None
     a, b = same[-2], same[-1]
@@ -117,10 +122,13 @@ def _product(claim: Claim, ctx: Context):
     """"TP=4 x PP=2 x DP=2 = 16 GPUs": a device count stated beside its layout."""
     if claim.metric != "device_count":
         return None
-    layout = {}
-    for o in ctx.claims:
-        if o.text == claim.text and o.line == claim.line and o.metric in _LAYOUT and not o.quoted:
+    layout: dict[str, Claim] = {}
+    for o in reversed(ctx.claims[: claim.index]):  # the degrees stated since the previous device count
+        if o.text != claim.text or o.line != claim.line or o.metric == "device_count":
+            break
+        if o.metric in _LAYOUT and not o.quoted:
             layout.setdefault(o.metric, o)
+    layout = dict(reversed(layout.items()))
     if len(layout) < 2:
         return None
     product = 1.0
@@ -138,7 +146,7 @@ def _time_flops(claim: Claim, ctx: Context):
     for other in reversed(ctx.claims[: claim.index]):
         if other.group != claim.group:
             break
-        if other.kind == "flops" and other.unit == "FLOP" and not other.quoted:
+        if other.metric in _FLOP_AMOUNTS and not other.quoted:
             flops = other
             break
     if flops is None:
@@ -154,10 +162,60 @@ def _time_flops(claim: Claim, ctx: Context):
     return flops.value / peak, "FLOPs / peak rate", f"{_fmt(flops)} / {format_quantity(peak, 'FLOP/s')}"
 
 
+_EQUALS = re.compile(r"^\s*\)?\s*(=|≈|~=|≃|≅|~)\s*$")
+
+
+def _arithmetic(claim: Claim, ctx: Context):
+    """ "2.63 PFLOPs / (2 x 1,979 TFLOPS) ≈ 0.33 s": the arithmetic written out must give its result."""
+    if claim.operand or claim.index == 0:
+        return None
+    prev = ctx.claims[claim.index - 1]
+    if prev.text != claim.text or not prev.operand:
+        return None
+    between = claim.text[prev.start + len(prev.figure): claim.start]
+    if claim.figure[:1] in "≈~":  # "≈ 0.33 s": the marker is part of the figure
+        between += claim.figure[0]
+    if not _EQUALS.match(between):
+        return None
+    chain = [prev]
+    for other in reversed(ctx.claims[: prev.index]):
+        if other.text != claim.text or not other.operand:
+            break
+        chain.append(other)
+    chain.reverse()
+    expr, pos = "", chain[0].start
+    open_paren = claim.text.rfind("(", 0, pos)
+    if open_paren >= 0 and claim.text.rfind(")", 0, pos) < open_paren and ")" in claim.text[pos: claim.start]:
+        pos = open_paren  # "(2 x 80) = ..." keeps its parenthesis
+    for figure in chain:
+        expr += _operators(claim.text[pos: figure.start]) + repr(figure.value)
+        pos = figure.start + len(figure.figure)
+    expr += _operators(claim.text[pos: claim.start])
+    expr = _EQUALS_TAIL.sub("", expr)
+    from audit.formula import FormulaError, compile_formula
+
+    try:
+        value = compile_formula(expr, frozenset())({})
+    except FormulaError:
+        return None
+    written = claim.text[chain[0].start: claim.start].rstrip(" =≈~≃≅")
+    return value, written, expr
+
+
+_EQUALS_TAIL = re.compile(r"\s*(=|≈|~=|≃|≅|~)\s*$")
+
+
+def _operators(text: str) -> str:
+    """The arithmetic between two figures, words dropped: " matmul parameters × " -> " * "."""
+    kept = "".join(ch for ch in text.replace("×", "*").replace("·", "*") if ch in "*/+-()=≈~≃≅ ")
+    return re.sub(r"(?<=\s)x(?=\s)", "*", kept) if "x" in text else kept
+
+
 _RELATIONS = {
     "sum": _sum,
     "percent_of": _percent_of,
     "ratio": _ratio,
     "product": _product,
     "time_flops": _time_flops,
+    "arithmetic": _arithmetic,
 }
