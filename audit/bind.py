@@ -32,6 +32,7 @@ class _TermFile(BaseModel):
     label: list[str] = []
     scoped: list[str] = []
     bare: list[str] = []
+    unless: list[str] = []  # words before the figure that rule this metric out ("routed experts are 653.91e9")
     achieved: str | None = None
     fallback: bool = False
 
@@ -51,6 +52,7 @@ class Term:
     patterns: dict  # phrase kind -> tuple[re.Pattern, ...]
     achieved: str | None
     fallback: bool
+    unless: tuple = ()
 
 
 def rules_dir() -> Path:
@@ -85,7 +87,8 @@ def load_vocabulary(path: Path | None = None) -> tuple[Term, ...]:
                     raise AuditError(f"bad pattern {p!r}: {e}", str(path),
                                      lines.line(("metrics", n, phrase))) from None
             compiled[phrase] = tuple(pats)
-        terms.append(Term(t.metric, t.unit, frozenset(t.kinds), compiled, t.achieved, t.fallback))
+        unless = tuple(re.compile(u, re.I) for u in t.unless)
+        terms.append(Term(t.metric, t.unit, frozenset(t.kinds), compiled, t.achieved, t.fallback, unless))
     return tuple(terms)
 
 
@@ -102,31 +105,45 @@ def _admits(term: Term, claim: Claim) -> bool:
     return claim.ambiguous_flops and ({"flops", "flop_rate"} & term.kinds) != set()
 
 
+_FIGURE = re.compile(r"[~≈]?\d[\d,.]*[KMBT]?(?:\s?(?:[KMGTPE]?i?B|[KMGTPE]?(?:FLOPS|FLOPs|Flops|FLOP)(?:/s)?|"
+                     r"[KMGT]i?B/s|[KMGT]Bps|tokens/s(?:ec(?:ond)?)?|tok/s|ms|µs|us|s|sec|seconds?|%|x|×)\b)?")
+_PREFIX_KINDS = frozenset({"time", "token_rate", "flops", "flop_rate", "bytes"})
+
+
 def _phrases(claim: Claim, previous: Claim | None) -> dict[str, list[str]]:
     before = claim.before.strip().rstrip(":").strip()
-    labels = [p for p in (before, claim.label) if p]
+    clause = f"{before} {claim.after}".strip() if claim.after else ""
+    labels = [p for p in (before, clause, claim.label) if p]
     sections = [s for s in claim.scope[-3:] if s]
     scoped = [" ".join([*sections, p]) for p in labels] or [" ".join(sections)]
     keys = [claim.before] if claim.before else []
     if previous is not None and len(before.split()) <= 2 and previous.text == claim.text:
         keys.append(f"{previous.figure} {claim.before}")  # "19% of" 141 GB
-    prefix = claim.text[: claim.start].strip()
+    prefix = _FIGURE.sub(" ", claim.text[: claim.start]).strip()  # other figures' units are not words
     return {"noun": [claim.after] if claim.after else [], "key": keys, "label": labels,
-            "prefix": [prefix[-100:]] if prefix and prefix != before else [], "scoped": scoped,
+            "prefix": [prefix[-100:]] if prefix and prefix != before and claim.kind in _PREFIX_KINDS else [],
+            "scoped": scoped,
             "bare": labels}
 
 
-def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None = None) -> Term | None:
-    """The first vocabulary term that admits the claim's kind and matches one of its phrases."""
+def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None = None,
+              label_applies: bool = True) -> Term | None:
+    """The first vocabulary term that admits the claim's kind and matches one of its phrases.
+    The line's label names its first figure of a kind (and what continues it), not every later one."""
     phrases = _phrases(claim, previous)
+    if not label_applies:
+        phrases["label"] = [p for p in phrases["label"] if p != claim.label]
+        phrases["scoped"] = phrases["bare"] = []
     order = PHRASE_ORDER
-    if claim.before.rstrip().endswith("="):  # "TP=1 replicas": the key names it, not the noun
+    if re.search(r"(=|\b(at|@))\s*$", claim.before):  # "TP=1 replicas", "at 989.5 TFLOPS per GPU": the key decides
         order = ("key", *(k for k in PHRASE_ORDER if k != "key"))
     for kind in order:
         field = "label" if kind == "prefix" else kind
         for text in phrases[kind]:
             for term in vocabulary:
                 if not term.patterns[field] or not _admits(term, claim):
+                    continue
+                if term.unless and any(u.search(claim.text[: claim.start]) for u in term.unless):
                     continue
                 for pat in term.patterns[field]:
                     if kind == "noun":
@@ -208,10 +225,12 @@ def layouts_from_report(claims: list[Claim]) -> dict[str, Layout]:
     in_tables = [c for c in stated if _is_cell(c)]
     if in_tables:
         stated = in_tables
+    # a section is a scenario when it states a parallel degree itself; its subsections belong to it
+    sections = {_innermost_section(c) for c in stated if c.metric != "batch_size"} - {""}
     found: dict[str, dict[str, int]] = {}
     order: list[str] = []
     for c in stated:
-        where = _layout_scope(c)
+        where = _layout_scope(c, sections)
         if where not in found:
             found[where] = {}
             order.append(where)
@@ -249,11 +268,17 @@ def _is_cell(claim: Claim) -> bool:
                 and claim.text.strip() == claim.figure.strip())
 
 
-def _layout_scope(claim: Claim) -> str:
+def _innermost_section(claim: Claim) -> str:
     if _is_cell(claim):
         return claim.scope[-1]  # a table cell: the column is the scenario
     sections = [s for s in claim.scope[1:] if s]
     return sections[-1] if sections else ""
+
+
+def _layout_scope(claim: Claim, sections: set[str]) -> str:
+    if _is_cell(claim):
+        return claim.scope[-1]
+    return next((s for s in reversed(claim.scope) if s in sections), "")
 
 
 # --- the stage -------------------------------------------------------------------------------
@@ -266,9 +291,14 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     out = []
     matchers = scenario_matchers(scenarios)
     only = next(iter(scenarios)) if len(scenarios) == 1 else None
-    previous = None
+    previous: Claim | None = None
+    kinds_seen: set[tuple] = set()
     for c in claims:
-        term = None if c.operand else metric_of(c, vocabulary, previous)
+        where = (c.text, c.line, c.scope, c.kind)  # one segment: a line, a sentence or a table cell
+        first_of_kind = where not in kinds_seen
+        kinds_seen.add(where)
+        label_applies = first_of_kind or _continues(c, previous) or bool(_ACHIEVED.search(c.before))
+        term = _restated(c, previous, out) or metric_of(c, vocabulary, previous, label_applies)
         previous = c
         metric, unit = (term.metric, term.unit) if term else (None, c.unit)
         if term and term.achieved and _ACHIEVED.search(c.before):
@@ -281,6 +311,30 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
+
+
+_CONTINUES = {"to", "vs", "vs.", "versus", "→", "->", "and", "or", "-", "–", "/"}
+
+
+def _continues(claim: Claim, previous: Claim | None) -> bool:
+    """ "17.2 GB vs 4.3 GB", "from 2 to 4", "6.0% → 24.2%": the second figure is the first one's kind."""
+    if previous is None or previous.text != claim.text:
+        return False
+    between = claim.text[previous.start + len(previous.figure): claim.start].strip().lower()
+    return claim.versus or between in _CONTINUES or between.endswith(("vs", "vs.", "→", "to"))
+
+
+def _restated(claim: Claim, previous: Claim | None, bound: list[Claim]) -> Term | None:
+    """ "16K tokens (16,384)", "327,680 bytes (320 KiB)": a figure alone in parentheses right after another
+    of its kind says the same thing again."""
+    if previous is None or not bound or previous.text != claim.text or previous.kind != claim.kind:
+        return None
+    between = claim.text[previous.start + len(previous.figure): claim.start]
+    if not re.fullmatch(r"\s*(tokens?|bytes?)?\s*\(\s*", between) or not re.match(r"(\s*[a-z]+){0,3}\s*\)", claim.text[
+            claim.start + len(claim.figure):]):
+        return None
+    metric = bound[-1].metric
+    return Term(metric, bound[-1].unit, frozenset({claim.kind}), {}, None, False) if metric else None
 
 
 def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, int]]) -> list[Claim]:

@@ -71,7 +71,8 @@ class Auditor:
         for rule in self.rules:
             metrics = set(rule.spec.metric)
             subject = [c for c in claims if (c.metric in metrics or "*" in metrics)
-                       and (rule.spec.include_quoted or not c.quoted)]
+                       and (rule.spec.include_quoted or not c.quoted)
+                       and (not c.operand or rule.spec.relation == "arithmetic")]
             if subject:
                 findings.extend(checks[rule.spec.check](rule, subject, ctx))
         findings = _one_per_claim_and_rule(findings)

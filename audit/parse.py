@@ -269,8 +269,11 @@ _BOUNDARY = re.compile(r"[,;()\[\]|]|\s[-–—]\s|→|->|\bvs\.?\s|\bversus\b|\
 _QUOTE_WORDS = re.compile(r"\b(claimed|reported|stated|previous(ly)?|originally claimed)\b", re.I)
 _ACTUAL = re.compile(r"\b(actual(ly)?|measured|real|recomputed|correct(ed)?|true)\b", re.I)
 _CONTINUATION = {"to", "vs", "vs.", "versus", "→", "->", "and", "or", "from", ""}
-_OPERATOR_BEFORE = re.compile(r"([×*/+]|\d\s*[xX])\s*\(?\s*$")
-_OPERATOR_AFTER = re.compile(r"^\s*\)?\s*([A-Za-z][\w-]*\s+){0,3}[×*/+]\s*\(?\s*[\d~]|^\s*[xX]\s*\d")
+_OPERATOR_BEFORE = re.compile(r"([×*/+]|[\d)]\s*[xX]|\s[xX])\s*\(?\s*$")
+_OPERATOR_AFTER = re.compile(r"^\s*\)?\s*([A-Za-z][\w-]*\s+){0,3}[×*]\s*\(?\s*[\d~]|^\s*\)?\s*[/+]\s*\(?\s*[\d~]"
+                             r"|^\s*[xX]\s*\d"
+                             r"|^\s*\)?\s*([A-Za-z][\w-]*\s+){0,3}[xX]\s+\(?\s*[\d~]")
+_TOP_K = re.compile(r"\btop[- ]?(\d{1,3})\b", re.I)
 _ORDINAL = re.compile(r"\b(option|layout|scenario|step|phase|table|figure|fig\.|section|case|plan|variant|node|gpu|"
                       r"rank|version|v|q[1-4]|no\.|#)\s*#?$", re.I)
 
@@ -296,8 +299,10 @@ def _clause_after(text: str, end: int) -> str:
 def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
     """Every figure in a segment as an unbound claim."""
     figures = [f for f in units.find_figures(seg.text) if not _is_ordinal(seg.text, f)]
+    figures = _with_top_k(seg.text, figures)
     if seg.unit:
         figures = [_with_unit(f, seg.unit) for f in figures]
+    figures = _units_carried(seg.text, figures)
     out: list[Claim] = []
     prev_end = 0
     prev_before = ""
@@ -363,11 +368,38 @@ def _is_ordinal(text: str, fig) -> bool:
     return fig.quantity.kind == "count" and not fig.unit_text and bool(_ORDINAL.search(text[: fig.start]))
 
 
+def _with_top_k(text: str, figures: list) -> list:
+    """ "top-2 routing": the scanner leaves numbers inside hyphenated words alone; this one is a count."""
+    taken = [(f.start, f.end) for f in figures]
+    extra = []
+    for m in _TOP_K.finditer(text):
+        if not any(a < m.end() and m.start(1) < b for a, b in taken):
+            q = units.Quantity(float(m.group(1)), "1", "count")
+            extra.append(units.Figure(m.start(1), m.end(1), m.group(1), q, "", False))
+    return sorted(figures + extra, key=lambda f: f.start) if extra else figures
+
+
+def _units_carried(text: str, figures: list) -> list:
+    """ "from ~9.1K to ~20K tokens/s", "1.1K vs 1.3K tokens/s": the bare side takes the other's unit."""
+    out = list(figures)
+    for n in range(len(out) - 1):
+        a, b = out[n], out[n + 1]
+        between = text[a.end: b.start].strip().lower()
+        if between in ("to", "vs", "vs.", "versus", "→", "->", "-", "–", "or", "and") \
+                and a.unit_text.strip() in ("", "K", "M", "B", "T") and a.quantity.kind == "count" \
+                and b.quantity.kind != "count":
+            unit = b.unit_text.strip()
+            if unit[:1] in "KMBT" and " " in unit:
+                unit = unit.split(" ", 1)[1]
+            out[n] = _with_unit(a, unit)
+    return out
+
+
 def _with_unit(fig, unit: str):
     """A bare number in a table whose row or column names the unit."""
-    if fig.unit_text or fig.quantity.kind != "count":
+    if fig.unit_text.strip() not in ("", "K", "M", "B", "T") or fig.quantity.kind != "count":
         return fig
-    found = units.find_figures(f"{fig.text} {unit}")
+    found = units.find_figures(f"{fig.text.strip()} {unit}")
     if len(found) != 1:
         return fig
     f = found[0]

@@ -88,13 +88,17 @@ class _Failure:
 def expand_paths(paths: Sequence[str]) -> list[str]:
     """The reports PATH... stands for: files, `*.md` under directories, glob matches; sorted, unique.
 
-    A path that does not exist and matches nothing is an AuditError naming it.
+    A path that does not exist, a glob that matches nothing and a directory without a report are
+    AuditErrors naming the path.
     """
     found: list[str] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found.extend(_markdown_below(path))
+            below = _markdown_below(path)
+            if not below:
+                raise AuditError("no Markdown report (*.md) in this directory", given)
+            found.extend(below)
         elif path.exists():
             found.append(given)
         elif _GLOB_MAGIC.search(given):
@@ -212,9 +216,15 @@ def audit_all(jobs: Sequence[Job], max_bytes: int | None = None, workers: int | 
     if workers is None:
         workers = min(os.cpu_count() or 1, len(jobs)) if len(jobs) > POOL_THRESHOLD else 1
     if workers > 1:
-        chunk = max(1, len(jobs) // (workers * 4))
+        # The first report of each Auditor is audited here: it warms the model's caches that forked
+        # workers then inherit, instead of each worker warming its own.
+        first = {job.auditor.identity: i for i, job in reversed(list(enumerate(jobs)))}
+        warm = {i: _audit_one(jobs[i], max_bytes) for i in sorted(first.values())}
+        rest = [job for i, job in enumerate(jobs) if i not in warm]
+        chunk = max(1, len(rest) // (workers * 4))
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(keys, max_bytes)) as pool:
-            outcomes = list(pool.map(_audit_in_worker, jobs, chunksize=chunk))
+            pooled = iter(pool.map(_audit_in_worker, rest, chunksize=chunk))
+            outcomes = [warm[i] if i in warm else next(pooled) for i in range(len(jobs))]
     else:
         outcomes = [_audit_one(job, max_bytes) for job in jobs]
     results = []

@@ -146,7 +146,7 @@ def _time_flops(claim: Claim, ctx: Context):
     for other in reversed(ctx.claims[: claim.index]):
         if other.group != claim.group:
             break
-        if other.metric in _FLOP_AMOUNTS and not other.quoted:
+        if other.metric in _FLOP_AMOUNTS and not other.quoted and not other.operand:
             flops = other
             break
     if flops is None:
