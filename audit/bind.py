@@ -86,6 +86,8 @@ def load_vocabulary(path: Path | None = None) -> tuple[Term, ...]:
                 except re.error as e:
                     raise AuditError(f"bad pattern {p!r}: {e}", str(path),
                                      lines.line(("metrics", n, phrase))) from None
+            if phrase == "key":  # matched at the end of the words before the figure
+                pats = [re.compile(f"(?:{p.pattern}){_KEY_TAIL}", re.I) for p in pats]
             compiled[phrase] = tuple(pats)
         unless = tuple(re.compile(u, re.I) for u in t.unless)
         terms.append(Term(t.metric, t.unit, frozenset(t.kinds), compiled, t.achieved, t.fallback, unless))
@@ -149,7 +151,7 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
                     if kind == "noun":
                         hit = pat.match(text)
                     elif kind == "key":
-                        hit = re.search(f"(?:{pat.pattern}){_KEY_TAIL}", text, re.I)
+                        hit = pat.search(text)
                     else:
                         hit = pat.search(text)
                     if hit:

@@ -97,16 +97,43 @@ class _Compiled:
     fn: Callable[..., float]
 
 
+USED: set[tuple] = set()
+"""Every (formula name, *flags) compiled in this process; `formula_cache_source` writes them out."""
+
+
 @cache
 def _compiled(name: str, *flags: Any) -> _Compiled:
-    """Build `audit.formulas.<name>(*flags)` once: print it, make its template, lambdify it."""
+    """The expression `audit.formulas.<name>(*flags)`, printed and compiled once.
+
+    The generated module `audit._formula_cache` holds what sympy prints for every expression the
+    examples use (tests/test_formula_cache.py keeps it equal to sympy's output), so a run need not
+    import sympy at all; an expression it lacks is built with sympy here."""
+    USED.add((name, *flags))
+    try:
+        from audit._formula_cache import COMPILED
+    except ImportError:  # pragma: no cover - the cache is part of the package
+        COMPILED = {}
+    hit = COMPILED.get((name, *flags))
+    if hit is not None:
+        return _Compiled(*hit)
+    return _build(name, *flags)
+
+
+def _build(name: str, *flags: Any) -> _Compiled:
+    """Build the sympy expression: print it, make its template, lambdify it."""
     import sympy as sp
-    from sympy.printing.str import StrPrinter
 
     from audit import formulas
 
     expr = getattr(formulas, name)(*flags)
     args = tuple(sorted(str(x) for x in expr.free_symbols))
+    fn = sp.lambdify([formulas.SYMBOLS[a] for a in args], expr, modules="math", docstring_limit=0)
+    return _Compiled(formula=sp.sstr(expr), template=_template(expr, args), args=args, fn=fn)
+
+
+def _template(expr, args: tuple[str, ...]) -> str:
+    from sympy.printing.str import StrPrinter
+
     position = {a: i for i, a in enumerate(args)}
 
     class _Template(StrPrinter):
@@ -114,8 +141,30 @@ def _compiled(name: str, *flags: Any) -> _Compiled:
         def _print_Symbol(self, sym):
             return "{" + str(position[sym.name]) + "}"
 
-    fn = sp.lambdify([formulas.SYMBOLS[a] for a in args], expr, modules="math")
-    return _Compiled(formula=sp.sstr(expr), template=_Template().doprint(expr), args=args, fn=fn)
+    return _Template().doprint(expr)
+
+
+def formula_cache_source(keys) -> str:
+    """The source of `audit._formula_cache` for these (name, *flags) keys: what sympy prints."""
+    import sympy as sp
+    from sympy.printing.pycode import PythonCodePrinter
+
+    from audit import formulas
+
+    lines = ['"""Generated from audit/formulas.py by tests/test_formula_cache.py: do not edit.', "",
+             "What sympy prints for each expression the model uses, so that a run need not import sympy.",
+             'Regenerate with `AUDIT_UPDATE_GOLDEN=1 pytest tests/test_formula_cache.py`."""', "",
+             "import math  # noqa: F401", "", "from audit.model import Shape  # noqa: F401", "", "COMPILED = {"]
+    printer = PythonCodePrinter({"standard": "python3"})
+    for key in sorted(keys, key=repr):
+        name, *flags = key
+        expr = getattr(formulas, name)(*flags)
+        args = tuple(sorted(str(x) for x in expr.free_symbols))
+        body = printer.doprint(expr)
+        lines.append(f"    {key!r}: ({sp.sstr(expr)!r}, {_template(expr, args)!r}, {args!r},")
+        lines.append(f"        lambda {', '.join(args)}: {body}),")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 @lru_cache(maxsize=8192)

@@ -26,7 +26,7 @@ CONVENTIONS = (
     "Tolerances and levels are those of the rule files; a bound met by less than its warn margin is a warning.",
 )
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
 def md_escape(text: object) -> str:

@@ -81,12 +81,13 @@ class RuleSpec(BaseModel):
     ceiling: str | None = None
     min_prompt_floor: str | None = None  # the floor for a claim about the shortest prompt
     list_total: str | None = None  # a list claim ("[24, 23, 24, 23]") must add up to this
+    unscoped_expected: list[str] | None = None  # also accepted when a claim is about no one scenario
     relation: Literal["sum", "percent_of", "ratio", "product", "time_flops", "arithmetic"] | None = None
     tolerance: float = 0.10
     warn_margin: float | None = None  # a bound met by less than this margin is a warning
     include_quoted: bool = False
 
-    @field_validator("metric", "expected", mode="before")
+    @field_validator("metric", "expected", "unscoped_expected", mode="before")
     @classmethod
     def _one_or_many(cls, v):
         return [v] if isinstance(v, str) else v
@@ -151,7 +152,7 @@ def load_rule_file(path: Path) -> list[Rule]:
         except ValidationError as e:
             raise from_validation(e, str(path), _Prefixed(lines, n)) from None
         formulas: dict[str, tuple[Formula, ...]] = {}
-        for fld in ("expected", "floor", "ceiling", "min_prompt_floor", "list_total"):
+        for fld in ("expected", "unscoped_expected", "floor", "ceiling", "min_prompt_floor", "list_total"):
             texts = getattr(spec, fld)
             if texts is None:
                 continue

@@ -286,12 +286,3 @@ def test_deepseek_example_flags_the_ep_layout():
     line = next(item["line"] for item in key["must_flag"] if "EP=16 with TP=4" in item["why"])
     assert [f.line for f in result.findings if f.rule == "PAR009"] == [line]
 
-
-def test_deepseek_example_verdict_is_the_committed_one(tmp_path, monkeypatch):
-    # the golden verdict: when the rules or the binder change, regenerate it with this same command
-    monkeypatch.chdir(ROOT)
-    out = tmp_path / "verdict.md"
-    assert main(["check", "reports/deepseek-v3-ep/report.md", "--spec", "reports/deepseek-v3-ep/spec.yaml",
-                 "-o", str(out)]) == 1
-    assert out.read_text(encoding="utf-8") == (ROOT / "reports" / "deepseek-v3-ep" / "verdict.md").read_text(
-        encoding="utf-8")

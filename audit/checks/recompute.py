@@ -15,6 +15,8 @@ from audit.records import Claim, Finding
 def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
     for claim in claims:
         formulas = rule.formulas.get("expected") or rule.formulas[f"expected.{claim.metric}"]
+        if claim.scenario is None:
+            formulas = formulas + rule.formulas.get("unscoped_expected", ())
         claimed = claim.value
         if len(claim.values) > 2 and "list_total" in rule.formulas:  # "[24, 23, 24, 23]" adds up to the layers
             formulas, claimed = rule.formulas["list_total"], sum(claim.values)
