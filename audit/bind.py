@@ -128,10 +128,22 @@ def _phrases(claim: Claim, previous: Claim | None) -> dict[str, list[str]]:
             "bare": labels}
 
 
+_BY_KIND: dict[tuple[int, str, bool], tuple[Term, ...]] = {}
+
+
+def _terms_for(claim: Claim, vocabulary: tuple[Term, ...]) -> tuple[Term, ...]:
+    """The terms that admit the claim's quantity kind, in vocabulary order (built once per kind)."""
+    key = (id(vocabulary), claim.kind, claim.ambiguous_flops)
+    if key not in _BY_KIND:
+        _BY_KIND[key] = tuple(t for t in vocabulary if _admits(t, claim))
+    return _BY_KIND[key]
+
+
 def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None = None,
               label_applies: bool = True) -> Term | None:
     """The first vocabulary term that admits the claim's kind and matches one of its phrases.
     The line's label names its first figure of a kind (and what continues it), not every later one."""
+    candidates = _terms_for(claim, vocabulary)
     phrases = _phrases(claim, previous)
     if not label_applies:
         phrases["label"] = [p for p in phrases["label"] if p != claim.label]
@@ -142,8 +154,8 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
     for kind in order:
         field = "label" if kind == "prefix" else kind
         for text in phrases[kind]:
-            for term in vocabulary:
-                if not term.patterns[field] or not _admits(term, claim):
+            for term in candidates:
+                if not term.patterns[field]:
                     continue
                 if term.unless and any(u.search(claim.text[: claim.start]) for u in term.unless):
                     continue
@@ -156,8 +168,8 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
                         hit = pat.search(text)
                     if hit:
                         return term
-    for term in vocabulary:
-        if term.fallback and _admits(term, claim):
+    for term in candidates:
+        if term.fallback:
             return term
     return None
 
@@ -309,10 +321,24 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
             unit = term.unit
         scenario = scenario_of(c, matchers) or only
         quoted = c.quoted or (c.versus and len(scenarios) < 2)  # "from X to Y" with no other scenario to be
-        out.append(replace(c, metric=metric, unit=unit, scenario=scenario, quoted=quoted))
+        out.append(replace(c, metric=metric, unit=unit, scenario=scenario, quoted=quoted, qualifier=qualifiers(c)))
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
+
+
+_QUALIFIERS = (
+    ("min", re.compile(r"\b(min(imum)?|shortest|smallest|short[- ]prompt|best[- ]case)\b", re.I)),
+    ("per_device", re.compile(r"(per|/|each)\s*(gpu|device|npu|card|chip|accelerator)\b", re.I)),
+    ("per_node", re.compile(r"(per|/|each)\s*(node|server|host|machine)\b", re.I)),
+    ("per_replica", re.compile(r"(per|/|each)\s*(replica|instance|dp rank)\b", re.I)),
+)
+
+
+def qualifiers(claim: Claim) -> str:
+    """Words that change what a figure counts: the shortest prompt, per device, per node, per replica."""
+    words = " ".join((claim.label, claim.before, claim.after, *claim.scope[-1:]))
+    return " ".join(name for name, pat in _QUALIFIERS if pat.search(words))
 
 
 _CONTINUES = {"to", "vs", "vs.", "versus", "→", "->", "and", "or", "-", "–", "/"}

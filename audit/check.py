@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from audit import bind, parse
 from audit.checks import Context, registry
-from audit.records import Claim, Finding, ReportResult
-
-_QUALIFIERS = (
-    ("min", re.compile(r"\b(min(imum)?|shortest|smallest|short[- ]prompt|best[- ]case)\b", re.I)),
-    ("per_device", re.compile(r"(per|/|each)\s*(gpu|device|npu|card|chip|accelerator)\b", re.I)),
-    ("per_node", re.compile(r"(per|/|each)\s*(node|server|host|machine)\b", re.I)),
-    ("per_replica", re.compile(r"(per|/|each)\s*(replica|instance|dp rank)\b", re.I)),
-)
+from audit.records import Finding, ReportResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +51,7 @@ class Auditor:
             named = {name: [] for name in params}
         layout_of = {name: {"tp": p.tp, "pp": p.pp, "dp": p.dp, "ep": p.ep, "batch_size": p.batch_size}
                      for name, p in params.items()}
-        claims = [_qualified(c) for c in bind.bind(claims, named, self.vocabulary, layout_of)]
+        claims = bind.bind(claims, named, self.vocabulary, layout_of)
         ctx = Context(
             estimates={name: self.model.evaluate(p) for name, p in params.items()},
             layout={name: self._layout(p) for name, p in params.items()},
@@ -102,12 +94,6 @@ def _selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> boo
     if select and not any(rule_id.startswith(s) for s in select):
         return False
     return not any(rule_id.startswith(s) for s in ignore)
-
-
-def _qualified(claim: Claim) -> Claim:
-    words = " ".join((claim.label, claim.before, claim.after, *claim.scope[-1:]))
-    found = [name for name, pat in _QUALIFIERS if pat.search(words)]
-    return replace(claim, qualifier=" ".join(found)) if found else claim
 
 
 def _one_per_claim_and_rule(findings: list[Finding]) -> list[Finding]:
