@@ -22,14 +22,14 @@ class Auditor:
     vocabulary: tuple
 
     @classmethod
-    def load(cls, spec_path: str, extra_rule_dirs: Sequence[Path] = (), select: Sequence[str] = (),
-             ignore: Sequence[str] = ()) -> Auditor:
+    def load(cls, spec_path: str, extra_rule_dirs: Sequence[Path] = ()) -> Auditor:
+        """Every rule is loaded: selection happens on the findings, after suppressions (audit.runner)."""
         from audit.model import Model
         from audit.rules import load_rules
         from audit.specload import load_spec
 
         spec = load_spec(spec_path)
-        rules = [r for r in load_rules(tuple(extra_rule_dirs)) if _selected(r.id, select, ignore)]
+        rules = load_rules(tuple(extra_rule_dirs))
         return cls(spec_path, spec, Model(spec), tuple(rules), bind.load_vocabulary())
 
     def audit(self, report_path: str, max_bytes: int = parse.DEFAULT_MAX_BYTES) -> ReportResult:
@@ -88,12 +88,6 @@ class Auditor:
         if spec.requirements.tpot is not None:
             env["requirement_tpot"] = spec.requirements.tpot
         return env
-
-
-def _selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
-    if select and not any(rule_id.startswith(s) for s in select):
-        return False
-    return not any(rule_id.startswith(s) for s in ignore)
 
 
 def _one_per_claim_and_rule(findings: list[Finding]) -> list[Finding]:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import ast
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from audit.errors import AuditError
 
 MAX_LENGTH = 200
 MAX_NODES = 64
@@ -27,8 +30,12 @@ FUNCTIONS: dict[str, Callable[..., float]] = {
 }
 
 
-class FormulaError(ValueError):
-    """A formula that is not admitted; the message says why."""
+class FormulaError(AuditError, ValueError):
+    """A formula that is not admitted, or whose value cannot be computed; the message says why.
+
+    An AuditError, so a formula that overflows while a report is audited ends the run with a
+    one-line error (exit 2) instead of a traceback.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +49,10 @@ class Formula:
             return float(self._fn(env))
         except ZeroDivisionError:
             return math.inf
-        except (OverflowError, ValueError, TypeError) as e:
-            raise FormulaError(f"{self.text!r}: {e}") from None
+        except OverflowError:
+            raise FormulaError(f"formula {self.text!r} overflows (beyond {sys.float_info.max:.3g})") from None
+        except (ValueError, TypeError) as e:
+            raise FormulaError(f"formula {self.text!r} cannot be computed: {e}") from None
 
 
 _BINOPS: dict[type, Callable[[float, float], float]] = {
@@ -74,7 +83,12 @@ def compile_formula(text: str, known: frozenset[str] | set[str]) -> Formula:
 
 def _build(node: ast.AST, known, names: set[str]) -> Callable[[Mapping[str, float]], float]:
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        value = float(node.value)
+        try:
+            value = float(node.value)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
+            raise FormulaError(f"number out of range: {node.value!r}")
         return lambda env: value
     if isinstance(node, ast.Name):
         if node.id not in known:

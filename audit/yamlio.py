@@ -21,6 +21,10 @@ from audit.errors import AuditError
 
 PathKey = tuple[str | int, ...]
 
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and sequences admitted: a spec or rule file needs four or five levels;
+refusing at 64 keeps a hostile file from costing seconds or the recursion limit."""
+
 _PLAIN_TAGS = frozenset(
     "tag:yaml.org,2002:" + t
     for t in ("null", "bool", "int", "float", "str", "map", "seq", "timestamp", "binary", "merge")
@@ -51,13 +55,27 @@ class LineMap:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors, aliases and duplicate keys."""
+    """SafeLoader that refuses anchors, aliases, duplicate keys and nesting deeper than MAX_DEPTH."""
+
+    _depth = 0
+
+    def fetch_flow_collection_start(self, token_class):
+        # the scanner runs ahead of the composer and is quadratic in flow depth: stop it here
+        if self.flow_level >= MAX_DEPTH:
+            raise _Refused(f"YAML nested more than {MAX_DEPTH} levels deep", self.get_mark())
+        super().fetch_flow_collection_start(token_class)
 
     def compose_node(self, parent, index):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise _Refused("YAML aliases are not allowed (anchors '&' and aliases '*')", event.start_mark)
-        return super().compose_node(parent, index)
+        if isinstance(event, yaml.CollectionStartEvent) and self._depth >= MAX_DEPTH:
+            raise _Refused(f"YAML nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, yaml.MappingNode):

@@ -76,7 +76,7 @@ def test_sarif_run_driver_and_rules(results, tmp_path):
     [run] = json.loads(sarif.render(results, RULES, tmp_path))["runs"]
     driver = run["tool"]["driver"]
     assert (driver["name"], driver["version"]) == ("audit", __version__)
-    assert driver["informationUri"].startswith("https://")
+    assert "informationUri" not in driver  # optional; the project publishes no home page yet
     assert [r["id"] for r in driver["rules"]] == ["MEM001", "SUP002", "TTFT002", "UNV001"]
     mem = driver["rules"][0]
     assert mem["name"] == "weights-per-device"

@@ -23,8 +23,6 @@ from audit import __version__
 from audit.records import Finding, ReportResult, RuleInfo
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/audit-llm/audit"
-"""Where users read about the tool (toolComponent.informationUri); the project's home page."""
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "auditClaimHash/v1"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -49,7 +47,6 @@ def render(results: Sequence[ReportResult], rules: Sequence[RuleInfo], root: Pat
                     "driver": {
                         "name": "audit",
                         "version": __version__,
-                        "informationUri": INFORMATION_URI,
                         "rules": descriptors,
                     }
                 },
