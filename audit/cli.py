@@ -115,39 +115,23 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+# command -> (module, function(args, write) -> exit status); imported only when the command runs
+_COMMANDS = {
+    "check": ("audit.runner", "run_check"),
+    "rules": ("audit.runner", "run_rules"),
+    "rule": ("audit.runner", "run_rule"),
+    "schema": ("audit.specload", "run_schema"),
+    "calc": ("audit.calc", "run_calc"),
+    "catalog": ("audit.catalog", "run_catalog"),
+    "spec": ("audit.hf", "run_from_hf"),
+}
+
+
 def _run(args) -> int:
-    if args.command == "check":
-        from audit.runner import run_check
+    import importlib
 
-        return run_check(args, _write)
-    if args.command == "rules":
-        from audit.runner import run_rules
-
-        return run_rules(args, _write)
-    if args.command == "rule":
-        from audit.runner import run_rule
-
-        return run_rule(args, _write)
-    if args.command == "schema":
-        import json
-
-        from audit.spec import Spec
-
-        _write(json.dumps(Spec.model_json_schema(), indent=2, sort_keys=True) + "\n", None)
-        return EXIT_OK
-    if args.command == "calc":
-        from audit.calc import run_calc
-
-        return run_calc(args, _write)
-    if args.command == "catalog":
-        from audit.catalog import run_catalog
-
-        return run_catalog(args, _write)
-    if args.command == "spec":
-        from audit.hf import run_from_hf
-
-        return run_from_hf(args, _write)
-    raise AssertionError(args.command)
+    module, function = _COMMANDS[args.command]
+    return getattr(importlib.import_module(module), function)(args, _write)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,6 @@ FORMATS = ("auto", "markdown", "text", "json", "sarif", "github")
 _SELECTOR = re.compile(r"[A-Za-z]+[0-9]*")
 _FRONT_MATTER_SPEC = re.compile(r"""^audit-spec:\s*(?P<q>["']?)(?P<path>.+?)(?P=q)\s*(?:#.*)?$""")
 _COMMENT_SPEC = re.compile(r"^\s*<!--\s*audit-spec:\s*(?P<path>.+?)\s*-->\s*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,16 +144,9 @@ def spec_named_in(text: str) -> str | None:
             match = _FRONT_MATTER_SPEC.match(line.strip())
             if match:
                 return match.group("path")
-    fence = ""
-    for line in lines:
-        opened = _FENCE.match(line)
-        if fence:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if opened:
-            fence = opened.group(1)
-            continue
+    from audit.suppress import outside_fences
+
+    for _, line in outside_fences(lines):
         match = _COMMENT_SPEC.match(line)
         if match:
             return match.group("path")

@@ -259,3 +259,11 @@ def _model_class(annotation: object) -> type[BaseModel] | None:
             if found is not None:
                 return found
     return None
+
+
+def run_schema(args, write) -> int:
+    """`audit schema spec`: the JSON Schema of the spec format, for editors."""
+    import json
+
+    write(json.dumps(Spec.model_json_schema(), indent=2, sort_keys=True) + "\n", None)
+    return 0

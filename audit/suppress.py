@@ -176,8 +176,9 @@ def _unused(suppressions: Iterable[Suppression], used: set[tuple[Suppression, st
             )
 
 
-def _comments(lines: Sequence[str]) -> Iterable[tuple[int, str, str]]:
-    """(line, kind, body) of each audit comment outside fenced code blocks."""
+def outside_fences(lines: Sequence[str]) -> Iterable[tuple[int, str]]:
+    """(1-based number, line) of each line outside fenced code blocks: a comment shown in a code
+    example is an example, not a directive."""
     fence = ""
     for number, line in enumerate(lines, start=1):
         opened = _FENCE.match(line)
@@ -188,6 +189,12 @@ def _comments(lines: Sequence[str]) -> Iterable[tuple[int, str, str]]:
         if opened:
             fence = opened.group(1)
             continue
+        yield number, line
+
+
+def _comments(lines: Sequence[str]) -> Iterable[tuple[int, str, str]]:
+    """(line, kind, body) of each audit comment outside fenced code blocks."""
+    for number, line in outside_fences(lines):
         for match in _COMMENT.finditer(line):
             yield number, match.group(1), match.group(2)
 
