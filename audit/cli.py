@@ -44,10 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--spec", metavar="SPEC", help="spec YAML for every report (default: the configuration's "
                    "spec/specs, or the report's own <!-- audit-spec: path --> line)")
     c.add_argument("--format", choices=FORMATS, help="output format (default: the configuration's, else auto: "
-                   "github under GitHub Actions, text on other CI, markdown otherwise)")
+                   "github under GitHub Actions, markdown otherwise)")
     c.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
     c.add_argument("--select", action="append", metavar="IDS", help="report only these rules: ids or prefixes, "
-                   "comma-separated, repeatable (MEM,TTFT001); ALL for every rule")
+                   "comma-separated, repeatable (MEM,LAT001); ALL for every rule")
     c.add_argument("--ignore", action="append", metavar="IDS", help="do not report these rules (ids or prefixes)")
     c.add_argument("--fail-on", choices=FAIL_ON, dest="fail_on",
                    help="least severe finding that makes the exit status 1 (default: error)")

@@ -222,8 +222,8 @@ def test_step_summary_skipped_when_unset(env):
 # (environment, the format `auto` stands for)
 AUTO_CASES = [
     ({"GITHUB_ACTIONS": "true", "CI": "true"}, "github"),
-    ({"CI": "true"}, "text"),
-    ({"CI": "1"}, "text"),
+    ({"CI": "true"}, "markdown"),
+    ({"GITHUB_ACTIONS": "false"}, "markdown"),
     ({}, "markdown"),
     ({"GITHUB_ACTIONS": "false"}, "markdown"),
 ]

@@ -15,17 +15,12 @@ from audit.records import Finding, ReportResult
 
 
 def resolve_format(name: str, environ: Mapping[str, str] | None = None) -> str:
-    """The format `--format auto` stands for: github on GitHub Actions, text on other CI, else markdown.
-
-    GitHub Actions sets GITHUB_ACTIONS=true; most CI services (Actions, GitLab, CircleCI, Travis,
-    Buildkite) set CI=true.
-    """
+    """The format `--format auto` stands for: github on GitHub Actions (GITHUB_ACTIONS=true), else
+    markdown, the verdict a person reads. Other CI services get what they ask for with --format."""
     if name != "auto":
         return name
     env = os.environ if environ is None else environ
-    if env.get("GITHUB_ACTIONS") == "true":
-        return "github"
-    return "text" if env.get("CI", "").lower() in ("true", "1") else "markdown"
+    return "github" if env.get("GITHUB_ACTIONS") == "true" else "markdown"
 
 
 def shown(results: Sequence[ReportResult]) -> Iterator[tuple[ReportResult, Finding]]:
