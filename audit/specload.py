@@ -8,7 +8,8 @@ Catalog references (see `audit catalog`):
 
 - ``hardware: H100-SXM`` or ``hardware: {catalog: H100-SXM, devices: 16, memory: 64 GB}``:
   the catalog entry with single fields overridden (mappings such as `peak_flops` are merged
-  key by key). A catalog accelerator has no device count: `devices` must come from the spec.
+  key by key). A catalog accelerator has no device count: without `devices`, one node of
+  `devices_per_node` (default 8) is assumed.
 - ``model: Qwen3-235B-A22B`` or ``model: {catalog: Qwen3-235B-A22B, stated_params: 235B}``.
 - ``model: path/to/config.json`` (relative to the spec file): a Hugging Face config, see `audit.hf`.
 """
@@ -108,6 +109,8 @@ def resolve_references(data: dict, lines: LineMap, path: str) -> tuple[dict, dic
             base = _model_ref(ref, path) if key == "model" else _hardware_ref(ref)
         except AuditError as e:  # an error inside a referenced config.json names that file too
             raise AuditError(f"{'.'.join(where)}: {e}", path, lines.line(where)) from None
+        if key == "hardware" and "devices" not in overrides:  # an accelerator named alone: one node of it
+            base = {**base, "devices": overrides.get("devices_per_node", base.get("devices_per_node", 8))}
         resolved[key] = _merge(base, overrides)
         origins[key] = ref
     return resolved, origins
