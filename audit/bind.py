@@ -8,14 +8,14 @@ itself states ("Tensor Parallel | 2 | 4", "TP=4, PP=4").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from audit.errors import AuditError
-from audit.records import Claim
+from audit.records import Claim, evolve
 
 PHRASE_ORDER = ("noun", "key", "label", "prefix", "scoped", "bare")
 PATTERN_FIELDS = ("noun", "key", "label", "scoped", "bare")
@@ -86,9 +86,11 @@ def load_vocabulary(path: Path | None = None) -> tuple[Term, ...]:
                 except re.error as e:
                     raise AuditError(f"bad pattern {p!r}: {e}", str(path),
                                      lines.line(("metrics", n, phrase))) from None
+            # one regular expression per term and phrase: the patterns as alternatives
+            either = "|".join(f"(?:{p.pattern})" for p in pats)
             if phrase == "key":  # matched at the end of the words before the figure
-                pats = [re.compile(f"(?:{p.pattern}){_KEY_TAIL}", re.I) for p in pats]
-            compiled[phrase] = tuple(pats)
+                either = f"(?:{either}){_KEY_TAIL}"
+            compiled[phrase] = (re.compile(either, re.I),) if pats else ()
         unless = tuple(re.compile(u, re.I) for u in t.unless)
         terms.append(Term(t.metric, t.unit, frozenset(t.kinds), compiled, t.achieved, t.fallback, unless))
     return tuple(terms)
@@ -159,15 +161,9 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
                     continue
                 if term.unless and any(u.search(claim.text[: claim.start]) for u in term.unless):
                     continue
-                for pat in term.patterns[field]:
-                    if kind == "noun":
-                        hit = pat.match(text)
-                    elif kind == "key":
-                        hit = pat.search(text)
-                    else:
-                        hit = pat.search(text)
-                    if hit:
-                        return term
+                pat = term.patterns[field][0]
+                if pat.match(text) if kind == "noun" else pat.search(text):
+                    return term
     for term in candidates:
         if term.fallback:
             return term
@@ -264,7 +260,7 @@ def layouts_from_report(claims: list[Claim]) -> dict[str, Layout]:
         out[w] = _layout(w, found[w])
     if "" in found:  # figures outside any scenario section fill what the sections leave open
         for w in named:
-            out[w] = replace(out[w], **{k: v for k, v in found[""].items()
+            out[w] = evolve(out[w], **{k: v for k, v in found[""].items()
                                         if k in LAYOUT_METRICS and getattr(out[w], k) is None})
     return out
 
@@ -321,7 +317,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
             unit = term.unit
         scenario = scenario_of(c, matchers) or only
         quoted = c.quoted or (c.versus and len(scenarios) < 2)  # "from X to Y" with no other scenario to be
-        out.append(replace(c, metric=metric, unit=unit, scenario=scenario, quoted=quoted, qualifier=qualifiers(c)))
+        out.append(evolve(c, metric=metric, unit=unit, scenario=scenario, quoted=quoted, qualifier=qualifiers(c)))
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
@@ -337,6 +333,8 @@ _QUALIFIERS = (
 
 def qualifiers(claim: Claim) -> str:
     """Words that change what a figure counts: the shortest prompt, per device, per node, per replica."""
+    if claim.kind not in ("time", "token_rate"):  # only latencies and rates are read this way
+        return ""
     words = " ".join((claim.label, claim.before, claim.after, *claim.scope[-1:]))
     return " ".join(name for name, pat in _QUALIFIERS if pat.search(words))
 
@@ -379,5 +377,5 @@ def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, int]]
             chosen[group] = fits[0]
     if not chosen:
         return claims
-    return [replace(c, scenario=chosen[c.group]) if c.scenario is None and c.group in chosen and not c.versus
+    return [evolve(c, scenario=chosen[c.group]) if c.scenario is None and c.group in chosen and not c.versus
             else c for c in claims]

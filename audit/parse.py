@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from audit import units
 from audit.errors import AuditError
-from audit.records import Claim
+from audit.records import Claim, evolve
 
 DEFAULT_MAX_BYTES = 4_000_000
 
@@ -74,24 +75,46 @@ _BULLET = re.compile(r"^\s*(?:[✓✔✗✘❌✅⚠️•→*\-+]|\[[ xX]\])\s*
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
 
 
+_INLINE = re.compile(
+    r"(?P<code>`+)(?P<code_text>.+?)(?P=code)"  # `code`, kept as text
+    r"|(?P<strong>\*\*|__)(?=\S)(?P<strong_text>.+?)(?<=\S)(?P=strong)"  # **bold**: the labels
+    r"|!?\[(?P<link_text>[^\]]*)\]\([^)]*\)"  # [text](url), ![alt](src)
+    r"|<!--.*?-->|</?[A-Za-z][^>]*>"  # inline HTML: not text
+    r"|(?<![\w*])\*(?=\S)(?P<em_star>[^*]+?)(?<=\S)\*(?!\*)"  # *emphasis*
+    r"|(?<!\w)_(?=\S)(?P<em_under>[^_]+?)(?<=\S)_(?!\w)"  # _emphasis_ (not snake_case)
+    r"|\\(?P<escaped>[!-/:-@\[-`{-~])"  # backslash escapes
+)
+
+
 def _inline_lines(token) -> list[tuple[str, list[tuple[int, int]]]]:
-    """Plain text of an inline token, one entry per source line, with the bold spans of each."""
-    lines: list[tuple[str, list[tuple[int, int]]]] = [("", [])]
-    bold_start: int | None = None
-    for child in token.children or []:
-        text, spans = lines[-1]
-        if child.type in ("softbreak", "hardbreak"):
-            lines.append(("", []))
-        elif child.type in ("text", "code_inline"):
-            lines[-1] = (text + child.content, spans)
-        elif child.type == "strong_open":
-            bold_start = len(text)
-        elif child.type == "strong_close" and bold_start is not None:
-            spans.append((bold_start, len(text)))
-            bold_start = None
-        elif child.type == "image":
-            lines[-1] = (text + child.content, spans)
-    return lines
+    """Plain text of an inline token, one entry per source line, with the bold spans of each.
+
+    Inline Markdown is read here with one regular expression rather than by markdown-it's inline
+    parser: a report needs only its text and where the bold labels are, and this is the hot path."""
+    return [_plain(line) for line in token.content.split("\n")]
+
+
+def _plain(line: str) -> tuple[str, list[tuple[int, int]]]:
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    size = pos = 0
+    for m in _INLINE.finditer(line):
+        out.append(line[pos: m.start()])
+        size += m.start() - pos
+        pos = m.end()
+        if m.group("strong"):
+            inner, inner_spans = _plain(m.group("strong_text"))
+            spans.append((size, size + len(inner)))
+            spans.extend((a + size, b + size) for a, b in inner_spans)
+        else:
+            inner = next((m.group(g) for g in ("code_text", "link_text", "em_star", "em_under", "escaped")
+                          if m.group(g) is not None), "")
+            if m.group("em_star") or m.group("em_under"):
+                inner = _plain(inner)[0]
+        out.append(inner)
+        size += len(inner)
+    out.append(line[pos:])
+    return "".join(out).rstrip("\\").rstrip(), spans
 
 
 def _label_of(text: str, bold: list[tuple[int, int]]) -> tuple[str, bool]:
@@ -121,11 +144,19 @@ def _is_title_line(text: str) -> bool:
     return text.endswith(":") and len(text.split()) <= 8
 
 
-def segments(text: str) -> Iterator[Segment]:
-    """Every piece of the report a figure can be read from, in document order."""
+@lru_cache(maxsize=1)
+def _markdown():
+    """CommonMark plus tables; HTML stays HTML, so suppression comments remain visible."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    md = MarkdownIt("commonmark").enable("table")
+    md.disable("inline")  # inline Markdown is read by `_plain`: only text and bold labels are needed
+    return md
+
+
+def segments(text: str) -> Iterator[Segment]:
+    """Every piece of the report a figure can be read from, in document order."""
+    tokens = _markdown().parse(text)
     headings: list[tuple[int, str]] = []
     bold_heading = ""
     items: list[str] = []  # titles of the open list items, outermost first
@@ -247,7 +278,7 @@ def _sentences(seg: Segment, split: bool) -> Iterator[Segment]:
         line = seg.line + sum(1 for s in seg.line_starts[1:] if s <= start)
         starts = tuple(s - start for s in seg.line_starts if start < s < pos)
         label = seg.label if n == 0 else _label_of(piece, [])[0]
-        yield replace(seg, line=line, text=piece, label=label, line_starts=(0,) + starts)
+        yield evolve(seg, line=line, text=piece, label=label, line_starts=(0,) + starts)
 
 
 _PARENS_UNIT = re.compile(r"\(([^()]{1,20})\)\s*$")

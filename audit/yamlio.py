@@ -11,6 +11,7 @@ the key or sequence item stands on, so a pydantic error location can be pointed 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,10 @@ PathKey = tuple[str | int, ...]
 MAX_DEPTH = 64
 """Deepest nesting of mappings and sequences admitted: a spec or rule file needs four or five levels;
 refusing at 64 keeps a hostile file from costing seconds or the recursion limit."""
+
+MAX_INTEGER = 2**63
+"""Largest integer magnitude admitted; beyond it a count is a typo or an attack (a 5,000-digit
+literal would otherwise hit Python's int conversion limit, a 400-digit one overflow a float)."""
 
 _PLAIN_TAGS = frozenset(
     "tag:yaml.org,2002:" + t
@@ -88,6 +93,27 @@ class _StrictLoader(yaml.SafeLoader):
                         raise _Refused(f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark)
                     seen[key] = line
         return super().construct_mapping(node, deep=deep)
+
+
+def _construct_int(loader: _StrictLoader, node) -> int:
+    digits = str(node.value).lstrip("+-").replace("_", "")
+    if len(digits) > 24:  # cheap guard before int() sees it; 2^63 has 19 digits, 0x/0o forms a few more
+        raise _Refused(f"integer {str(node.value)[:24]}... is too large (at most {MAX_INTEGER:.3g})", node.start_mark)
+    value = yaml.SafeLoader.construct_yaml_int(loader, node)
+    if abs(value) > MAX_INTEGER:
+        raise _Refused(f"integer {node.value} is too large (at most {MAX_INTEGER:.3g})", node.start_mark)
+    return value
+
+
+def _construct_float(loader: _StrictLoader, node) -> float:
+    value = yaml.SafeLoader.construct_yaml_float(loader, node)
+    if not math.isfinite(value):
+        raise _Refused(f"{node.value!r} is not a finite number", node.start_mark)
+    return value
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 class _Refused(Exception):
