@@ -266,8 +266,7 @@ def test_heaviest_stage_is_close_to_the_real_one(uneven):
     ("Total memory per GPU: 61.0 GB", None),  # heaviest: 42.62e9 + 18.42e9 = 61.04e9
     ("Total memory per GPU: 40 GB", "MEM004"),  # below the 60.36e9 floor of the average stage
     ("Layer split: [31, 30] layers per stage", None),  # 61
-    pytest.param("Layer split: [31, 31] layers per stage", "PAR003", marks=pytest.mark.xfail(
-        strict=True, reason="audit/checks/recompute.py sums a list only when it has more than 2 values")),  # 62
+    ("Layer split: [31, 31] layers per stage", "PAR003"),  # 62
     ("Layer split: [16, 15, 15, 16] layers per stage", "PAR003"),  # 62 over 4 stages, not 61
 ])
 def test_uneven_split_claims(deepseek_auditor, claim, rule):

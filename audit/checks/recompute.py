@@ -18,7 +18,7 @@ def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
         if claim.scenario is None:
             formulas = formulas + rule.formulas.get("unscoped_expected", ())
         claimed = claim.value
-        if len(claim.values) > 2 and "list_total" in rule.formulas:  # "[24, 23, 24, 23]" adds up to the layers
+        if len(claim.values) >= 2 and "list_total" in rule.formulas:  # "[24, 23, 24, 23]" adds up to the layers
             formulas, claimed = rule.formulas["list_total"], sum(claim.values)
         best: Candidate | None = None
         for scenario in ctx.scenarios_for(claim):
