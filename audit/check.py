@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from audit import bind, parse
+from audit import bind, parse, suppress
 from audit.checks import Context, registry
 from audit.records import Finding, ReportResult
+
+if TYPE_CHECKING:
+    from audit.model import Model, ScenarioParams
+    from audit.spec import Spec
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,8 +21,8 @@ class Auditor:
     """Everything that does not change from one report to the next: spec, model, rules, vocabulary."""
 
     spec_path: str
-    spec: object
-    model: object
+    spec: Spec
+    model: Model
     rules: tuple
     vocabulary: tuple
 
@@ -39,22 +44,17 @@ class Auditor:
     def audit_text(self, text: str, report_path: str = "<report>") -> ReportResult:
         claims = parse.extract(text)
         named = {name: list(sc.aliases) for name, sc in self.spec.scenarios.items()}
-        layouts: dict[str, object] = {}
         if named:
             params = {name: self.model.scenarios()[name] for name in named}
         else:  # read the scenarios from the report itself
-            first = bind.bind(claims, {}, self.vocabulary)
-            layouts = bind.layouts_from_report(first)
-            params = {name: self._params(name, lay) for name, lay in layouts.items()}
-            if not params:
-                params = dict(self.model.scenarios())
+            layouts = bind.layouts_from_report(bind.bind(claims, {}, self.vocabulary))
+            params = {name: self._params(name, lay) for name, lay in layouts.items()} or dict(self.model.scenarios())
             named = {name: [] for name in params}
-        layout_of = {name: {"tp": p.tp, "pp": p.pp, "dp": p.dp, "ep": p.ep, "batch_size": p.batch_size}
-                     for name, p in params.items()}
-        claims = bind.bind(claims, named, self.vocabulary, layout_of)
+        layout = {name: self._layout(p) for name, p in params.items()}
+        claims = bind.bind(claims, named, self.vocabulary, layout)
         ctx = Context(
             estimates={name: self.model.evaluate(p) for name, p in params.items()},
-            layout={name: self._layout(p) for name, p in params.items()},
+            layout=layout,
             claims=claims,
             report_peak=next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted), None),
         )
@@ -68,16 +68,17 @@ class Auditor:
             if subject:
                 findings.extend(checks[rule.spec.check](rule, subject, ctx))
         findings = _one_per_claim_and_rule(findings)
-        findings = _suppressed(findings, text)
+        findings = list(suppress.apply(findings, suppress.parse_directives(text)))
         findings.sort(key=lambda f: (f.line, f.claim.index if f.claim else -1, f.rule))
         return ReportResult(report_path, self.spec_path, tuple(claims), tuple(findings), ctx.estimates)
 
-    def _params(self, name: str, layout):
+    def _params(self, name: str, layout: bind.Layout) -> ScenarioParams:
         batch = layout.batch_size or self.spec.workload.batch_size
         return self.model.scenario(name, tp=layout.tp or 1, pp=layout.pp or 1, dp=layout.dp or 1,
                                    ep=layout.ep or 1, batch_size=batch)
 
-    def _layout(self, p) -> dict[str, float]:
+    def _layout(self, p: ScenarioParams) -> dict[str, float]:
+        """The names a rule's formula may use besides the model's estimates: layout, workload, requirements."""
         spec = self.spec
         env = {"tp": p.tp, "pp": p.pp, "dp": p.dp, "ep": p.ep, "batch_size": p.batch_size,
                "devices_per_node": spec.hardware.devices_per_node,
@@ -99,11 +100,3 @@ def _one_per_claim_and_rule(findings: list[Finding]) -> list[Finding]:
         if key not in best or rank[f.severity] < rank[best[key].severity]:
             best[key] = f
     return list(best.values())
-
-
-def _suppressed(findings: list[Finding], text: str) -> list[Finding]:
-    try:
-        from audit import suppress
-    except ImportError:  # pragma: no cover
-        return findings
-    return list(suppress.apply(findings, suppress.parse_directives(text)))
