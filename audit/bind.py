@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -25,8 +26,9 @@ LAYOUT_METRICS = ("tp", "pp", "dp", "ep", "batch_size")
 class _TermFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     metric: str
-    unit: str
-    kinds: list[str]
+    unit: Literal["1", "B", "B/s", "FLOP", "FLOP/s", "s", "tok/s", "%", "x"]
+    kinds: list[Literal["bytes", "flops", "flop_rate", "bandwidth", "time", "token_rate", "count", "percent",
+                        "ratio"]]
     noun: list[str] = []
     key: list[str] = []
     label: list[str] = []
