@@ -50,7 +50,7 @@ LAYOUT = frozenset({"tp", "pp", "dp", "ep", "batch_size", "devices_per_node", "r
                     "requirement_tpot", "input_tokens_min", "input_tokens_max"})
 NAMES = ESTIMATES | LAYOUT
 
-_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 def _percent(v: object) -> float:
