@@ -88,8 +88,10 @@ def load_vocabulary(path: Path | None = None) -> tuple[Term, ...]:
                 except re.error as e:
                     raise AuditError(f"bad pattern {p!r}: {e}", str(path),
                                      lines.line(("metrics", n, phrase))) from None
-            # one regular expression per term and phrase: the patterns as alternatives
-            either = "|".join(f"(?:{p.pattern})" for p in pats)
+            # one regular expression per term and phrase: the patterns as alternatives; a pattern of
+            # lookaheads ("contains both X and Y") is anchored, or searching it costs quadratic time
+            either = "|".join(f"(?:^{p.pattern})" if p.pattern.startswith("(?=.*") else f"(?:{p.pattern})"
+                              for p in pats)
             if phrase == "key":  # matched at the end of the words before the figure
                 either = f"(?:{either}){_KEY_TAIL}"
             compiled[phrase] = (re.compile(either, re.I),) if pats else ()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from audit import bind, parse, suppress
 from audit.checks import Context, registry
+from audit.errors import AuditError
 from audit.records import Finding, ReportResult
 
 if TYPE_CHECKING:
@@ -39,10 +40,16 @@ class Auditor:
 
     def audit(self, report_path: str, max_bytes: int = parse.DEFAULT_MAX_BYTES) -> ReportResult:
         text = parse.read_report(report_path, max_bytes)
-        return self.audit_text(text, report_path)
+        try:
+            return self.audit_text(text, report_path, max_figures=max_bytes // 400)
+        except AuditError as e:
+            if e.path is None:  # the parser knows the line, the caller the file
+                e.path = report_path
+            raise
 
-    def audit_text(self, text: str, report_path: str = "<report>") -> ReportResult:
-        claims = parse.extract(text)
+    def audit_text(self, text: str, report_path: str = "<report>",
+                   max_figures: int = parse.DEFAULT_MAX_FIGURES) -> ReportResult:
+        claims = parse.extract(text, max_figures)
         named = {name: list(sc.aliases) for name, sc in self.spec.scenarios.items()}
         if named:
             params = {name: self.model.scenarios()[name] for name in named}

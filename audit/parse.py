@@ -19,6 +19,8 @@ from audit.errors import AuditError
 from audit.records import Claim, evolve
 
 DEFAULT_MAX_BYTES = 4_000_000
+DEFAULT_MAX_FIGURES = DEFAULT_MAX_BYTES // 400  # one figure costs ~0.2 ms to audit: 10,000 take ~2 s
+_NUMBER = re.compile(r"\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +153,21 @@ def _markdown():
 
     md = MarkdownIt("commonmark").enable("table")
     md.disable("inline")  # inline Markdown is read by `_plain`: only text and bold labels are needed
+    md.options["maxNesting"] = MAX_NESTING  # commonmark's 20 would drop deeper blocks without a word
     return md
+
+
+MAX_NESTING = 100
 
 
 def segments(text: str) -> Iterator[Segment]:
     """Every piece of the report a figure can be read from, in document order."""
     tokens = _markdown().parse(text)
+    deepest = max(tokens, key=lambda t: t.level, default=None)
+    if deepest is not None and deepest.level >= MAX_NESTING - 1:  # markdown-it stops reading there
+        line = next((t.map[0] + 1 for t in tokens if t.level >= MAX_NESTING - 2 and t.map), None)
+        raise AuditError(f"Markdown nested deeper than {MAX_NESTING} levels (lists in lists, quotes in quotes); "
+                         "audit would not see what is inside", location=line)
     headings: list[tuple[int, str]] = []
     bold_heading = ""
     items: list[str] = []  # titles of the open list items, outermost first
@@ -396,7 +407,7 @@ def _clause(text: str, fig, before: str, after: str) -> str:
 
 def _is_ordinal(text: str, fig) -> bool:
     """ "Option 2", "GPU 0", "stage 3": a name, not a quantity."""
-    return fig.quantity.kind == "count" and not fig.unit_text and bool(_ORDINAL.search(text[: fig.start]))
+    return fig.quantity.kind == "count" and not fig.unit_text and bool(_ORDINAL.search(text[max(0, fig.start - 40): fig.start]))
 
 
 def _with_top_k(text: str, figures: list) -> list:
@@ -437,9 +448,39 @@ def _with_unit(fig, unit: str):
     return units.Figure(fig.start, fig.end, fig.text, f.quantity, f.unit_text, f.flops_ambiguous)
 
 
-def extract(text: str) -> list[Claim]:
+def extract(text: str, max_figures: int = DEFAULT_MAX_FIGURES) -> list[Claim]:
     """All figures a report states, unbound, in document order."""
+    if sum(1 for _ in _NUMBER.finditer(text)) > 3 * max_figures:  # refuse before the expensive parse
+        raise AuditError(f"more than {3 * max_figures:,} numbers; a report this dense is data, not a design "
+                         "document (raise the limit with --max-report-bytes)", location=1)
     out: list[Claim] = []
     for seg in segments(text):
-        out.extend(claims_of(seg, len(out)))
+        for piece in _bounded(seg):
+            out.extend(claims_of(piece, len(out)))
+        if len(out) > max_figures:
+            raise AuditError(f"more than {max_figures:,} figures (the last ones from here on); a report this "
+                             "dense is data, not a design document (raise the limit with --max-report-bytes)",
+                             location=out[max_figures].line)
     return out
+
+
+_PIECE = 1000  # characters: the work per figure looks at its neighbourhood, never at a whole long line
+
+
+def _bounded(seg: Segment) -> Iterator[Segment]:
+    """A segment in pieces of at most about `_PIECE` characters, cut after a clause where possible, so that
+    a megabyte-long line costs linear time."""
+    if len(seg.text) <= 2 * _PIECE:
+        yield seg
+        return
+    pos = 0
+    while pos < len(seg.text):
+        end = min(pos + _PIECE, len(seg.text))
+        if end < len(seg.text):
+            cut = max(seg.text.rfind(c, pos + _PIECE // 2, end) for c in (". ", "; ", ", ", " "))
+            end = cut + 1 if cut > pos else end
+        lines = tuple(s - pos for s in seg.line_starts if pos < s < end)
+        line = seg.line + sum(1 for s in seg.line_starts[1:] if s <= pos)
+        yield evolve(seg, text=seg.text[pos:end], line=line, line_starts=(0, *lines),
+                     label=seg.label if pos == 0 else "")
+        pos = end

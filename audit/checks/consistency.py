@@ -18,6 +18,7 @@ from audit.records import Claim, Finding
 _TOTAL = re.compile(r"^\W*(total|sum|overall|combined)\b", re.I)
 _OF = re.compile(r"^of\b", re.I)
 _LAYOUT = ("tp", "pp", "dp", "ep")
+_NEAR = 40  # claims: how far back a check looks for the figures a claim relates to
 _FLOP_AMOUNTS = ("prefill_flops", "prefill_flops_attention", "prefill_flops_mlp", "flops_per_device")
 
 
@@ -54,7 +55,7 @@ def _sum(claim: Claim, ctx: Context):
         return None
     parts: list[Claim] = []
     lines_seen = {claim.line}
-    for other in reversed(ctx.claims[: claim.index]):
+    for other in reversed(ctx.claims[max(0, claim.index - _NEAR): claim.index]):
         if other.group != claim.group or other.line in lines_seen:
             if other.group != claim.group:
                 break
@@ -73,7 +74,7 @@ def _sum(claim: Claim, ctx: Context):
 
 def _first_on_line(claim: Claim, ctx: Context) -> Claim:
     first = claim
-    for other in reversed(ctx.claims[: claim.index]):
+    for other in reversed(ctx.claims[max(0, claim.index - _NEAR): claim.index]):
         if other.line != claim.line or other.group != claim.group:
             break
         first = other
@@ -143,7 +144,7 @@ def _time_flops(claim: Claim, ctx: Context):
     if claim.kind != "time":
         return None
     flops = None
-    for other in reversed(ctx.claims[: claim.index]):
+    for other in reversed(ctx.claims[max(0, claim.index - _NEAR): claim.index]):
         if other.group != claim.group:
             break
         if other.metric in _FLOP_AMOUNTS and not other.quoted and not other.operand:
