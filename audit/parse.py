@@ -96,7 +96,9 @@ def _inline_lines(token) -> list[tuple[str, list[tuple[int, int]]]]:
     return [_plain(line) for line in token.content.split("\n")]
 
 
-def _plain(line: str) -> tuple[str, list[tuple[int, int]]]:
+def _plain(line: str, depth: int = 0) -> tuple[str, list[tuple[int, int]]]:
+    if depth > 8:  # "**a __b **c** b__ a**" nested deeper than any report writes: the rest stays as written
+        return line, []
     out: list[str] = []
     spans: list[tuple[int, int]] = []
     size = pos = 0
@@ -105,14 +107,14 @@ def _plain(line: str) -> tuple[str, list[tuple[int, int]]]:
         size += m.start() - pos
         pos = m.end()
         if m.group("strong"):
-            inner, inner_spans = _plain(m.group("strong_text"))
+            inner, inner_spans = _plain(m.group("strong_text"), depth + 1)
             spans.append((size, size + len(inner)))
             spans.extend((a + size, b + size) for a, b in inner_spans)
         else:
             inner = next((m.group(g) for g in ("code_text", "link_text", "em_star", "em_under", "escaped")
                           if m.group(g) is not None), "")
             if m.group("em_star") or m.group("em_under"):
-                inner = _plain(inner)[0]
+                inner = _plain(inner, depth + 1)[0]
         out.append(inner)
         size += len(inner)
     out.append(line[pos:])
