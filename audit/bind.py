@@ -155,7 +155,7 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
         phrases["label"] = [p for p in phrases["label"] if p != claim.label]
         phrases["scoped"] = phrases["bare"] = []
     order = PHRASE_ORDER
-    if re.search(r"(=|\b(at|@))\s*$", claim.before):  # "TP=1 replicas", "at 989.5 TFLOPS per GPU": the key decides
+    if re.search(r"(=|\b(at|@))\s*$", claim.before, re.I):  # "TP=1 replicas", "at 989.5 TFLOPS per GPU": the key decides
         order = ("key", *(k for k in PHRASE_ORDER if k != "key"))
     for kind in order:
         field = "label" if kind == "prefix" else kind
