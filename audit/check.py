@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from audit import bind, parse, suppress
 from audit.checks import Context, registry
 from audit.errors import AuditError
+from audit.formula import FormulaError
 from audit.records import Finding, ReportResult
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ class Auditor:
             estimates={name: self.model.evaluate(p) for name, p in params.items()},
             layout=layout,
             claims=claims,
-            report_peak=next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted), None),
+            report_peak=next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted and c.value > 0),
+                             None),
         )
         checks = registry()
         findings: list[Finding] = []
@@ -73,7 +75,10 @@ class Auditor:
                        and (rule.spec.include_quoted or not c.quoted)
                        and (not c.operand or rule.spec.relation == "arithmetic")]
             if subject:
-                findings.extend(checks[rule.spec.check](rule, subject, ctx))
+                try:
+                    findings.extend(checks[rule.spec.check](rule, subject, ctx))
+                except FormulaError as e:  # a formula that loads but cannot be evaluated: name the rule
+                    raise AuditError(f"{rule.id}: {e.message}", rule.source) from None
         findings = _one_per_claim_and_rule(findings)
         findings = list(suppress.apply(findings, suppress.parse_directives(text)))
         findings.sort(key=lambda f: (f.line, f.claim.index if f.claim else -1, f.rule))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from audit import __version__
@@ -113,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # a bug of ours, not the input's: still one line, the traceback on request
+        if os.environ.get("AUDIT_DEBUG"):
+            raise
+        print(f"audit: internal error: {type(e).__name__}: {e} (please report it; AUDIT_DEBUG=1 shows the "
+              "traceback)", file=sys.stderr)
+        return EXIT_USAGE
 
 
 # command -> (module, function(args, write) -> exit status); imported only when the command runs

@@ -17,6 +17,7 @@ Catalog references (see `audit catalog`):
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from pathlib import Path
@@ -41,7 +42,7 @@ def load_spec(path: str | Path) -> Spec:
     try:
         spec = Spec.model_validate(resolved)
     except ValidationError as e:
-        loc, message, others = _first_problem(e.errors(), origins)
+        loc, message, others = _first_problem(e.errors(), origins, resolved)
         raise AuditError(message + (f" (and {others} more)" if others else ""), name, lines.line(loc)) from None
     problems = semantic_problems(spec)
     if problems:
@@ -146,12 +147,12 @@ def _merge(base: dict, overrides: dict) -> dict:
 
 # --- pydantic errors -> one line --------------------------------------------------------
 
-def _first_problem(errors: list[dict], origins: dict[str, str]) -> tuple[tuple, str, int]:
+def _first_problem(errors: list[dict], origins: dict[str, str], data: object = None) -> tuple[tuple, str, int]:
     """(location in the file, message, number of other fields with problems) for the first problem."""
     by_field: dict[tuple, list[dict]] = {}
     # a problem on a line the user wrote beats a missing field (a misspelt key causes both)
     for err in sorted(errors, key=lambda e: e["type"] == "missing"):
-        by_field.setdefault(_field_path(err["loc"]), []).append(err)
+        by_field.setdefault(_field_path(err["loc"], data), []).append(err)
     fields = list(by_field)
     first = fields[0]
     # a union reports each alternative; when one alternative went deeper, that is the real problem
@@ -164,6 +165,9 @@ def _first_problem(errors: list[dict], origins: dict[str, str]) -> tuple[tuple, 
     if err["type"] == "missing":
         message = f"field required: {dotted}" + _catalog_hint(target, origins)
         return target[:-1], message, others
+    specific = [e for e in group if e["type"] in ("value_error", "assertion_error")]
+    if len(group) > 1 and specific:  # one alternative of the union fitted in form but not in value
+        return target, f"{dotted}: {_message(specific[0], target)}", others
     if len(group) > 1:  # alternatives of a union, none of which fits
         wanted = " or ".join(dict.fromkeys(_expected(e) for e in group))
         return target, f"{dotted}: expected {wanted}, got {_show(err.get('input'))}", others
@@ -171,12 +175,28 @@ def _first_problem(errors: list[dict], origins: dict[str, str]) -> tuple[tuple, 
     return target, f"{dotted}: {message}" if dotted else message, others
 
 
-def _field_path(loc: tuple) -> tuple:
-    """The pydantic location without union-member tags ('constrained-int', 'function-after[...]')."""
-    return tuple(p for p in loc if not (isinstance(p, str) and (
-        p == "[key]" or "[" in p or p.startswith("constrained-") or p in _UNION_TAGS)))
+def _field_path(loc: tuple, data: object = None) -> tuple:
+    """The pydantic location without union-member tags ('constrained-int', 'function-after[...]').
+
+    A part that is a key (or index) of the document at that point is the user's, whatever it looks
+    like ("int", "a[1]"): only parts that are not there can be tags.
+    """
+    path = []
+    for p in loc:
+        if isinstance(data, dict) and p in data:
+            data = data[p]
+        elif isinstance(data, list) and isinstance(p, int) and 0 <= p < len(data):
+            data = data[p]
+        elif isinstance(p, str) and (p == "[key]" or _TAG.fullmatch(p) or p.startswith("constrained-")
+                                     or p in _UNION_TAGS):
+            continue
+        else:
+            data = None
+        path.append(p)
+    return tuple(path)
 
 
+_TAG = re.compile(r"[a-z][a-z-]*\[.*\]")
 _UNION_TAGS = frozenset({"int", "float", "str", "bool", "dict", "list", "none", "TokenRange"})
 
 
@@ -197,7 +217,7 @@ def _message(err: dict, loc: tuple) -> str:
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     if kind == "extra_forbidden":
         known = _known_fields(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1) if loc else []
         hint = f"did you mean {close[0]!r}? " if close else ""
         return "unknown field" + (f" ({hint}expected one of: {', '.join(known)})" if known else "")
     if kind == "literal_error":

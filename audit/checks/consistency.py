@@ -158,6 +158,8 @@ def _time_flops(claim: Claim, ctx: Context):
         if not peaks:
             return None
         peak = max(peaks)
+    if peak <= 0:
+        return None
     from audit.units import format_quantity
 
     return flops.value / peak, "FLOPs / peak rate", f"{_fmt(flops)} / {format_quantity(peak, 'FLOP/s')}"
