@@ -86,7 +86,7 @@ def render_catalog() -> str:
     """The catalog as Markdown: one table of accelerators, one of models, each row with its source."""
     lines = ["# Catalog", "", "## Accelerators", "",
              "Dense peaks; memory is the vendor label (GB), which is GiB in practice. "
-             "A spec names one as `hardware: {catalog: NAME, devices: N}`.", "",
+             "A spec names one as `hardware: NAME` (one node of 8) or `hardware: {catalog: NAME, devices: N}`.", "",
              "| name | aliases | memory | bandwidth | bf16 | fp8 | fp4 | int8 | interconnect | source |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for name, e in accelerators().items():
