@@ -104,11 +104,15 @@ class Auditor:
 
 
 def _one_per_claim_and_rule(findings: list[Finding]) -> list[Finding]:
-    """A rule speaks once per figure; the most severe of its findings stands."""
+    """A rule speaks once per figure; the most severe of its findings stands. A lesser finding that
+    holds a figure to the very bound an error already holds it to says nothing new (a dense model's
+    uniform-routing decode floor is its hard floor)."""
     rank = {"error": 0, "warning": 1, "info": 2}
     best: dict[tuple, Finding] = {}
     for f in findings:
         key = (f.rule, f.claim.index if f.claim else f.line)
         if key not in best or rank[f.severity] < rank[best[key].severity]:
             best[key] = f
-    return list(best.values())
+    errors = {(f.claim.index, repr(f.expected)) for f in best.values() if f.severity == "error" and f.claim}
+    return [f for f in best.values()
+            if f.severity == "error" or not f.claim or (f.claim.index, repr(f.expected)) not in errors]
