@@ -154,7 +154,7 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
     if not label_applies:
         phrases["label"] = [p for p in phrases["label"] if p != claim.label]
         phrases["scoped"] = phrases["bare"] = []
-    order = PHRASE_ORDER
+    order: tuple[str, ...] = PHRASE_ORDER
     if re.search(r"(=|\b(at|@))\s*$", claim.before, re.I):  # "TP=1 replicas", "at 989.5 TFLOPS per GPU": the key decides
         order = ("key", *(k for k in PHRASE_ORDER if k != "key"))
     for kind in order:
@@ -244,6 +244,7 @@ def layouts_from_report(claims: list[Claim]) -> dict[str, Layout]:
     found: dict[str, dict[str, int]] = {}
     order: list[str] = []
     for c in stated:
+        assert c.metric is not None  # stated figures are bound ones
         where = _layout_scope(c, sections)
         if where not in found:
             found[where] = {}
@@ -299,10 +300,10 @@ def _layout_scope(claim: Claim, sections: set[str]) -> str:
 
 
 def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple[Term, ...],
-         layouts: dict[str, dict[str, int]] | None = None) -> list[Claim]:
+         layouts: dict[str, dict[str, float]] | None = None) -> list[Claim]:
     """Claims with metric, unit and scenario set. `scenarios` maps each name to its aliases;
     `layouts` (name -> tp/pp/dp/ep/batch_size) lets a list that states "TP=4, PP=4" name its scenario."""
-    out = []
+    out: list[Claim] = []
     matchers = scenario_matchers(scenarios)
     only = next(iter(scenarios)) if len(scenarios) == 1 else None
     previous: Claim | None = None
@@ -367,7 +368,7 @@ def _restated(claim: Claim, previous: Claim | None, bound: list[Claim]) -> Term 
     return Term(metric, bound[-1].unit, frozenset({claim.kind}), {}, None, False) if metric else None
 
 
-def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, int]]) -> list[Claim]:
+def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, float]]) -> list[Claim]:
     """Figures of a list or paragraph that names no scenario, but whose TP/PP/DP/EP/batch fit exactly one."""
     stated: dict[int, list[Claim]] = {}
     for c in claims:
@@ -376,7 +377,7 @@ def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, int]]
     chosen: dict[int, str] = {}
     for group, figures in stated.items():
         fits = [name for name, lay in layouts.items()
-                if all(lay.get(f.metric) == f.value for f in figures)]
+                if all(lay.get(f.metric or "") == f.value for f in figures)]
         if len(fits) == 1:
             chosen[group] = fits[0]
     if not chosen:

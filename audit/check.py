@@ -92,7 +92,7 @@ class Auditor:
     def _layout(self, p: ScenarioParams) -> dict[str, float]:
         """The names a rule's formula may use besides the model's estimates: layout, workload, requirements."""
         spec = self.spec
-        env = {"tp": p.tp, "pp": p.pp, "dp": p.dp, "ep": p.ep, "batch_size": p.batch_size,
+        env: dict[str, float] = {"tp": p.tp, "pp": p.pp, "dp": p.dp, "ep": p.ep, "batch_size": p.batch_size,
                "devices_per_node": spec.hardware.devices_per_node,
                "input_tokens_min": spec.workload.input_min, "input_tokens_max": spec.workload.input_max,
                "head_dim": spec.model.attention.head_dim or spec.model.hidden_size // spec.model.attention.heads}

@@ -82,7 +82,7 @@ def compile_formula(text: str, known: frozenset[str] | set[str]) -> Formula:
 
 
 def _build(node: ast.AST, known, names: set[str]) -> Callable[[Mapping[str, float]], float]:
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
         try:
             value = float(node.value)
         except OverflowError:
@@ -108,7 +108,8 @@ def _build(node: ast.AST, known, names: set[str]) -> Callable[[Mapping[str, floa
         exponent = node.right
         if isinstance(exponent, ast.UnaryOp) and isinstance(exponent.op, ast.USub) \
                 and isinstance(exponent.operand, ast.Constant):
-            power = -exponent.operand.value
+            power: object = exponent.operand.value
+            power = -power if isinstance(power, int) and not isinstance(power, bool) else None
         elif isinstance(exponent, ast.Constant):
             power = exponent.value
         else:

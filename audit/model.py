@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import product
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from audit.records import Reading
 from audit.spec import BYTES_PER_ELEMENT
@@ -115,7 +115,8 @@ def _compiled(name: str, *flags: Any) -> _Compiled:
         COMPILED = {}
     hit = COMPILED.get((name, *flags))
     if hit is not None:
-        return _Compiled(*hit)
+        formula, template, args, fn = hit
+        return _Compiled(formula, template, args, cast("Callable[..., float]", fn))
     return _build(name, *flags)
 
 
@@ -418,15 +419,16 @@ class Model:
                                         {**v, "W_read": hard, "KV_dev": kvv}) for label, _, kvv in kv], "floor")
         uniform = []
         for label, per_replica, kvv in kv:
-            tokens = replica_batch(per_replica)
-            micro = max(1.0, tokens / sc.pp)
+            replica_tokens = replica_batch(per_replica)
+            micro = max(1.0, replica_tokens / sc.pp)
             routing = (f"uniform routing of {_number(micro)} tokens per micro-batch (PP micro-batches)"
                        if shape.moe else "all weights")
             uniform.append((f"{routing}; {label}", ("decode_step_floor",),
                             {**v, "W_read": read("uniform", micro), "KV_dev": kvv}))
             if shape.moe and sc.pp > 1:
-                uniform.append((f"uniform routing of {_number(tokens)} tokens (the replica batch as one micro-batch); "
-                                f"{label}", ("decode_step_floor",), {**v, "W_read": read("uniform", tokens), "KV_dev": kvv}))
+                uniform.append((f"uniform routing of {_number(replica_tokens)} tokens (the replica batch as one "
+                                f"micro-batch); {label}", ("decode_step_floor",),
+                                {**v, "W_read": read("uniform", replica_tokens), "KV_dev": kvv}))
         add("decode_step_floor_uniform", "s", uniform, "floor")
         decode_ceiling = []
         for label, per_replica, kvv in kv:

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from audit.errors import AuditError, from_validation
 from audit.formula import Formula, FormulaError, compile_formula
 from audit.records import RuleInfo
+from audit.yamlio import LineMap
 
 CHECKS = ("recompute", "bound", "consistency", "requirement")
 RELATIONS = ("sum", "percent_of", "ratio", "product", "time_flops", "arithmetic")
@@ -132,7 +133,7 @@ class Rule:
 class _Prefixed:
     """Line lookup for the n-th entry of a list document."""
 
-    lines: object
+    lines: LineMap
     n: int
 
     def line(self, loc) -> int:

@@ -117,7 +117,7 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
 
 def _markdown_below(directory: Path) -> list[str]:
     """Every `*.md` file under `directory`, skipping hidden files and directories (.git, .venv)."""
-    out = []
+    out: list[str] = []
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         out.extend(str(Path(root) / f) for f in sorted(files) if f.endswith(".md") and not f.startswith("."))

@@ -42,7 +42,7 @@ def load_spec(path: str | Path) -> Spec:
     try:
         spec = Spec.model_validate(resolved)
     except ValidationError as e:
-        loc, message, others = _first_problem(e.errors(), origins, resolved)
+        loc, message, others = _first_problem([dict(err) for err in e.errors()], origins, resolved)
         raise AuditError(message + (f" (and {others} more)" if others else ""), name, lines.line(loc)) from None
     problems = semantic_problems(spec)
     if problems:
@@ -97,6 +97,7 @@ def resolve_references(data: dict, lines: LineMap, path: str) -> tuple[dict, dic
     resolved, origins = dict(data), {}
     for key in ("model", "hardware"):
         value = data.get(key)
+        where: tuple[str, ...]
         if isinstance(value, dict) and "catalog" in value:
             ref, overrides = value["catalog"], {k: v for k, v in value.items() if k != "catalog"}
             where = (key, "catalog")

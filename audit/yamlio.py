@@ -49,7 +49,7 @@ class LineMap:
         A missing field thus points at its parent, a field filled in from elsewhere at the
         key it came through.
         """
-        best, prefix = 1, ()
+        best, prefix = 1, ()  # type: tuple[int, tuple[str | int, ...]]
         for part in path:
             key = part if isinstance(part, int) and (*prefix, part) in self.lines else str(part)
             prefix = (*prefix, key)
