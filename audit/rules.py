@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -29,8 +29,9 @@ from audit.formula import Formula, FormulaError, compile_formula
 from audit.records import RuleInfo
 from audit.yamlio import LineMap
 
-CHECKS = ("recompute", "bound", "consistency", "requirement")
-RELATIONS = ("sum", "percent_of", "ratio", "product", "time_flops", "arithmetic")
+Check = Literal["recompute", "bound", "consistency", "requirement"]
+Relation = Literal["sum", "percent_of", "ratio", "product", "time_flops", "arithmetic"]
+RELATIONS = get_args(Relation)
 PLACEHOLDERS = frozenset({
     "claimed", "expected", "ratio", "formula", "substitution", "interpretation", "scenario", "metric",
     "label", "bound", "parts", "figure",
@@ -71,7 +72,7 @@ class RuleSpec(BaseModel):
 
     id: str = Field(pattern=r"^[A-Z]{2,5}\d{3}$")
     name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
-    check: Literal["recompute", "bound", "consistency", "requirement"]
+    check: Check
     metric: list[str]  # "*": every figure, bound to a metric or not
     level: Literal["error", "warning", "info"]
     message: str
@@ -83,7 +84,7 @@ class RuleSpec(BaseModel):
     min_prompt_floor: str | None = None  # the floor for a claim about the shortest prompt
     list_total: str | None = None  # a list claim ("[24, 23, 24, 23]") must add up to this
     unscoped_expected: list[str] | None = None  # also accepted when a claim is about no one scenario
-    relation: Literal["sum", "percent_of", "ratio", "product", "time_flops", "arithmetic"] | None = None
+    relation: Relation | None = None
     tolerance: float = 0.10
     warn_margin: float | None = None  # a bound met by less than this margin is a warning
     include_quoted: bool = False
