@@ -8,9 +8,10 @@ import os
 import sys
 
 from audit import __version__
-from audit.config import FAIL_ON, FORMATS
+from audit.config import FAIL_ON
 from audit.errors import AuditError
-from audit.parse import DEFAULT_MAX_BYTES
+from audit.extract.read import DEFAULT_MAX_BYTES
+from audit.output import CHOICES, FORMATS
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -44,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Markdown report, directory (every *.md below it) or glob ('docs/**/*.md')")
     c.add_argument("--spec", metavar="SPEC", help="spec YAML for every report (default: the configuration's "
                    "spec/specs, or the report's own <!-- audit-spec: path --> line)")
-    c.add_argument("--format", choices=FORMATS, help="output format (default: the configuration's, else auto: "
-                   "github under GitHub Actions, markdown otherwise)")
+    c.add_argument("--format", choices=CHOICES, help="output format (default: the configuration's, else auto: "
+                   "github under GitHub Actions, markdown otherwise): "
+                   + "; ".join(f"{name}: {what}" for name, what in FORMATS.items()))
     c.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
     c.add_argument("--select", action="append", metavar="IDS", help="report only these rules: ids or prefixes, "
                    "comma-separated, repeatable (MEM,LAT001); ALL for every rule")
@@ -70,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--rule-dir", action="append", metavar="DIR", help="include the rule files of DIR")
     e.add_argument("-o", "--output", metavar="FILE")
 
-    s = sub.add_parser("schema", help="print the JSON Schema of a file format")
-    s.add_argument("what", choices=["spec"], help="which schema")
+    s = sub.add_parser("schema", help="print the JSON Schema of the spec format or of `check --format json`")
+    s.add_argument("what", choices=["spec", "output"], help="spec: the spec file; output: what --format json prints")
 
     k = sub.add_parser("calc", help="print every first-principles figure of a spec, per scenario")
     k.add_argument("--spec", required=True, metavar="SPEC")
@@ -110,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     except AuditError as e:
-        print(f"audit: {e}", file=sys.stderr)
+        for line in e.lines():
+            print(f"audit: {line}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -124,13 +127,13 @@ def main(argv: list[str] | None = None) -> int:
 
 # command -> (module, function(args, write) -> exit status); imported only when the command runs
 _COMMANDS = {
-    "check": ("audit.runner", "run_check"),
-    "rules": ("audit.runner", "run_rules"),
-    "rule": ("audit.runner", "run_rule"),
-    "schema": ("audit.specload", "run_schema"),
-    "calc": ("audit.calc", "run_calc"),
-    "catalog": ("audit.catalog", "run_catalog"),
-    "spec": ("audit.hf", "run_from_hf"),
+    "check": ("audit.commands.check", "run"),
+    "rules": ("audit.commands.rules", "run"),
+    "rule": ("audit.commands.rules", "run_rule"),
+    "schema": ("audit.commands.schema", "run"),
+    "calc": ("audit.commands.calc", "run"),
+    "catalog": ("audit.commands.catalog", "run"),
+    "spec": ("audit.commands.spec", "run"),
 }
 
 

@@ -43,7 +43,6 @@ CONFIG_FILES = (".audit.yaml", "pyproject.toml")
 """Looked for in each directory, in this order."""
 KEYS = ("spec", "specs", "rule-dirs", "select", "ignore", "fail-on", "format")
 FAIL_ON = ("error", "warning", "never")
-FORMATS = ("auto", "markdown", "text", "json", "sarif", "github")
 
 _SELECTOR = re.compile(r"[A-Za-z]+[0-9]*")
 _FRONT_MATTER_SPEC = re.compile(r"""^audit-spec:\s*(?P<q>["']?)(?P<path>.+?)(?P=q)\s*(?:#.*)?$""")
@@ -280,7 +279,9 @@ def _config(path: Path, data: Mapping, line_of, where: str) -> Config:
     if "fail-on" in data:
         settings["fail_on"] = choice("fail-on", FAIL_ON)
     if "format" in data:
-        settings["format"] = choice("format", FORMATS)
+        from audit.output import CHOICES
+
+        settings["format"] = choice("format", CHOICES)
     return Config(**settings)
 
 

@@ -1,23 +1,44 @@
-"""The one error type for bad input: a one-line message naming the file and the place."""
+"""The one error type for bad input: a line naming the file and the place, one per problem."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class AuditError(Exception):
     """Input the tool cannot use (spec, rule file, report, unit). The CLI prints it and exits 2.
 
-    `str(err)` is ``path:location: message`` (location omitted when unknown), one line.
+    `str(err)` is ``path:location: message`` (location omitted when unknown), one line; an error
+    that gathers several problems of one file (`AuditError.gather`) prints one such line each.
     """
 
-    def __init__(self, message: str, path: str | None = None, location: str | int | None = None):
+    def __init__(self, message: str, path: str | None = None, location: str | int | None = None,
+                 problems: Sequence[AuditError] = ()):
         super().__init__(message)
         self.message = " ".join(str(message).split())  # always one line
         self.path = path
         self.location = location
+        self.problems = tuple(problems)
+
+    @classmethod
+    def gather(cls, problems: Sequence[AuditError]) -> AuditError:
+        """One error for every problem of a file, reported all at once (the first is the message)."""
+        if len(problems) == 1:
+            return problems[0]
+        first = problems[0]
+        return cls(first.message, first.path, first.location, problems)
+
+    def lines(self) -> list[str]:
+        """The problems as lines, ``path:location: message`` each."""
+        return [_line(p) for p in self.problems] if self.problems else [_line(self)]
 
     def __str__(self) -> str:
-        where = [str(p) for p in (self.path, self.location) if p not in (None, "")]
-        return ": ".join([":".join(where), self.message]) if where else self.message
+        return "\n".join(self.lines())
+
+
+def _line(e: AuditError) -> str:
+    where = [str(p) for p in (e.path, e.location) if p not in (None, "")]
+    return ": ".join([":".join(where), e.message]) if where else e.message
 
 
 class UnitError(AuditError, ValueError):
@@ -25,10 +46,11 @@ class UnitError(AuditError, ValueError):
 
 
 def from_validation(e, path: str, lines) -> AuditError:
-    """A pydantic ValidationError as one line: file, line of the field, dotted field path, what was wrong."""
-    err = e.errors()[0]
-    loc = tuple(err["loc"])
-    where = ".".join(str(p) for p in loc)
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
-    return AuditError(f"{where}: {msg}{more}" if where else f"{msg}{more}", path, lines.line(loc))
+    """A pydantic ValidationError as one line per problem: file, line of the field, dotted field path, what."""
+    problems = []
+    for err in e.errors():
+        loc = tuple(err["loc"])
+        where = ".".join(str(p) for p in loc)
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        problems.append(AuditError(f"{where}: {msg}" if where else msg, path, lines.line(loc)))
+    return AuditError.gather(problems)

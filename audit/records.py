@@ -6,6 +6,10 @@ Frozen, slotted dataclasses; pydantic is used only at the edges where files come
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from audit.spec.schema import Hardware, ModelSpec, Precision, Requirements
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +67,127 @@ class Claim:
 
 
 @dataclass(frozen=True, slots=True)
+class Option:
+    """One answer to a question a report leaves open (an interpretation axis, `audit.physics.axes`)."""
+
+    axis: str
+    """"batch", "capacity", "causal", ..."""
+    name: str
+    """"global", "gib", "causal", ..."""
+    label: str
+    """What is assumed, for people: "batch global, split over DP"."""
+    bounds_only: bool = False
+    """A reading for floors and ceilings only: a recompute rule never accepts it."""
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
-    """One interpretation of an ambiguous metric and the value it gives."""
+    """A metric's value under one interpretation: the options assumed, and the numbers behind it."""
+
+    value: float
+    options: tuple[Option, ...]
+    """The options of every axis with a choice in this scenario, in axis order."""
+    formula: str
+    """The symbolic formula of this reading, e.g. "P_total*b_w/(PP*TP)"."""
+    template: str = ""
+    args: tuple[float, ...] = ()
+
+    @property
+    def interpretation(self) -> str:
+        """What this reading assumes: "batch global, split over DP; causal attention"."""
+        return "; ".join(o.label for o in self.options)
+
+    @property
+    def substitution(self) -> str:
+        """The formula with the scenario's numbers in it, as a reviewer writes the arithmetic."""
+        from audit.physics.compiled import number
+
+        return self.template.format(*[number(x) for x in self.args]) if self.template else ""
+
+    @property
+    def bounds_only(self) -> bool:
+        return any(o.bounds_only for o in self.options)
+
+    def assumes(self, axis: str) -> str | None:
+        """The option this reading takes on `axis`, None when the axis offered no choice."""
+        return next((o.name for o in self.options if o.axis == axis), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A metric recomputed for one scenario: every interpretation's reading, the canonical one first."""
+
+    metric: str
+    unit: str
+    """Base unit: "1", "B", "B/s", "FLOP", "FLOP/s", "s", "tok/s", "%" (a fraction)."""
+    kind: str
+    """"value", "floor" (the truth is at least this) or "ceiling" (at most this)."""
+    readings: tuple[Reading, ...]
+
+    @property
+    def canonical(self) -> Reading:
+        return self.readings[0]
+
+    @property
+    def value(self) -> float:
+        """The canonical reading's value."""
+        return self.readings[0].value
+
+    @property
+    def formula(self) -> str:
+        return self.readings[0].formula
+
+    @property
+    def substitution(self) -> str:
+        return self.readings[0].substitution
+
+    @property
+    def low(self) -> float:
+        return min(r.value for r in self.readings)
+
+    @property
+    def high(self) -> float:
+        return max(r.value for r in self.readings)
+
+    def accepted(self) -> tuple[Reading, ...]:
+        """The readings a recompute may match: all but those kept for bounds only."""
+        return tuple(r for r in self.readings if not r.bounds_only) or self.readings[:1]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Scenario:
+    """A whole deployment: layout, workload, precision, hardware and model, every field resolved.
+
+    Spec loading makes one per scenario of the spec (per-scenario overrides applied); a spec without
+    scenarios gets them from the layouts the report states (`audit.spec.load.scenario_from`).
+    Compared and hashed by identity: the physics of one Scenario object is computed once."""
 
     name: str
-    """What was assumed: "batch global; GB = 1e9 B; causal"."""
-    value: float
-    substitution: str
-    """The formula with numbers substituted, as printed in the verdict."""
+    tp: int
+    pp: int
+    dp: int
+    ep: int
+    batch_size: int
+    """Global batch: sequences in flight over the whole deployment; splits over DP."""
+    input_tokens: tuple[int, int]
+    """Prompt length (min, max); the max is the design point."""
+    output_tokens: tuple[int, int] | None
+    model: ModelSpec
+    hardware: Hardware
+    precision: Precision
+    """Resolved: `kv_cache` and `compute` always set."""
+    requirements: Requirements
+    aliases: tuple[str, ...] = ()
+    origin: str = "spec"
+    """Where the layout comes from: "spec", "report" (stated in the report) or "default" (one device)."""
+
+    @property
+    def devices(self) -> int:
+        return self.tp * self.pp * self.dp
+
+    @property
+    def layout(self) -> tuple[int, int, int, int, int]:
+        return (self.tp, self.pp, self.dp, self.ep, self.batch_size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +237,7 @@ class ReportResult:
     findings: tuple[Finding, ...]
     """In line order; suppressed findings included (with `suppressed` set)."""
     estimates: dict = field(default_factory=dict, compare=False, hash=False)
-    """Scenario name -> metric -> audit.model.Estimate, for the recomputed-figures tables."""
+    """Scenario name -> metric -> audit.records.Estimate, for the recomputed-figures tables."""
 
     @property
     def result(self) -> str:

@@ -1,6 +1,6 @@
 """Quantities with units: strict parsing of spec fields, lenient scanning of report text, printing.
 
-Conventions (DESIGN.md, "Physics conventions"):
+Conventions (docs/physics.md, "Units"):
 
 - Base units: bytes B, an amount of work FLOP, compute rate FLOP/s, bandwidth B/s, time s,
   token rate tok/s, counts 1, percentages as a fraction (unit "%"), ratios x.
@@ -355,7 +355,7 @@ def _approx_word_before(text: str, start: int) -> int | None:
 # ---------------------------------------------------------------------------------------------
 # Printing
 
-_BYTE_PREFIXES = (("P", 1e15), ("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3))  # decimal, as DESIGN.md
+_BYTE_PREFIXES = (("P", 1e15), ("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3))  # decimal, as docs/physics.md
 _SI_PREFIXES = (("E", 1e18), ("P", 1e15), ("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3))
 _COUNT_SUFFIXES = (("T", 1e12), ("B", 1e9), ("M", 1e6))
 

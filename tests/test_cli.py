@@ -102,12 +102,22 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, what, argv, needle):
 
 def test_version_and_help():
     assert run("--version").stdout.startswith("audit ")
-    help_text = run("check", "--help").stdout
+    helped = run("check", "--help")
+    assert helped.returncode == 0
     for flag in ("--spec", "--format", "-o", "--strict"):
-        assert flag in help_text
+        assert flag in helped.stdout
     assert run().returncode == 2
 
 
 def test_usage_error_exits_2():
     p = run("check", str(SEED / "report.md"))  # --spec missing
     assert p.returncode == 2 and "--spec" in p.stderr
+
+
+def test_a_run_does_not_import_sympy():
+    # the formula cache (audit.physics._formula_cache) makes sympy unnecessary when reports are audited
+    report, spec = str(SEED / "report.md"), str(SEED / "qwen3.yaml")
+    code = (f"import sys; from audit.cli import main; main(['check', {report!r}, '--spec', {spec!r}, "
+            "'-o', '/dev/null']); print('sympy' in sys.modules)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert p.stdout.strip() == "False", p.stdout + p.stderr

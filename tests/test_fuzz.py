@@ -1,10 +1,10 @@
 """Fuzzing: random and mutated input for every reader of text that strangers write.
 
 Targets: the unit parser and the figure scanner (audit.units), the claim extractor
-(audit.parse), the spec loader (audit.yamlio + pydantic + semantic checks, via
-audit.specload.load_spec), the rule loader (audit.rules.load_rule_file, then every formula it
-admits evaluated over extreme numbers) and the whole audit (Auditor.audit_text, then both
-renderers). The only allowed outcomes are a result or an AuditError (UnitError included);
+(audit.extract), the spec loader (audit.yamlio + pydantic + semantic checks, via
+audit.spec.load.load_spec), the rule loader (audit.judge.rules.load_rule_file, then every formula it
+admits evaluated over extreme numbers) and the whole audit (Auditor.audit_text, then the Markdown
+and JSON outputs). The only allowed outcomes are a result or an AuditError (UnitError included);
 anything else is a bug.
 
 Every input fuzzing has found a bug with is kept in tests/fuzz_regressions/<target>/ and
@@ -26,8 +26,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from audit import parse, render, units
+from audit import extract, units
 from audit.errors import AuditError, UnitError
+from audit.output import json as json_output
+from audit.output import markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "reports" / "qwen3-235b"
@@ -114,7 +116,7 @@ def check_find_figures(text: str) -> None:
 
 def check_extract(text: str) -> None:
     try:
-        claims = parse.extract(text)
+        claims = extract.extract(text)
     except AuditError:
         return
     lines = text.count("\n") + text.count("\r") + 1
@@ -124,28 +126,32 @@ def check_extract(text: str) -> None:
 
 
 def check_spec(text: str, name: str = "spec.yaml") -> None:
-    from audit.specload import load_spec
+    from audit.spec.load import load_spec
 
     path = _SCRATCH / name
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:
         load_spec(path)
-    except AuditError as e:
-        assert "\n" not in str(e) and str(e).startswith(str(path)), str(e)
+    except AuditError as e:  # every problem of the file, one line each, each naming the file
+        assert e.lines() and str(e) == "\n".join(e.lines()), str(e)
+        for line in e.lines():
+            assert "\n" not in line and line.startswith(str(path)), line
 
 
 EXTREMES = (0.0, 1e-320, 1.0, 3.0, 1e154, 1e308, -1e308)
 
 
 def check_rule_file(text: str, name: str = "rules.yaml") -> None:
-    from audit.rules import load_rule_file
+    from audit.judge.rules import load_rule_file
 
     path = _SCRATCH / name
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:
         rules = load_rule_file(path)
-    except AuditError as e:
-        assert "\n" not in str(e) and str(e).startswith(str(path)), str(e)
+    except AuditError as e:  # every problem of the entry, one line each, each naming the file
+        assert e.lines() and str(e) == "\n".join(e.lines()), str(e)
+        for line in e.lines():
+            assert "\n" not in line and line.startswith(str(path)), line
         return
     for rule in rules:
         rule.message({"claimed": "{claimed}", "expected": "1 s"})
@@ -161,7 +167,7 @@ def check_rule_file(text: str, name: str = "rules.yaml") -> None:
 
 @lru_cache(maxsize=1)
 def _auditor():
-    from audit.check import Auditor
+    from audit.pipeline import Auditor
 
     return Auditor.load(str(SEED / "qwen3.yaml"))
 
@@ -172,8 +178,8 @@ def check_audit(text: str) -> None:
         result = auditor.audit_text(text, "fuzzed.md")
     except AuditError:
         return
-    render.markdown(result, auditor.rules)
-    json.loads(render.json_document([result]))
+    markdown.markdown(result, auditor.rules)
+    json.loads(json_output.render([result]))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,13 +1,11 @@
 """audit.units: strict spec quantities, figures in report text, printing.
 
 Expected values are hand arithmetic from the unit definitions (GB = 1e9 B, GiB = 2^30 B,
-TFLOP = 1e12 FLOP, ms = 1e-3 s; DESIGN.md "Physics conventions") or figures published in
+TFLOP = 1e12 FLOP, ms = 1e-3 s; docs/physics.md "Units") or figures published in
 seed/answer-key.yaml, written out in each row.
 """
 
 from __future__ import annotations
-
-import timeit
 
 import pytest
 from hypothesis import given
@@ -297,20 +295,11 @@ def test_find_figures_never_raises_and_spans_hold(text):
     assert all(a.end <= b.start for a, b in zip(figures, figures[1:], strict=False))  # in order, no overlap
 
 
-def test_find_figures_is_fast():
-    """A 200-character report line scans in well under 50 µs (best of several runs).
-
-    The budget is scaled by how slow this machine is right now, measured with a yardstick that takes
-    about 8 µs on an unloaded 2020s x86 core under CPython 3.11, so a busy CI runner does not fail it.
-    """
+def test_find_figures_of_a_200_character_line():
+    """A typical long report line: ~0.06 s, 8 GPUs, 2.86 GB, 24.2%, 4x, about 1.2M tokens/s."""
     line = ("- Optimized strategy: TTFT ~0.06 seconds on 8 H100 GPUs for the Qwen3-235B model with weights per GPU "
             "of 2.86 GB, memory utilization 24.2% (4x improvement), and throughput of about 1.2M tokens/second.")
     assert len(line) == 200 and len(find_figures(line)) == 6
-    runs = 1000
-    best = min(timeit.repeat(lambda: find_figures(line), number=runs, repeat=7)) / runs
-    yardstick = min(timeit.repeat("sum(range(1000))", number=runs, repeat=7)) / runs
-    budget = 50e-6 * max(1.0, yardstick / 8e-6)
-    assert best < budget, f"{best * 1e6:.1f} µs per line, budget {budget * 1e6:.1f} µs"
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,0 +1,132 @@
+"""Which scenario a figure is about: the spec's names and aliases near it, or, when the spec has no
+scenarios, the layouts the report itself states ("Tensor Parallel | 2 | 4", "TP=4, PP=4")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from audit.records import Claim, evolve
+
+LAYOUT_METRICS = ("tp", "pp", "dp", "ep", "batch_size")
+
+
+def _word_pattern(words: list[str]) -> re.Pattern | None:
+    alts = sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True)
+    if not alts:
+        return None
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(a).replace(r"\_", "[ _-]").replace(r"\ ", r"[ _-]")
+                                              for a in alts) + r")(?![\w-])", re.I)
+
+
+def scenario_matchers(names: dict[str, list[str]]) -> list[tuple[str, re.Pattern]]:
+    """Scenario name -> pattern of the words (its name, its aliases) that point at it."""
+    out = []
+    for name, aliases in names.items():
+        pat = _word_pattern([name, name.replace("_", " "), *aliases])
+        if pat:
+            out.append((name, pat))
+    return out
+
+
+def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]]) -> str | None:
+    """The scenario named closest to the figure: its own clause, its label, the sentence before it,
+    then its sections inside out. The other side of a comparison belongs to no section."""
+    column = claim.scope[-1:] if claim.scope and claim.text.strip() == claim.figure.strip() else ()
+    if claim.versus:
+        places = list(column)
+    else:
+        own = claim.clause or claim.figure
+        prefix = "" if claim.in_parens else claim.text[: claim.start]
+        places = [own, claim.label, prefix, *reversed(claim.scope)]
+    for place in places:
+        if not place:
+            continue
+        hits = {name for name, pat in matchers if pat.search(place)}
+        if len(hits) == 1:
+            return hits.pop()
+        if len(hits) > 1:  # "original vs optimized": the section is about both
+            return None
+    return None
+
+
+# --- scenarios read from the report ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A parallel layout the report states for one of its scenarios."""
+
+    name: str
+    tp: int | None = None
+    pp: int | None = None
+    dp: int | None = None
+    ep: int | None = None
+    batch_size: int | None = None
+
+
+def layouts_from_report(claims: list[Claim]) -> dict[str, Layout]:
+    """Scenarios the report itself describes: one per table column stating TP/PP/DP/EP/batch, or,
+    when no table does, one per section stating them."""
+    stated = [c for c in claims if c.metric in LAYOUT_METRICS and not c.quoted and not c.operand
+              and c.value > 0 and c.value == int(c.value)]
+    in_tables = [c for c in stated if _is_cell(c)]
+    if in_tables:
+        stated = in_tables
+    # a section is a scenario when it states a parallel degree itself; its subsections belong to it
+    sections = {_innermost_section(c) for c in stated if c.metric != "batch_size"} - {""}
+    found: dict[str, dict[str, int]] = {}
+    order: list[str] = []
+    for c in stated:
+        assert c.metric is not None  # stated figures are bound ones
+        where = _layout_scope(c, sections)
+        if where not in found:
+            found[where] = {}
+            order.append(where)
+        if c.metric == "batch_size" and re.search(r"per (replica|instance)", f"{c.label} {c.before} {c.after}", re.I):
+            found[where].setdefault("batch_per_replica", int(c.value))
+        else:
+            found[where].setdefault(c.metric, int(c.value))
+    named = [w for w in order if w]
+    if len(named) <= 1:
+        merged: dict[str, int] = {}
+        for w in order:
+            for k, v in found[w].items():
+                merged.setdefault(k, v)
+        return {"report": _layout("report", merged)} if merged else {}
+    out = {}
+    for w in named:
+        out[w] = _layout(w, found[w])
+    if "" in found:  # figures outside any scenario section fill what the sections leave open
+        for w in named:
+            out[w] = evolve(out[w], **{k: v for k, v in found[""].items()
+                                        if k in LAYOUT_METRICS and getattr(out[w], k) is None})
+    return out
+
+
+def _layout(name: str, figures: dict[str, int]) -> Layout:
+    """A layout from what a report states; a batch per replica becomes the global batch."""
+    per_replica = figures.pop("batch_per_replica", None)
+    if per_replica and "batch_size" not in figures:
+        figures["batch_size"] = per_replica * figures.get("dp", 1)
+    return Layout(name, **figures)
+
+
+def _is_cell(claim: Claim) -> bool:
+    return bool(claim.scope and claim.scope[-1] and claim.label and claim.scope[-1] != claim.label
+                and claim.text.strip() == claim.figure.strip())
+
+
+def _innermost_section(claim: Claim) -> str:
+    if _is_cell(claim):
+        return claim.scope[-1]  # a table cell: the column is the scenario
+    sections = [s for s in claim.scope[1:] if s]
+    return sections[-1] if sections else ""
+
+
+def _layout_scope(claim: Claim, sections: set[str]) -> str:
+    if _is_cell(claim):
+        return claim.scope[-1]
+    return next((s for s in reversed(claim.scope) if s in sections), "")
+
+

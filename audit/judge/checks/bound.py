@@ -1,0 +1,91 @@
+"""Bound: a figure physics puts a floor or a ceiling under.
+
+Floors are the most lenient reading over every scenario the claim may be about (a lone request,
+causal attention, 100% of peak); ceilings the most generous. Below a floor or above a ceiling by
+more than the tolerance is the rule's level; within `warn_margin` of it is a warning (it would
+need more than ~90% of peak).
+
+PASS  "TTFT: 2.1 s"    (floor 0.377 s: 603 TFLOP at 4 x 400 TFLOP/s)
+FAIL  "TTFT: 0.06 s"   (below the floor of a lone 10,240-token request)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.judge.checks import Candidate, Context, message_values, ratio
+from audit.records import Claim, Finding
+
+
+def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
+    for claim in claims:
+        numbers = claim.values if claim.values else (claim.value,)
+        floor = _bound(rule, claim, ctx, "floor")
+        ceiling = _bound(rule, claim, ctx, "ceiling")
+        for value in numbers:
+            finding = _judge(rule, claim, value, floor, ceiling)
+            if finding:
+                yield finding
+                break
+
+
+def _bound(rule, claim: Claim, ctx: Context, which: str) -> Candidate | None:
+    field = "min_prompt_floor" if which == "floor" and "min" in claim.qualifier.split() \
+        and "min_prompt_floor" in rule.formulas else which
+    formulas = rule.formulas.get(field, ())
+    pick = min if which == "floor" else max
+    cands = []
+    for s in ctx.scenarios_for(claim):
+        for c in (c for f in formulas for c in ctx.candidates(f, s, mode="min" if which == "floor" else "max")):
+            cands.append(_scaled(c, claim, ctx, s))
+    return pick(cands, key=lambda c: c.value) if cands else None
+
+
+def _scaled(c: Candidate, claim: Claim, ctx: Context, scenario: str) -> Candidate:
+    """Throughput counted per GPU, per node or per replica instead of for the whole deployment."""
+    if claim.kind != "token_rate":
+        return c
+    q = claim.qualifier.split()
+    devices = ctx.figure(scenario, "device_count")
+    per_node, dp = ctx.figure(scenario, "devices_per_node"), ctx.figure(scenario, "dp")
+    if "per_device" in q:
+        div, what = devices, f"{devices:g} devices"
+    elif "per_node" in q and devices > per_node:
+        div, what = devices / per_node, f"{devices:g} devices / {per_node:g} per node"
+    elif "per_replica" in q:
+        div, what = dp, f"DP {dp:g}"
+    else:
+        return c
+    return Candidate(c.value / div, c.scenario, f"{c.interpretation}; counted per {q[0].split('_')[1]}",
+                     f"({c.formula}) / {what}", f"({c.substitution}) / {div:g}")
+
+
+def _judge(rule, claim: Claim, value: float, floor: Candidate | None, ceiling: Candidate | None) -> Finding | None:
+    tol, margin = rule.spec.tolerance, rule.spec.warn_margin
+    if floor is not None and value < floor.value * (1 - tol):
+        return _finding(rule, claim, value, floor, rule.spec.level, "below the floor", (floor.value, None))
+    if ceiling is not None and value > ceiling.value * (1 + tol):
+        return _finding(rule, claim, value, ceiling, rule.spec.level, "above the ceiling", (0.0, ceiling.value))
+    if margin:
+        if floor is not None and value < floor.value / (1 - margin):
+            return _finding(rule, claim, value, floor, "warning", "within reach of the floor only at "
+                            f"{floor.value / value:.0%} of peak", (floor.value, None))
+        if ceiling is not None and value > ceiling.value * (1 - margin):
+            return _finding(rule, claim, value, ceiling, "warning", "needs "
+                            f"{value / ceiling.value:.0%} of the ceiling", (0.0, ceiling.value))
+    return None
+
+
+def _finding(rule, claim: Claim, value: float, bound: Candidate, level: str, how: str, expected) -> Finding:
+    where = f"{bound.scenario}: {bound.interpretation}" if bound.interpretation else bound.scenario
+    r = ratio(value, bound.value)
+    values = message_values(claim, claimed=value, expected=bound.value, bound=bound.value, ratio=r,
+                            formula=bound.formula, substitution=bound.substitution, interpretation=where)
+    message = rule.message(values)
+    if level != rule.spec.level:
+        message = f"{message} ({how})"
+    return Finding(
+        rule=rule.id, name=rule.spec.name, severity=level, line=claim.line, message=message, claim=claim,
+        scenario=claim.scenario or bound.scenario, metric=claim.metric, claimed=value, expected=expected,
+        unit=claim.unit, ratio=r, interpretation=where, formula=bound.formula, substitution=bound.substitution,
+    )

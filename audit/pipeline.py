@@ -1,0 +1,88 @@
+"""One report through the pipeline: extract -> bind -> physics -> judge -> suppressions -> a result.
+
+An `Auditor` holds what does not change from one report to the next (the spec and its scenarios,
+the rules, the vocabulary, the physics of each scenario) and audits reports one at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audit import bind, extract, judge, suppress
+from audit.bind.scenario import layouts_from_report
+from audit.errors import AuditError
+from audit.judge.checks import Context
+from audit.records import Estimate, ReportResult, Scenario
+from audit.spec.load import LoadedSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Auditor:
+    """Everything that does not change from one report to the next: spec, rules, vocabulary, physics."""
+
+    spec: LoadedSpec
+    rules: tuple
+    vocabulary: tuple
+    _physics: dict = field(default_factory=dict, compare=False, repr=False)
+    """(scenario name, layout) -> estimates: a scenario's physics is computed once per process."""
+
+    @property
+    def spec_path(self) -> str:
+        return self.spec.path
+
+    @classmethod
+    def load(cls, spec_path: str, extra_rule_dirs: Sequence[Path] = ()) -> Auditor:
+        """Every rule is loaded: selection happens on the findings, after suppressions (audit.batch)."""
+        from audit.bind.vocabulary import load_vocabulary
+        from audit.judge.rules import load_rules
+        from audit.spec.load import load_spec
+
+        spec = load_spec(spec_path)
+        rules = load_rules(tuple(extra_rule_dirs))
+        return cls(spec, tuple(rules), load_vocabulary())
+
+    def estimates(self, scenario: Scenario) -> dict[str, Estimate]:
+        """Every metric of `scenario`, computed once per scenario and layout."""
+        from audit.physics.model import evaluate
+
+        key = (scenario.name, scenario.origin, scenario.layout)
+        found = self._physics.get(key)
+        if found is None:
+            found = self._physics[key] = evaluate(scenario)
+        return found
+
+    def audit(self, report_path: str, max_bytes: int = extract.DEFAULT_MAX_BYTES) -> ReportResult:
+        text = extract.read_report(report_path, max_bytes)
+        try:
+            return self.audit_text(text, report_path, max_figures=max_bytes // 400)
+        except AuditError as e:
+            if e.path is None:  # the parser knows the line, the caller the file
+                e.path = report_path
+            raise
+
+    def scenarios_for(self, claims) -> dict[str, Scenario]:
+        """The spec's scenarios, or those the report states when the spec has none."""
+        if self.spec.scenarios:
+            return self.spec.scenarios
+        layouts = layouts_from_report(bind.bind(claims, {}, self.vocabulary))
+        if not layouts:
+            return self.spec.default_scenarios()
+        return {name: self.spec.scenario(name, lay.tp or 1, lay.pp or 1, lay.dp or 1, lay.ep or 1, lay.batch_size)
+                for name, lay in layouts.items()}
+
+    def audit_text(self, text: str, report_path: str = "<report>",
+                   max_figures: int = extract.DEFAULT_MAX_FIGURES) -> ReportResult:
+        claims = extract.extract(text, max_figures)
+        scenarios = self.scenarios_for(claims)
+        estimates = {name: self.estimates(sc) for name, sc in scenarios.items()}
+        named = {name: list(sc.aliases) for name, sc in scenarios.items()}
+        layout = {name: {m: estimates[name][m].value for m in bind.LAYOUT_METRICS} for name in scenarios}
+        claims = bind.bind(claims, named, self.vocabulary, layout)
+        report_peak = next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted and c.value > 0), None)
+        ctx = Context(estimates=estimates, claims=claims, report_peak=report_peak)
+        findings = judge.judge(self.rules, claims, ctx)
+        findings = list(suppress.apply(findings, suppress.parse_directives(text)))
+        findings.sort(key=lambda f: (f.line, f.claim.index if f.claim else -1, f.rule))
+        return ReportResult(report_path, self.spec_path, tuple(claims), tuple(findings), estimates)

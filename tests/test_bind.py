@@ -1,0 +1,82 @@
+"""Bind: the words around a figure name its metric. A table of phrases as reports write them, each
+with the metric a reviewer reads in it; the first figure of the line is the one judged."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.bind import bind
+from audit.bind.vocabulary import load_vocabulary
+from audit.extract import extract
+from audit.physics.formulas import METRICS
+
+
+def metric_of(line: str, figure: int = 0) -> str | None:
+    claims = bind(extract(line), {}, load_vocabulary())
+    return claims[figure].metric
+
+
+@pytest.mark.parametrize(("line", "metric"), [
+    # memory
+    ("- Model weights per GPU: 2.86 GB", "weights_per_device"),
+    ("- KV cache per GPU: 15.8 GB", "kv_cache_per_device"),
+    ("- Total per GPU: 45.2 GB", "memory_per_device"),
+    ("- Memory utilization: 70.6%", "memory_utilization"),
+    ("- KV cache per token: 96,256 bytes", "kv_cache_per_token"),
+    ("Each token of context costs 320 KiB of KV cache.", "kv_cache_per_token"),
+    ("- Checkpoint size: 470 GB", "weights_total"),
+    # the model and the hardware
+    ("- Total parameters: 235B", "params_total"),
+    ("- Active parameters: 22B", "params_active"),
+    ("- Layers: 94", "layers"),
+    ("- KV heads: 4", "kv_heads"),
+    ("- 64 attention heads", "heads"),
+    ("- Head dimension: 128", "head_dim"),
+    ("- 128 experts, 8 active per token", "experts"),
+    ("- HBM bandwidth: 3.35 TB/s", "memory_bandwidth"),
+    ("- Peak FP8 compute: 400 TFLOPS", "peak_flops"),
+    ("- NVLink: 900 GB/s", "interconnect_bandwidth"),
+    ("- GPU memory: 80 GB", "memory_capacity"),
+    # the layout
+    ("- Tensor Parallel (TP): 4", "tp"),
+    ("- TP=4", "tp"),
+    ("- Pipeline Parallel: 2", "pp"),
+    ("- DP=2", "dp"),
+    ("- Expert parallelism: 8", "ep"),
+    ("- Batch size: 128", "batch_size"),
+    ("- 32 GPUs in total", "device_count"),
+    ("- Heads per GPU: 16", "heads_per_device"),
+    ("- Layers per stage: 24", "layers_per_stage"),
+    ("- Prompt length: 10240 tokens", "input_tokens"),
+    # compute
+    ("- Prefill FLOPs: 603 TFLOPs", "prefill_flops"),
+    ("- Attention FLOPs: 299 TFLOPs", "prefill_flops_attention"),
+    ("- MoE FLOPs: 292 TFLOPs", "prefill_flops_mlp"),
+    ("- MFU: 45%", "compute_utilization"),
+    # time
+    ("- TTFT: 0.8 s", "ttft"),
+    ("- Time to first token: 2.1 s", "ttft"),
+    ("- TPOT: 40 ms", "decode_step_time"),
+    ("- Inter-token latency: 25 ms", "decode_step_time"),
+    ("- Decode step time: 12 ms", "decode_step_time"),
+    ("- Prefill of the whole batch: 24 s", "batch_prefill_time"),
+    ("- End-to-end latency: 30 s", "e2e_latency"),
+    ("- TTFT requirement: 30 s", "requirement_ttft"),
+    # throughput
+    ("- Decode throughput: 1,700 tokens/s", "decode_throughput"),
+    ("- Prefill throughput: 54K tokens/s", "prefill_throughput"),
+    ("- Throughput: 12K tokens/s", "throughput"),
+    ("- 3.5x faster than the original", "ratio"),
+])
+def test_phrase_names_its_metric(line, metric):
+    assert metric_of(line) == metric
+
+
+def test_every_vocabulary_metric_is_a_metric_of_the_registry():
+    for term in load_vocabulary():
+        assert term.metric in METRICS
+        assert term.unit == METRICS[term.metric].unit
+
+
+def test_a_figure_nothing_names_is_unbound():
+    assert metric_of("- Sprint 14 retrospective: 3 items") is None
