@@ -46,6 +46,7 @@ def metric_of(line: str, figure: int = 0) -> str | None:
     ("- Batch size: 128", "batch_size"),
     ("- 32 GPUs in total", "device_count"),
     ("- Heads per GPU: 16", "heads_per_device"),
+    ("- KV heads per GPU: 1", "kv_heads_per_device"),
     ("- Layers per stage: 24", "layers_per_stage"),
     ("- Prompt length: 10240 tokens", "input_tokens"),
     # compute

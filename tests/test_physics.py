@@ -408,3 +408,14 @@ def test_heaviest_stage_is_close_to_the_real_one(uneven):
     # vLLM's split puts the extra layer first: stage 2 holds 30 MoE layers + lm_head, the heaviest:
     # 30 * (187.105e6 attention + 11,320.16e6 MoE) + 926.68e6 = 346.15e9 params / TP 8 = 43.27e9 B
     assert reading(uneven["weights_per_device"], stage="heaviest") == pytest.approx(43.27e9, rel=0.02)
+
+
+@pytest.mark.parametrize(("model", "tp", "expected"), [
+    (LLAMA31_70B, 4, 8 / 4),  # 8 KV heads over TP 4: 2 each
+    (LLAMA31_70B, 8, 8 / 8),
+    (LLAMA31_70B, 16, 8 / 8),  # TP 16 > 8 KV heads: each head on 2 ranks, still one per device
+    (QWEN3_235B, 8, 4 / 4),  # 4 KV heads, TP 8: replicated beyond 4
+    (PALM_540B, 64, 1 / 1),  # multi-query: the one KV head everywhere
+])
+def test_kv_heads_per_device(model, tp, expected):
+    assert estimates(model, tp=tp)["kv_heads_per_device"].value == expected

@@ -260,6 +260,12 @@ def heads_per_device(f, r):
     return n_h / TP_h
 
 
+@metric("kv_heads_per_device", "1", "KV heads a device holds: kv_heads / min(TP, kv_heads); TP beyond the KV heads "
+        "replicates them (MLA's one latent is on every device).")
+def kv_heads_per_device(f, r):
+    return n_kv / Min(TP, n_kv)
+
+
 @metric("layers_per_stage", "1", "Layers of a pipeline stage: L / PP, the heaviest stage ceil(L / PP).",
         axes=("stage",))
 def layers_per_stage(f, r):
