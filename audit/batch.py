@@ -1,29 +1,16 @@
-"""The batch runner: many reports, each held to its spec and rules, audited in order or in a pool.
+"""The batch runner: the jobs of a run (`audit.paths`) audited in order, or in a process pool.
 
-What `audit check PATH...` does with its paths, in order:
-
-1. **Reports**: each PATH is a file, a directory (every `*.md` below it, hidden directories and
-   files skipped) or a glob (`docs/**/*.md`, expanded here too for shells that do not). The
-   reports are de-duplicated and sorted by path, and every output lists them in that order.
-2. **Spec and rules per report** (`audit.config`): the configuration nearest the report gives
-   the spec (unless `--spec` or the report itself names one), `rule-dirs`, `select` and
-   `ignore`; a flag given on the command line replaces the file's value. A report held to no
-   spec is an error (exit 2) naming the report.
-3. **Audit**: reports are grouped by (spec, rule directories) and each group's `Auditor` is
-   loaded once. With more than `POOL_THRESHOLD` reports they are audited in a process pool of
-   `os.cpu_count()` workers; each worker loads every Auditor of the run once, in its
-   initializer (under the `fork` start method it inherits the parent's, already loaded).
-   Every rule is loaded and run, suppressions are applied (in `Auditor.audit`), and only then
-   are findings of unselected rules dropped, so a suppression of an ignored rule is not
-   reported unused (see `audit.suppress`).
-4. **Output** is `audit.commands.check`'s: the results come back in the order of the reports.
+Reports are grouped by (spec, rule directories) and each group's `Auditor` is loaded once. With more
+than `POOL_THRESHOLD` reports they are audited in a process pool of `os.cpu_count()` workers; each
+worker loads every Auditor of the run once, in its initializer (under the `fork` start method it
+inherits the parent's, already loaded). Every rule is loaded and run, suppressions are applied (in
+`Auditor.audit`), and only then are findings of unselected rules dropped, so a suppression of an
+ignored rule is not reported unused (see `audit.suppress`). Results come back in the order of the jobs.
 """
 
 from __future__ import annotations
 
-import glob
 import os
-import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -31,36 +18,11 @@ from pathlib import Path
 
 from audit import config as cfg
 from audit.errors import AuditError
+from audit.paths import AuditorKey, Job
 from audit.records import ReportResult
 
 POOL_THRESHOLD = 8
 """More reports than this are audited in a process pool; fewer are not worth starting one."""
-_GLOB_MAGIC = re.compile(r"[*?\[]")
-
-
-
-@dataclass(frozen=True, slots=True)
-class AuditorKey:
-    """What an `Auditor` is loaded from: reports with equal keys share one."""
-
-    spec: str
-    """The spec path as first met (shown in the verdicts)."""
-    rule_dirs: tuple[str, ...] = ()
-
-    @property
-    def identity(self) -> tuple[str, tuple[str, ...]]:
-        """Resolved paths, so that "specs/q.yaml" and "./specs/q.yaml" load once."""
-        return (os.path.realpath(self.spec), tuple(os.path.realpath(d) for d in self.rule_dirs))
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """One report to audit and the settings it is audited under."""
-
-    report: str
-    auditor: AuditorKey
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,86 +35,6 @@ class _Failure:
 
     def error(self) -> AuditError:
         return AuditError(self.message, self.path, self.location)
-
-
-# --- which reports -----------------------------------------------------------------------------
-
-
-def expand_paths(paths: Sequence[str]) -> list[str]:
-    """The reports PATH... stands for: files, `*.md` under directories, glob matches; sorted, unique.
-
-    A path that does not exist, a glob that matches nothing and a directory without a report are
-    AuditErrors naming the path.
-    """
-    found: list[str] = []
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            below = _markdown_below(path)
-            if not below:
-                raise AuditError("no Markdown report (*.md) in this directory", given)
-            found.extend(below)
-        elif path.exists():
-            found.append(given)
-        elif _GLOB_MAGIC.search(given):
-            matches = sorted(glob.glob(given, recursive=True))
-            if not matches:
-                raise AuditError("no file matches this pattern", given)
-            for match in matches:
-                found.extend(_markdown_below(Path(match)) if Path(match).is_dir() else [match])
-        else:
-            raise AuditError("no such file", given)
-    unique: dict[str, str] = {}
-    for report in found:
-        unique.setdefault(os.path.normpath(report), report)
-    return sorted(unique.values(), key=_path_order)
-
-
-def _markdown_below(directory: Path) -> list[str]:
-    """Every `*.md` file under `directory`, skipping hidden files and directories (.git, .venv)."""
-    out: list[str] = []
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        out.extend(str(Path(root) / f) for f in sorted(files) if f.endswith(".md") and not f.startswith("."))
-    return out
-
-
-def _path_order(path: str) -> tuple[str, ...]:
-    """Sort key: path segments, so that "a/b.md" sorts before "a-b.md" as a file tree lists them."""
-    return Path(path).parts
-
-
-# --- what each report is held to -----------------------------------------------------------
-
-
-def plan(reports: Sequence[str], cli_spec: str | None = None, select: Sequence[str] | None = None,
-         ignore: Sequence[str] | None = None, rule_dirs: Sequence[str] | None = None) -> list[Job]:
-    """A Job per report: its spec, rule directories and selection, flags over its nearest config.
-
-    A flag left as None leaves the configuration's value; a report with no spec at all is an
-    AuditError naming the report.
-    """
-    configs: dict[Path, cfg.Config | None] = {}
-    keys: dict[tuple, AuditorKey] = {}
-    jobs = []
-    for report in reports:
-        directory = Path(report).resolve().parent
-        if directory not in configs:
-            configs[directory] = cfg.find_config(directory)
-        config = configs[directory]
-        spec = cfg.spec_for(Path(report), config, cli_spec)
-        if spec is None:
-            raise AuditError("no spec for this report: give --spec, map it in .audit.yaml or [tool.audit] "
-                             "(`spec:` or `specs:`), or name it in the report (<!-- audit-spec: path -->)", report)
-        dirs = tuple(rule_dirs) if rule_dirs is not None else tuple(str(d) for d in (config.rule_dirs if config else ()))
-        key = AuditorKey(str(spec), dirs)
-        key = keys.setdefault(key.identity, key)
-        jobs.append(Job(
-            report, key,
-            tuple(select) if select is not None else (config.select if config else ()),
-            tuple(ignore) if ignore is not None else (config.ignore if config else ()),
-        ))
-    return jobs
 
 
 # --- auditing, in this process or a pool -------------------------------------------------------

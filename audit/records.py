@@ -13,6 +13,42 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a claim is bound to its metric and its scenario: the words that matched, and how sure that is.
+
+    An error needs a confident binding: the figure's own words (its clause, its label, its table row or
+    column) name the metric, and its scenario is named or is the only one. A figure bound by a section
+    heading alone, a fallback entry, a unit alone, or a scenario guessed among several is judged as a
+    warning at most, and the finding says why."""
+
+    phrase: str = ""
+    """Where the metric's words were found: "noun" (right after the figure), "key" (right before it),
+    "clause", "label", "row", "column", "sentence", "section", "fallback", "restated", "" (unbound)."""
+    words: str = ""
+    """The words that matched."""
+    scenario: str = ""
+    """How the scenario was found: "clause", "label", "sentence", "section", "column", "layout", "only" (the
+    spec has one), "" (none: any scenario)."""
+
+    @property
+    def confident(self) -> bool:
+        return self.phrase in CONFIDENT_PHRASES
+
+    def doubt(self, scenarios: int) -> str:
+        """Why the binding is not sure enough for an error ("" when it is)."""
+        if not self.confident:
+            why = {"sentence": "named only earlier in its sentence", "section": "named only by its section",
+                   "fallback": "bound by its unit alone", "": "bound by nothing"}.get(self.phrase, "bound loosely")
+            return f"the figure's metric is {why}" + (f" ({self.words!r})" if self.words else "")
+        if not self.scenario and scenarios > 1:
+            return "the figure names none of the scenarios"
+        return ""
+
+
+CONFIDENT_PHRASES = frozenset({"noun", "key", "clause", "label", "row", "column", "restated"})
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """One figure the report states, with where it stands and what it is about."""
 
@@ -64,6 +100,8 @@ class Claim:
     """Inside parentheses that compare ("(16.1 GB vs 8.0 GB, 2x)"): not the sentence's subject."""
     clause: str = ""
     """The figure's own clause as written, from `before` through `after`."""
+    evidence: Evidence = Evidence()
+    """Why it is bound as it is (set by `audit.bind`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +250,11 @@ class Finding:
     substitution: str = ""
     suppressed: str | None = None
     """Justification when an in-source comment suppresses the finding."""
+    unsure: str = ""
+    """Why the binding is not sure enough for an error (then the finding is a warning at most); "" when sure."""
+    canonical: float | None = None
+    """The metric's canonical first-principles value in the finding's scenario, beside the reading that
+    `expected` names (the closest or the most lenient)."""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 

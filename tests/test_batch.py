@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 import yaml
 
-from audit import batch
+from audit import batch, paths
 from audit.cli import main
 from audit.errors import AuditError
 from audit.output import json as json_output
@@ -94,13 +94,13 @@ def test_a_folder_gives_one_verdict_per_report_and_a_summary(capsys, folder):
 ])
 def test_globs_are_expanded_for_shells_that_do_not(monkeypatch, folder, pattern, expected):
     monkeypatch.chdir(folder.parent)
-    assert batch.expand_paths([pattern]) == expected
+    assert paths.expand_paths([pattern]) == expected
 
 
 def test_paths_are_unique_and_sorted_whatever_order_they_are_given_in(monkeypatch, folder):
     monkeypatch.chdir(folder.parent)
     given = ["docs/sub/also-clean.md", "docs/seed.md", "./docs/seed.md", "docs/clean.md"]
-    assert batch.expand_paths(given) == ["docs/clean.md", "docs/seed.md", "docs/sub/also-clean.md"]
+    assert paths.expand_paths(given) == ["docs/clean.md", "docs/seed.md", "docs/sub/also-clean.md"]
 
 
 @pytest.mark.parametrize("argv_tail, needle", [
@@ -118,7 +118,7 @@ def test_missing_paths_are_one_line_exit_2(capsys, monkeypatch, folder, argv_tai
 
 def test_the_pool_gives_the_same_results_as_one_process(folder):
     """Deterministic: results in path order and byte-identical JSON, with or without worker processes."""
-    jobs = batch.plan(batch.expand_paths([str(folder)] * 3), str(SEED_SPEC))
+    jobs = paths.plan(paths.expand_paths([str(folder)] * 3), str(SEED_SPEC))
     serial = batch.audit_all(jobs, workers=1)
     pooled = batch.audit_all(jobs, workers=2)
     assert [r.path for r in pooled] == [str(folder / "clean.md"), str(folder / "seed.md"),
@@ -129,7 +129,7 @@ def test_the_pool_gives_the_same_results_as_one_process(folder):
 def test_a_worker_error_names_the_report(tmp_path):
     reports = [write(tmp_path / f"r{i:02}.md", CLEAN) for i in range(10)]
     (tmp_path / "r05.md").write_bytes(b"# caf\xe9\n")  # not UTF-8
-    jobs = batch.plan([str(p) for p in reports[:5]], str(SEED_SPEC)) + batch.plan(
+    jobs = paths.plan([str(p) for p in reports[:5]], str(SEED_SPEC)) + paths.plan(
         [str(p) for p in reports[5:]], str(SEED_SPEC))
     with pytest.raises(AuditError, match="not valid UTF-8") as caught:
         batch.audit_all(jobs, workers=2)
@@ -278,7 +278,7 @@ def test_reports_held_to_different_specs_load_each_once(monkeypatch, tmp_path):
         shutil.copy(SEED_SPEC, tmp_path / f"{name}.yaml")
         for i in range(2):
             write(tmp_path / name / f"r{i}.md", f"<!-- audit-spec: ../{name}.yaml -->\n" + CLEAN)
-    jobs = batch.plan(batch.expand_paths([str(tmp_path)]))
+    jobs = paths.plan(paths.expand_paths([str(tmp_path)]))
     assert [Path(j.auditor.spec).name for j in jobs] == ["a.yaml", "a.yaml", "b.yaml", "b.yaml"]
     assert len({j.auditor for j in jobs}) == 2
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from audit import batch
+from audit import batch, paths
 from audit import config as cfg
 from audit.commands import Write
 from audit.errors import AuditError
@@ -32,8 +32,8 @@ def _repository_root(start: Path) -> Path:
 def run(args, write: Write) -> int:
     from audit import output, suppress
 
-    reports = batch.expand_paths(args.reports)
-    jobs = batch.plan(reports, args.spec, selectors(args.select, "--select"), selectors(args.ignore, "--ignore"),
+    reports = paths.expand_paths(args.reports)
+    jobs = paths.plan(reports, args.spec, selectors(args.select, "--select"), selectors(args.ignore, "--ignore"),
                       args.rule_dir)
     run_config = cfg.find_config(Path.cwd()) or cfg.find_config(Path(reports[0])) or cfg.Config()
     run_config = cfg.with_flags(run_config, format=args.format, fail_on=args.fail_on)
