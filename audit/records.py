@@ -102,6 +102,8 @@ class Claim:
     """The figure's own clause as written, from `before` through `after`."""
     evidence: Evidence = Evidence()
     """Why it is bound as it is (set by `audit.bind`)."""
+    column: str = ""
+    """The header of the table column the figure sits in ("" outside tables); also the last of `scope`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,7 @@ def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
             after=after, group=seg.group, ambiguous_flops=fig.flops_ambiguous,
             operand=bool(_OPERATOR_BEFORE.search(head) or _OPERATOR_AFTER.search(seg.text[fig.end:])),
             versus=not quoted and _is_versus(seg.text, fig, n), in_parens=_in_comparison(seg.text, fig.start),
-            clause=_clause(seg.text, fig, before, after),
+            clause=_clause(seg.text, fig, before, after), column=seg.column,
         ))
         prev_end, prev_before = fig.end, before
     return out
