@@ -31,7 +31,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -93,6 +92,8 @@ def load_config(path: Path) -> Config | None:
     """Read one configuration file; None for a pyproject.toml without `[tool.audit]`."""
     path = Path(path).resolve()
     if path.name == "pyproject.toml":
+        import tomllib  # only a run that meets a pyproject.toml pays for it
+
         text = _read_text(path)
         try:
             data = tomllib.loads(text)

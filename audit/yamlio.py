@@ -5,6 +5,12 @@ document fails at its first anchor instead of expanding), no duplicate keys, no 
 plain YAML (`!!python/object/apply` is refused before anything is constructed). Every failure
 is one `AuditError` line, ``path:line: message``.
 
+Where PyYAML was built with libyaml, the scanner and parser are its C ones (`yaml.CSafeLoader`'s
+`CParser`, about 8x faster on the shipped rule files, vocabulary and catalog); the events they give
+are composed and constructed by the same Python code as with the pure loader, so every refusal
+above is the same code on both paths. A document the C path cannot read is read again by the pure
+loader, whose error (message and line) is the one reported: errors do not depend on libyaml.
+
 The `LineMap` maps a path of keys and indices (``("hardware", "memory")``) to the 1-based line
 the key or sequence item stands on, so a pydantic error location can be pointed back at the file.
 """
@@ -15,9 +21,11 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from audit.bounded import read_bytes
 from audit.errors import AuditError
 
 PathKey = tuple[str | int, ...]
@@ -25,6 +33,10 @@ PathKey = tuple[str | int, ...]
 MAX_DEPTH = 64
 """Deepest nesting of mappings and sequences admitted: a spec or rule file needs four or five levels;
 refusing at 64 keeps a hostile file from costing seconds or the recursion limit."""
+
+MAX_BYTES = 16_000_000
+"""Largest YAML file read (the shipped catalog is ~30 KB); a larger one, or a FIFO or device named as
+a spec or rule file (a committed symlink to /dev/zero), is refused before it is read."""
 
 MAX_INTEGER = 2**63
 """Largest integer magnitude admitted; beyond it a count is a typo or an attack (a 5,000-digit
@@ -59,16 +71,11 @@ class LineMap:
         return best
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors, aliases, duplicate keys and nesting deeper than MAX_DEPTH."""
+class _Strict:
+    """Composer and constructor overrides that refuse anchors, aliases, duplicate keys and nesting
+    deeper than MAX_DEPTH; mixed into the pure loader and into the one over libyaml's events."""
 
     _depth = 0
-
-    def fetch_flow_collection_start(self, token_class):
-        # the scanner runs ahead of the composer and is quadratic in flow depth: stop it here
-        if self.flow_level >= MAX_DEPTH:
-            raise _Refused(f"YAML nested more than {MAX_DEPTH} levels deep", self.get_mark())
-        super().fetch_flow_collection_start(token_class)
 
     def compose_node(self, parent, index):
         event = self.peek_event()
@@ -95,6 +102,31 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+class _StrictLoader(_Strict, yaml.SafeLoader):
+    """The pure-Python SafeLoader, strict."""
+
+    def fetch_flow_collection_start(self, token_class):
+        # the scanner runs ahead of the composer and is quadratic in flow depth: stop it here
+        if self.flow_level >= MAX_DEPTH:
+            raise _Refused(f"YAML nested more than {MAX_DEPTH} levels deep", self.get_mark())
+        super().fetch_flow_collection_start(token_class)
+
+
+_CSafeLoader = getattr(yaml, "CSafeLoader", None)  # None where PyYAML was built without libyaml
+_CStrictLoader: Any = None
+if _CSafeLoader is not None:
+    class _CStrictLoaderImpl(_Strict, yaml.composer.Composer, _CSafeLoader):  # type: ignore[misc, valid-type]
+        """libyaml's scanner and parser (C); PyYAML's composer (Python, so `_Strict` sees every
+        event) and the safe constructor, strict. libyaml's parser keeps its nesting on a heap stack,
+        not the C stack, and the composer stops at MAX_DEPTH."""
+
+        def __init__(self, stream):
+            _CSafeLoader.__init__(self, stream)
+            self.anchors = {}  # Composer's state (its __init__ takes no stream)
+
+    _CStrictLoader = _CStrictLoaderImpl
+
+
 def _construct_int(loader: _StrictLoader, node) -> int:
     digits = str(node.value).lstrip("+-").replace("_", "")
     if len(digits) > 24:  # cheap guard before int() sees it; 2^63 has 19 digits, 0x/0o forms a few more
@@ -112,8 +144,11 @@ def _construct_float(loader: _StrictLoader, node) -> float:
     return value
 
 
-_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_loader: Any
+for _loader in (_StrictLoader, _CStrictLoader):
+    if _loader is not None:
+        _loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+        _loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 class _Refused(Exception):
@@ -126,11 +161,11 @@ def load_yaml(path: str | Path) -> tuple[object, LineMap]:
     """Parse the YAML file at `path`: (data, where each key stands). Raises AuditError."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise AuditError("is a directory, expected a YAML file", name) from None
-    except OSError as e:
-        raise AuditError(f"cannot read: {e.strerror or e}", name) from None
+        raw = read_bytes(path, MAX_BYTES, "YAML file", expected="a YAML file")
+    except AuditError as e:
+        if e.message == "no such file":  # a missing spec or rule file is said as it always was
+            raise AuditError("cannot read: no such file", name) from None
+        raise
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -141,9 +176,18 @@ def load_yaml(path: str | Path) -> tuple[object, LineMap]:
 
 def parse_yaml(text: str, name: str = "<string>") -> tuple[object, LineMap]:
     """Parse YAML `text`; `name` is the path errors are reported against."""
+    if _CStrictLoader is not None:
+        try:
+            return _parse(_CStrictLoader, text, name)
+        except Exception:  # noqa: S110 -- read again by the pure loader, whose error (message, line) is reported
+            pass
+    return _parse(_StrictLoader, text, name)
+
+
+def _parse(loader_class: type, text: str, name: str) -> tuple[object, LineMap]:
     loader = None
     try:
-        loader = _StrictLoader(text)
+        loader = loader_class(text)
         node = loader.get_single_node()
         if node is None:
             return None, LineMap({})

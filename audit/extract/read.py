@@ -1,9 +1,14 @@
-"""Read a report from disk: bounded, UTF-8, one error line naming the file when it cannot be read."""
+"""Read a report from disk: bounded, UTF-8, one error line naming the file when it cannot be read.
+
+Reading is bounded before it starts (`audit.bounded.read_bytes`): regular files only, no FIFO,
+device or socket, the size checked on the open file; nothing of a refused file is read.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from audit.bounded import read_bytes
 from audit.errors import AuditError
 
 DEFAULT_MAX_BYTES = 4_000_000
@@ -11,18 +16,7 @@ DEFAULT_MAX_BYTES = 4_000_000
 
 def read_report(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """The report's text, or an AuditError naming the file."""
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise AuditError("is a directory, not a Markdown report", str(path))
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise AuditError("no such file", str(path)) from None
-    except OSError as e:
-        raise AuditError(f"cannot read: {e.strerror}", str(path)) from None
-    if len(data) > max_bytes:
-        raise AuditError(f"report is {len(data):,} bytes, over the {max_bytes:,}-byte limit "
-                         "(raise it with --max-report-bytes)", str(path))
+    data = read_bytes(path, max_bytes, "report", "raise it with --max-report-bytes", "a Markdown report")
     if b"\0" in data[:8192]:
         raise AuditError("binary file, not a Markdown report", str(path))
     try:
