@@ -7,7 +7,7 @@ the rules, the vocabulary, the physics of each scenario) and audits reports one 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from audit import bind, extract, judge, suppress
@@ -47,7 +47,7 @@ class Auditor:
         """Every metric of `scenario`, computed once per scenario and layout."""
         from audit.physics.model import evaluate
 
-        key = (scenario.name, scenario.origin, scenario.layout)
+        key = (scenario.name, scenario.origin, scenario.layout, scenario.input_tokens, scenario.output_tokens)
         found = self._physics.get(key)
         if found is None:
             found = self._physics[key] = evaluate(scenario)
@@ -81,7 +81,14 @@ class Auditor:
         layout = {name: {m: estimates[name][m].value for m in bind.LAYOUT_METRICS} for name in scenarios}
         claims = bind.bind(claims, named, self.vocabulary, layout)
         report_peak = next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted and c.value > 0), None)
-        ctx = Context(estimates=estimates, claims=claims, report_peak=report_peak)
+        def derive(name: str, conditions: tuple) -> dict[str, Estimate]:
+            sc = scenarios[name]
+            for what, tokens in conditions:
+                n = int(tokens)
+                sc = replace(sc, input_tokens=(n, n), output_tokens=None if what == "context" else sc.output_tokens)
+            return self.estimates(sc)
+
+        ctx = Context(estimates=estimates, claims=claims, report_peak=report_peak, derive=derive)
         findings = judge.judge(self.rules, claims, ctx)
         findings = list(suppress.apply(findings, suppress.parse_directives(text)))
         findings.sort(key=lambda f: (f.line, f.claim.index if f.claim else -1, f.rule))

@@ -40,8 +40,9 @@ class Evidence:
             why = {"sentence": "named only earlier in its sentence", "section": "named only by its section",
                    "fallback": "bound by its unit alone", "": "bound by nothing"}.get(self.phrase, "bound loosely")
             return f"the figure's metric is {why}" + (f" ({self.words!r})" if self.words else "")
-        if not self.scenario and scenarios > 1:
-            return "the figure names none of the scenarios"
+        if scenarios > 1 and self.scenario in ("", "sentence"):
+            return ("its scenario is named only earlier in its sentence" if self.scenario
+                    else "the figure names none of the scenarios")
         return ""
 
 
@@ -104,6 +105,17 @@ class Claim:
     """Why it is bound as it is (set by `audit.bind`)."""
     column: str = ""
     """The header of the table column the figure sits in ("" outside tables); also the last of `scope`."""
+    conditions: tuple[tuple[str, float], ...] = ()
+    """What the figure says it was measured at, in place of the workload's design point: (("prompt", 2048),)
+    for "one 2,048-token prompt", (("context", 4096),) for "KV at a 4K context" (set by `audit.bind`)."""
+    comparison: str = ""
+    """The sign written before the figure, part of `figure`: ">" in ">30 billion", ">=", "<", "<="; "" for none."""
+    unit_words: str = ""
+    """Words written between the number and its unit, part of `figure`: "generated" in "12.5k generated
+    tokens/s", "input" in "48K input tokens/s per node" (they say which rate it is)."""
+    length_of: str = ""
+    """What the figure is the token length of, when it is a length and not a count: "prompt" for "8K prompts",
+    "1K-token prompts", "a 3K prompt"; "context" for "32K context"; "output", "sequence", "request"; "" else."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +270,9 @@ class Finding:
     """The metric's canonical first-principles value in the finding's scenario, beside the reading that
     `expected` names (the closest or the most lenient)."""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    suggestion: str | None = None
+    """The corrected figure as the report would write it ("29.39 GB", ">= 45.16 GB" for a bound); set by the
+    output layer (`audit.output.figures.suggest`), None when there is nothing to correct."""
 
 
 @dataclass(frozen=True, slots=True)

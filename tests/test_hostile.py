@@ -20,7 +20,7 @@ import pytest
 from audit import extract
 from audit.cli import main
 from audit.errors import AuditError
-from audit.judge import expression as formula
+from audit import expression as formula
 from audit.judge.rules import load_rule_file
 from audit.output import json as json_output
 from audit.output import markdown

@@ -5,41 +5,110 @@ from __future__ import annotations
 
 import re
 
+from audit.arithmetic import chain_before
+from audit.bind.conditions import conditions_of
 from audit.bind.metric import _ACHIEVED, metric_of
 from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
+from audit.bind.scope import parts, refine
 
 __all__ = ["LAYOUT_METRICS", "bind", "qualifiers"]
 from audit.bind.vocabulary import Term
-from audit.records import Claim, evolve
+from audit.records import Claim, Evidence, evolve
 
 
 def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple[Term, ...],
          layouts: dict[str, dict[str, float]] | None = None) -> list[Claim]:
-    """Claims with metric, unit and scenario set. `scenarios` maps each name to its aliases;
-    `layouts` (name -> tp/pp/dp/ep/batch_size) lets a list that states "TP=4, PP=4" name its scenario."""
+    """Claims with metric, unit, scenario and the evidence for both set. `scenarios` maps each name to its
+    aliases; `layouts` (name -> tp/pp/dp/ep/batch_size) lets a list that states "TP=4, PP=4" name its
+    scenario."""
     out: list[Claim] = []
     matchers = scenario_matchers(scenarios)
     only = next(iter(scenarios)) if len(scenarios) == 1 else None
     previous: Claim | None = None
     kinds_seen: set[tuple] = set()
-    for c in claims:
+    results, operands = _written_arithmetic(claims)
+    for n, c in enumerate(claims):
         where = (c.text, c.line, c.scope, c.kind)  # one segment: a line, a sentence or a table cell
-        first_of_kind = where not in kinds_seen
+        first_of_kind = where not in kinds_seen and n not in operands
         kinds_seen.add(where)
-        label_applies = first_of_kind or _continues(c, previous) or bool(_ACHIEVED.search(c.before))
-        term = _restated(c, previous, out) or metric_of(c, vocabulary, previous, label_applies)
+        # the line's label names its first figure, or the result of the arithmetic written on it
+        label_applies = first_of_kind or n in results or _continues(c, previous) or bool(_ACHIEVED.search(c.before))
+        if n in operands:
+            label_applies = False
+            c = evolve(c, operand=True)
+        following = claims[n + 1] if n + 1 < len(claims) else None
+        next_start = following.start if following is not None and following.text == c.text else None
+        restated = _restated(c, previous, out)
+        if restated is not None:  # as sure as the figure it says again
+            term, phrase, words = restated, out[-1].evidence.phrase, out[-1].evidence.words
+        elif c.column and c.label and _names_a_scenario(c.label, matchers):
+            # a table with a row per scenario: the column header names the metric
+            term, phrase, words = metric_of(evolve(c, label=c.column), vocabulary, previous, label_applies, next_start)
+            phrase = "column" if phrase in ("row", "label") else phrase
+        else:
+            term, phrase, words = metric_of(c, vocabulary, previous, label_applies, next_start)
         previous = c
         metric, unit = (term.metric, term.unit) if term else (None, c.unit)
         if term and term.achieved and _ACHIEVED.search(c.before):
             metric = term.achieved
         if term and c.ambiguous_flops:
             unit = term.unit
-        scenario = scenario_of(c, matchers) or only
-        quoted = c.quoted or (c.versus and len(scenarios) < 2)  # "from X to Y" with no other scenario to be
-        out.append(evolve(c, metric=metric, unit=unit, scenario=scenario, quoted=quoted, qualifier=qualifiers(c)))
+        scenario, found = scenario_of(c, matchers)
+        if scenario is None and only is not None:
+            scenario, found = only, "only"
+        quoted = (c.quoted or (c.versus and len(scenarios) < 2)  # "from X to Y" with no other scenario to be
+                  or bool(c.column and _SUPERSEDED.search(c.column) and not _names_a_scenario(c.column, matchers)))
+        bound = evolve(c, metric=metric, unit=unit, scenario=scenario, quoted=quoted, qualifier=qualifiers(c),
+                       evidence=Evidence(phrase, words, found))
+        bound = _plausible(refine(bound))
+        out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
+    out = parts(out)
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
+
+
+def _plausible(claim: Claim) -> Claim:
+    """A figure outside the range its metric can have at all is not that metric ("128 total" is no
+    parameter count; a layer count is a whole number)."""
+    from audit.physics.formulas import METRICS
+
+    m = METRICS.get(claim.metric or "")
+    if m is None or m.plausible is None:
+        return claim
+    lo, hi = m.plausible
+    values = claim.values or (claim.value,)
+    whole = m.kind != "figure" or m.unit != "1" or all(float(v).is_integer() for v in values)
+    if whole and all(lo <= v <= hi for v in values):
+        return claim
+    return evolve(claim, metric=None, evidence=Evidence())
+
+
+def _written_arithmetic(claims: list[Claim]) -> tuple[set[int], set[int]]:
+    """The claims that are the result of arithmetic written before them, and those that are its operands."""
+    results: set[int] = set()
+    operands: set[int] = set()
+    for n, c in enumerate(claims):
+        if c.operand or not _EQUALS_BEFORE.search(c.text[: c.start] + c.figure[:1]):
+            continue
+        span = chain_before(c.text, c.start, c.figure)
+        if span is None:
+            continue
+        members = {m for m in range(max(0, n - 40), n) if claims[m].text == c.text and span[0] <= claims[m].start < span[1]}
+        if members:
+            results.add(n)
+            operands |= members
+    return results, operands - results
+
+
+_EQUALS_BEFORE = re.compile(r"(?:=|≈|~=|≃|≅)\s*≈?$")
+
+_SUPERSEDED = re.compile(r"^\W*(v0|v1|old|previous|prior|draft|superseded|was|claimed|reported|stated)\b", re.I)
+"""A table column of figures the report replaces or disputes: they are quoted, not asserted."""
+
+
+def _names_a_scenario(text: str, matchers: list[tuple[str, re.Pattern]]) -> bool:
+    return any(pattern.search(text) for _, pattern in matchers)
 
 
 _QUALIFIERS = (
@@ -98,5 +167,5 @@ def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, float
             chosen[group] = fits[0]
     if not chosen:
         return claims
-    return [evolve(c, scenario=chosen[c.group]) if c.scenario is None and c.group in chosen and not c.versus
-            else c for c in claims]
+    return [evolve(c, scenario=chosen[c.group], evidence=evolve(c.evidence, scenario="layout"))
+            if c.scenario is None and c.group in chosen and not c.versus else c for c in claims]

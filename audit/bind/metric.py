@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import re
 
+from audit.bind.scope import clause_of
 from audit.bind.vocabulary import Term
 from audit.records import Claim
 
-PHRASE_ORDER = ("noun", "key", "label", "prefix", "scoped", "bare")
+PHRASE_ORDER = ("noun", "key", "label", "loose", "prefix", "scoped", "bare")
+_CONJUNCTION = re.compile(r"\b(?:and|plus|while|whereas|but)\b", re.I)
+_AFTER_END = re.compile(r"[,;()\[\]|]|\s[-–—]\s|→|->|\bvs\.?\s|\bversus\b|\.\s|:\s(?=\S)")
 _ACHIEVED = re.compile(r"\b(achiev\w*|actual(ly)?|measured|observed|reach\w*|deliver\w*|got|gets|hits?)\b", re.I)
 
 
@@ -25,9 +28,24 @@ _FIGURE = re.compile(r"[~≈]?\d[\d,.]*[KMBT]?(?:\s?(?:[KMGTPE]?i?B|[KMGTPE]?(?:
 _PREFIX_KINDS = frozenset({"time", "token_rate", "flops", "flop_rate", "bytes"})
 
 
-def _phrases(claim: Claim, previous: Claim | None) -> dict[str, list[str]]:
-    before = claim.before.strip().rstrip(":").strip()
-    clause = f"{before} {claim.after}".strip() if claim.after else ""
+def own_words(claim: Claim, next_start: int | None) -> tuple[str, str]:
+    """The figure's own words before and after it: `before` from the last conjunction on ("36 GB of weights
+    and 5.4 GB of cache": "of weights" is the 36 GB's), `after` up to the next figure or boundary."""
+    before = _CONJUNCTION.split(claim.before)[-1].strip().rstrip(":").strip()
+    end = claim.start + len(claim.figure)
+    tail = claim.text[end: next_start if next_start is not None and next_start > end else len(claim.text)]
+    stop = _AFTER_END.search(tail)
+    after = " ".join((tail[: stop.start()] if stop else tail).split()[:6])
+    return before, after
+
+
+def _phrases(claim: Claim, previous: Claim | None, next_start: int | None = None) -> dict[str, list[str]]:
+    before, after = own_words(claim, next_start)
+    if previous is not None and previous.text == claim.text and previous.kind == "count" and before:
+        noun = claim.text[previous.start + len(previous.figure): claim.start]
+        if re.match(r"\s*[^\W\d_]+(?:\s+[^\W\d_]+){0,2}\s*[:=]?\s*$", noun):
+            before = ""  # "4 GPUs: 2 × TP2": "GPUs" is the 4's
+    clause = f"{before} {after}".strip() if after else ""
     labels = [p for p in (before, clause, claim.label) if p]
     sections = [s for s in claim.scope[-3:] if s]
     scoped = [" ".join([*sections, p]) for p in labels] or [" ".join(sections)]
@@ -35,7 +53,7 @@ def _phrases(claim: Claim, previous: Claim | None) -> dict[str, list[str]]:
     if previous is not None and len(before.split()) <= 2 and previous.text == claim.text:
         keys.append(f"{previous.figure} {claim.before}")  # "19% of" 141 GB
     prefix = _FIGURE.sub(" ", claim.text[: claim.start]).strip()  # other figures' units are not words
-    return {"noun": [claim.after] if claim.after else [], "key": keys, "label": labels,
+    return {"noun": [after] if after else [], "key": keys, "label": labels, "loose": [after] if after else [],
             "prefix": [prefix[-100:]] if prefix and prefix != before and claim.kind in _PREFIX_KINDS else [],
             "scoped": scoped,
             "bare": labels}
@@ -53,11 +71,13 @@ def _terms_for(claim: Claim, vocabulary: tuple[Term, ...]) -> tuple[Term, ...]:
 
 
 def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None = None,
-              label_applies: bool = True) -> Term | None:
-    """The first vocabulary term that admits the claim's kind and matches one of its phrases.
+              label_applies: bool = True, next_start: int | None = None) -> tuple[Term | None, str, str]:
+    """The first vocabulary term that admits the claim's kind and matches one of its phrases, with the
+    evidence: where its words were found (`Evidence.phrase`) and which words they were.
     The line's label names its first figure of a kind (and what continues it), not every later one."""
     candidates = _terms_for(claim, vocabulary)
-    phrases = _phrases(claim, previous)
+    phrases = _phrases(claim, previous, next_start)
+    clause = f"{clause_of(claim)} {claim.label}"
     if not label_applies:
         phrases["label"] = [p for p in phrases["label"] if p != claim.label]
         phrases["scoped"] = phrases["bare"] = []
@@ -70,14 +90,31 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
             for term in candidates:
                 if not term.patterns[field]:
                     continue
-                if term.unless and any(u.search(claim.text[: claim.start]) for u in term.unless):
+                if term.unless and any(u.search(clause) for u in term.unless):
                     continue
                 pat = term.patterns[field][0]
-                if pat.match(text) if kind == "noun" else pat.search(text):
-                    return term
+                if pat.match(text) if kind in ("noun", "loose") else pat.search(text):
+                    return term, _evidence(kind, text, claim, pat), text
     for term in candidates:
         if term.fallback:
-            return term
-    return None
+            return term, "fallback", claim.figure
+    return None, "", ""
 
 
+def _evidence(kind: str, text: str, claim: Claim, pattern: re.Pattern) -> str:
+    """`Evidence.phrase` of a match: the figure's own words ("noun", "key", "clause", "label", "row",
+    "column"), words earlier in its sentence ("sentence"), or its section's title ("section")."""
+    if kind in ("noun", "key", "loose"):
+        return kind
+    if kind == "prefix":
+        return "sentence"
+    if kind in ("label", "bare"):
+        if text == claim.label and claim.label != claim.before.strip().rstrip(":").strip():
+            return "row" if claim.column else "label"
+        return "clause"
+    # "scoped": the section titles with the figure's label. A table's column header is the figure's own;
+    # words a section title adds are not: such a binding is a warning at most
+    sections = " ".join(s for s in claim.scope[-3:] if s and s != claim.column)
+    if claim.column and not pattern.search(" ".join(p for p in (sections, claim.label) if p)):
+        return "column"
+    return "section"

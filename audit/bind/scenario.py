@@ -29,25 +29,27 @@ def scenario_matchers(names: dict[str, list[str]]) -> list[tuple[str, re.Pattern
     return out
 
 
-def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]]) -> str | None:
-    """The scenario named closest to the figure: its own clause, its label, the sentence before it,
-    then its sections inside out. The other side of a comparison belongs to no section."""
+def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]]) -> tuple[str | None, str]:
+    """The scenario named closest to the figure, and where (`Evidence.scenario`): its own clause, its
+    label, the sentence before it, then its sections inside out. The other side of a comparison belongs
+    to no section."""
     column = claim.scope[-1:] if claim.scope and claim.text.strip() == claim.figure.strip() else ()
     if claim.versus:
-        places = list(column)
+        places = [("column", c) for c in column]
     else:
         own = claim.clause or claim.figure
         prefix = "" if claim.in_parens else claim.text[: claim.start]
-        places = [own, claim.label, prefix, *reversed(claim.scope)]
-    for place in places:
+        places = [("clause", own), ("label", claim.label), ("sentence", prefix)]
+        places += [("column" if s == claim.column else "section", s) for s in reversed(claim.scope)]
+    for where, place in places:
         if not place:
             continue
         hits = {name for name, pat in matchers if pat.search(place)}
         if len(hits) == 1:
-            return hits.pop()
+            return hits.pop(), where
         if len(hits) > 1:  # "original vs optimized": the section is about both
-            return None
-    return None
+            return None, ""
+    return None, ""
 
 
 # --- scenarios read from the report ------------------------------------------------------------

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from audit.errors import AuditError
 
-PATTERN_FIELDS = ("noun", "key", "label", "scoped", "bare")
+PATTERN_FIELDS = ("noun", "key", "label", "loose", "scoped", "bare")
 VOCABULARY = Path(__file__).resolve().parent / "vocabulary.yaml"
 KINDS_OF_UNIT: dict[str, frozenset[str]] = {
     "1": frozenset({"count"}), "B": frozenset({"bytes"}), "B/s": frozenset({"bandwidth"}),
@@ -42,9 +42,10 @@ class _TermFile(BaseModel):
     noun: list[str] = []
     key: list[str] = []
     label: list[str] = []
+    loose: list[str] = []  # words right after the figure that suggest the metric without naming it ("64 requests")
     scoped: list[str] = []
     bare: list[str] = []
-    unless: list[str] = []  # words before the figure that rule this metric out ("routed experts are 653.91e9")
+    unless: list[str] = []  # words of the figure's clause that rule this metric out ("of non-expert parameters")
     achieved: str | None = None
     fallback: bool = False
 

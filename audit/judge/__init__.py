@@ -6,15 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from audit.errors import AuditError
+from audit.expression import FormulaError
 from audit.judge.checks import Context, registry
-from audit.judge.expression import FormulaError
+from audit.judge.checks.consistency import METRIC_RELATIONS
 from audit.judge.rules import Rule
-from audit.records import Claim, Finding
+from audit.records import Claim, Finding, evolve
 
 
 def judge(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Finding]:
     """Every rule over the claims it judges: its metrics, figures the report asserts (not quotes), and
-    only the result of written-out arithmetic."""
+    only the result of written-out arithmetic. An error needs a confident binding (`_sure`)."""
     checks = registry()
     findings: list[Finding] = []
     for rule in rules:
@@ -24,10 +25,31 @@ def judge(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Find
                    and (not c.operand or rule.spec.relation == "arithmetic")]
         if subject:
             try:
-                findings.extend(checks[rule.spec.check](rule, subject, ctx))
+                found = list(checks[rule.spec.check](rule, subject, ctx))
             except FormulaError as e:  # a formula that loads but cannot be evaluated: name the rule
                 raise AuditError(f"{rule.id}: {e.message}", rule.source) from None
-    return _one_per_claim_and_rule(findings)
+            if rule.spec.check != "consistency" or rule.spec.relation in METRIC_RELATIONS:
+                found = [_sure(f, len(ctx.estimates)) for f in found]
+            findings.extend(found)
+    return _premises_first(_one_per_claim_and_rule(findings))
+
+
+def _premises_first(findings: list[Finding]) -> list[Finding]:
+    """A consistency finding whose premise the tool refutes is withheld: "0.37 s is not 3,852 TFLOP / 8 x 1,307
+    TFLOPS" says nothing once the 3,852 TFLOP itself is an error; the premise gets the finding."""
+    wrong = {f.claim.index for f in findings if f.claim is not None and f.severity == "error"}
+    return [f for f in findings if not any(p in wrong for p in f.extra.get("premises", ()))]
+
+
+def _sure(finding: Finding, scenarios: int) -> Finding:
+    """An error is a promise: when the figure's words do not name its metric, or it names none of several
+    scenarios, the finding is a warning that says why it is unsure."""
+    doubt = finding.claim.evidence.doubt(scenarios) if finding.claim is not None else ""
+    if not doubt:
+        return finding
+    if finding.severity != "error":
+        return evolve(finding, unsure=doubt)
+    return evolve(finding, severity="warning", unsure=doubt, message=f"{finding.message} (unsure: {doubt})")
 
 
 def _one_per_claim_and_rule(findings: list[Finding]) -> list[Finding]:

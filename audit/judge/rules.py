@@ -11,7 +11,7 @@ A rule reads like a sentence of the domain:
       level: error
       message: "Weights per device: claimed {claimed}, first principles give {expected}"
 
-Formulas (`expected`, `floor`, `ceiling`) go through `audit.judge.expression` (numbers, the names of
+Formulas (`expected`, `floor`, `ceiling`) go through `audit.expression` (numbers, the names of
 computed metrics and figures of the spec, arithmetic); a rule's `metric` must be a metric of
 `audit.physics.formulas.METRICS`; messages are filled by a whitelist of placeholders, never
 `str.format`.
@@ -28,13 +28,13 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from audit.errors import AuditError, from_validation
-from audit.judge.expression import Formula, FormulaError, compile_formula
+from audit.expression import Formula, FormulaError, compile_formula
 from audit.physics.formulas import METRICS
 from audit.records import RuleInfo
 from audit.yamlio import LineMap
 
 Check = Literal["recompute", "bound", "consistency", "requirement"]
-Relation = Literal["sum", "percent_of", "ratio", "product", "time_flops", "arithmetic"]
+Relation = Literal["sum", "percent_of", "ratio", "product", "work_over_rate", "arithmetic"]
 RELATIONS = get_args(Relation)
 PLACEHOLDERS = frozenset({
     "claimed", "expected", "ratio", "formula", "substitution", "interpretation", "scenario", "metric",

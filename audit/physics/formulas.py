@@ -63,6 +63,9 @@ class Metric:
     needs: str | None = None
     """What the metric exists only with: a feature ("moe", "window") or a figure the spec may leave out
     ("output", "req_ttft", "req_tpot", "req_throughput")."""
+    plausible: tuple[float, float] | None = None
+    """The range a figure of this metric can have at all (a parameter count is not 128): outside it, a
+    figure is not this metric, whatever its words."""
     expression: Callable[[Any, Any], Any] | None = None
 
     @property
@@ -75,23 +78,25 @@ METRICS: dict[str, Metric] = {}
 
 def metric(name: str, unit: str, description: str, *, kind: str = "value", symbol: str | None = None,
            axes: tuple[str, ...] = (), pins: dict[str, str] | None = None, shown: bool = False,
-           needs: str | None = None):
+           needs: str | None = None, plausible: tuple[float, float] | None = None):
     """Register the decorated formula as metric `name`."""
     def register(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         _add(Metric(name, unit, description, kind, symbol, axes, tuple(sorted((pins or {}).items())), shown,
-                    needs, fn))
+                    needs, plausible, fn))
         return fn
     return register
 
 
-def figure(name: str, symbol: str, unit: str, description: str, needs: str | None = None) -> None:
+def figure(name: str, symbol: str, unit: str, description: str, needs: str | None = None,
+           plausible: tuple[float, float] | None = None) -> None:
     """A figure of the spec (layers, a parallel degree, the peak): its own symbol, as specified."""
-    _add(Metric(name, unit, description, "figure", symbol, needs=needs, expression=lambda f, r: globals()[symbol]))
+    _add(Metric(name, unit, description, "figure", symbol, needs=needs, plausible=plausible,
+                expression=lambda f, r: globals()[symbol]))
 
 
-def stated(name: str, unit: str, description: str) -> None:
+def stated(name: str, unit: str, description: str, plausible: tuple[float, float] | None = None) -> None:
     """A figure reports state that is not recomputed as such (a TTFT is held to the TTFT floor)."""
-    _add(Metric(name, unit, description, "stated"))
+    _add(Metric(name, unit, description, "stated", plausible=plausible))
 
 
 def _add(m: Metric) -> None:
@@ -123,21 +128,21 @@ def bind_symbols() -> None:
 
 # --- the spec's own figures ---------------------------------------------------------------------
 
-figure("layers", "L", "1", "Transformer layers.")
-figure("hidden_size", "h", "1", "Hidden size.")
-figure("vocab_size", "V", "1", "Vocabulary.")
-figure("heads", "n_h", "1", "Query heads per layer.")
-figure("kv_heads", "n_kv", "1", "KV heads per layer (MLA: one latent).")
-figure("head_dim", "d_h", "1", "Head dimension: the spec's, else hidden_size / heads (MLA: v_head_dim).")
-figure("experts", "E", "1", "Routed experts per MoE layer.", needs="moe")
-figure("experts_per_token", "k", "1", "Routed experts each token uses (top-k).", needs="moe")
+figure("layers", "L", "1", "Transformer layers.", plausible=(1, 1000))
+figure("hidden_size", "h", "1", "Hidden size.", plausible=(64, 1e6))
+figure("vocab_size", "V", "1", "Vocabulary.", plausible=(1000, 1e7))
+figure("heads", "n_h", "1", "Query heads per layer.", plausible=(1, 1024))
+figure("kv_heads", "n_kv", "1", "KV heads per layer (MLA: one latent).", plausible=(1, 1024))
+figure("head_dim", "d_h", "1", "Head dimension: the spec's, else hidden_size / heads (MLA: v_head_dim).", plausible=(16, 2048))
+figure("experts", "E", "1", "Routed experts per MoE layer.", needs="moe", plausible=(2, 4096))
+figure("experts_per_token", "k", "1", "Routed experts each token uses (top-k).", needs="moe", plausible=(1, 256))
 figure("sliding_window", "W", "1", "Tokens of KV a sequence keeps in the windowed layers.", needs="window")
 figure("tp", "TP", "1", "Tensor-parallel degree.")
 figure("pp", "PP", "1", "Pipeline-parallel degree.")
 figure("dp", "DP", "1", "Data-parallel degree (replicas).")
 figure("ep", "EP", "1", "Expert-parallel degree.")
-figure("batch_size", "B", "1", "Global batch: sequences in flight over the whole deployment.")
-figure("devices_available", "N", "1", "Devices the hardware has (hardware.devices).")
+figure("batch_size", "B", "1", "Global batch: sequences in flight over the whole deployment.", plausible=(1, 1e7))
+figure("devices_available", "N", "1", "Devices the hardware has (hardware.devices).", plausible=(1, 1e6))
 figure("devices_per_node", "N_node", "1", "Devices per node (hardware.devices_per_node).")
 figure("memory_bandwidth", "BW", "B/s", "HBM bandwidth per device.")
 figure("peak_flops", "R", "FLOP/s", "Dense peak per device at the precision matmuls run at.")
@@ -183,14 +188,15 @@ def _layers(f, experts: Any) -> Any:
 
 
 @metric("params_total", "1", "Every weight: layers, the embedding and an untied lm_head (model cards agree "
-        "within 0.5%: Qwen3-235B-A22B 235.09e9, DeepSeek-V3 671.03e9 without MTP).", symbol="P_total", shown=True)
+        "within 0.5%: Qwen3-235B-A22B 235.09e9, DeepSeek-V3 671.03e9 without MTP).", symbol="P_total", shown=True,
+        plausible=(1e6, 1e14))
 def params_total(f, r):
     return _layers(f, E) + (V * h if f.tied else 2 * V * h)
 
 
 @metric("params_active", "1", "Parameters one token multiplies by: attention, top-k and shared experts, router, "
         "lm_head; model cards also count the embedding (Qwen3-235B-A22B 21.57e9, 22.19e9 with it).",
-        symbol="P_act", axes=("embedding",), shown=True)
+        symbol="P_act", axes=("embedding",), shown=True, plausible=(1e6, 1e14))
 def params_active(f, r):
     active = _layers(f, k) + V * h
     return active + V * h if r.embedding == "counted" else active
@@ -252,6 +258,11 @@ def kv_cache_per_token(f, r):
 @metric("device_count", "1", "Devices of a deployment: TP x PP x DP.", shown=True)
 def device_count(f, r):
     return TP * PP * DP
+
+
+@metric("devices_per_replica", "1", "Devices of one replica: TP x PP.")
+def devices_per_replica(f, r):
+    return TP * PP
 
 
 @metric("heads_per_device", "1", "Query heads a device holds: heads / gcd(heads, TP); TP beyond that splits "
@@ -488,11 +499,15 @@ stated("e2e_latency", "s", "End-to-end latency of a request.")
 stated("throughput", "tok/s", "Tokens per second of no stated phase: under the larger ceiling.")
 stated("decode_throughput", "tok/s", "Output tokens per second: under the decode ceiling.")
 stated("prefill_throughput", "tok/s", "Prompt tokens per second: under the prefill ceiling.")
+stated("device_group", "1", "Devices of a group of the layout a report names (\"replicated on 2 GPUs\", \"4 replicas "
+       "of 2 GPUs\"): some group of the layout.")
 stated("ratio", "x", "\"Nx\" between two figures: their quotient.")
 stated("weights_total", "B", "Weights of the whole model.")
 stated("kv_cache_total", "B", "KV cache of the whole deployment or batch.")
 stated("activation_memory", "B", "Activation memory.")
 stated("flops_per_device", "FLOP", "Prefill FLOPs one device computes.")
 stated("compute_utilization", "%", "Model FLOPs utilisation (MFU).")
+stated("bandwidth_utilization", "%", "Memory bandwidth utilisation (MBU): bytes moved over time, as a fraction of the HBM "
+       "bandwidth.")
 stated("interconnect_bandwidth", "B/s", "Interconnect bandwidth (NVLink, ICI, ...).")
 stated("input_tokens", "1", "A prompt length the report names: inside the workload's range.")

@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from audit.judge.expression import Formula
+from audit.expression import Formula
 from audit.records import Claim, Finding, Reading
 
 
@@ -30,6 +30,8 @@ class Context:
     estimates: dict  # scenario -> metric -> Estimate
     claims: list[Claim]
     report_peak: float | None = None
+    derive: Callable[[str, tuple], dict] | None = None
+    """(scenario, a claim's conditions) -> the estimates of that scenario at them (`Claim.conditions`)."""
     _cache: dict = field(default_factory=dict)
 
     def scenarios_for(self, claim: Claim) -> list[str]:
@@ -41,14 +43,15 @@ class Context:
         """The canonical value of `metric` in `scenario` (a parallel degree, devices per node)."""
         return self.estimates[scenario][metric].value
 
-    def candidates(self, formula: Formula, scenario: str, mode: str = "all") -> list[Candidate]:
+    def candidates(self, formula: Formula, scenario: str, mode: str = "all", conditions: tuple = ()) -> list[Candidate]:
         """The values of `formula` in a scenario: for a bare metric name one per reading (mode "all": the
         readings a recompute may accept; "min" / "max": the lowest / highest of every reading), otherwise
-        one with each metric at its canonical (mode "all"), lowest or highest reading."""
-        key = (formula.text, scenario, mode)
+        one with each metric at its canonical (mode "all"), lowest or highest reading. `conditions`: what
+        the claim says it was measured at, in place of the design point."""
+        key = (formula.text, scenario, mode, conditions)
         if key in self._cache:
             return self._cache[key]
-        estimates = self.estimates[scenario]
+        estimates = self.derive(scenario, conditions) if conditions and self.derive else self.estimates[scenario]
         names = formula.names
         out: list[Candidate] = []
         if len(names) == 1 and formula.text in estimates:

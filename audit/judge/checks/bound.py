@@ -36,7 +36,7 @@ def _bound(rule, claim: Claim, ctx: Context, which: str) -> Candidate | None:
     pick = min if which == "floor" else max
     cands = []
     for s in ctx.scenarios_for(claim):
-        for c in (c for f in formulas for c in ctx.candidates(f, s, mode="min" if which == "floor" else "max")):
+        for c in (c for f in formulas for c in ctx.candidates(f, s, mode="min" if which == "floor" else "max", conditions=claim.conditions)):
             cands.append(_scaled(c, claim, ctx, s))
     return pick(cands, key=lambda c: c.value) if cands else None
 

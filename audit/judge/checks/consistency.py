@@ -4,14 +4,16 @@ sum         "Total per GPU: 3.84 GB" after 2.86 + 0.79 + 0.20 GB in the same lis
 percent_of  "6.82 GB (24.2% of 64GB capacity)"                                       FAIL (10.7%)
 ratio       "28.5 s vs 0.06 s (475x)"                                                 PASS
 product     "TP=4 x PP=2 x DP=2 = 32 GPUs"                                            FAIL (16)
-time_flops  "206.71 TFLOPs per GPU ... Estimated time: 0.05 s" at 400 TFLOPS           FAIL (0.52 s)
+work_over_rate "206.71 TFLOPs per GPU ... Estimated time: 0.05 s" at 400 TFLOPS        FAIL (0.52 s)
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
+from audit.arithmetic import as_written, expressions_before, holds
 from audit.judge.checks import Context, message_values, ratio
 from audit.records import Claim, Finding
 
@@ -28,11 +30,10 @@ def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
         result = relation(claim, ctx)
         if result is None:
             continue
-        expected, formula, substitution = result
+        expected, formula, substitution = result[:3]
+        extra = result[3] if len(result) > 3 else {}
         if expected == 0 or abs(claim.value - expected) <= rule.spec.tolerance * abs(expected):
             continue
-        if rule.spec.relation == "time_flops" and claim.value >= expected:
-            continue  # slower than peak is only an efficiency below 100%
         r = ratio(claim.value, expected)
         values = message_values(claim, claimed=claim.value, expected=expected, ratio=r, formula=formula,
                                 substitution=substitution, interpretation="the report's own figures",
@@ -41,7 +42,7 @@ def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
             rule=rule.id, name=rule.spec.name, severity=rule.spec.level, line=claim.line,
             message=rule.message(values), claim=claim, scenario=claim.scenario, metric=claim.metric,
             claimed=claim.value, expected=expected, unit=claim.unit, ratio=r,
-            interpretation="the report's own figures", formula=formula, substitution=substitution,
+            interpretation="the report's own figures", formula=formula, substitution=substitution, extra=extra,
         )
 
 
@@ -81,42 +82,164 @@ def _first_on_line(claim: Claim, ctx: Context) -> Claim:
     return first
 
 
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    """Two figures of one kind the report sets side by side: "A vs B", "from A to B", "A → B", "A of B"."""
+
+    first: Claim
+    second: Claim
+    joint: str
+    """"vs", "to" (A then B, in time), "of" (part of whole)."""
+
+
+_JOINTS = (
+    ("of", re.compile(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|a\s+)?$", re.I)),
+    ("of", re.compile(r"^\s*/\s*$")),
+    ("to", re.compile(r"^\s*(?:→|->|⟶|=>|to)\s*$", re.I)),
+    ("vs", re.compile(r"^\s*(?:vs\.?|versus|against|compared with|and)\s*$", re.I)),
+)
+
+
+def _pairs(claim: Claim, ctx: Context, within: str) -> list[_Pair]:
+    """Pairs of figures of one kind set side by side in `within` (a part of the claim's text)."""
+    lo = claim.text.find(within)
+    if lo < 0:
+        return []
+    hi = lo + len(within)
+    around = [o for o in ctx.claims[max(0, claim.index - 12): claim.index + 12]
+              if o.text == claim.text and o.index != claim.index and lo <= o.start < hi and o.kind != "ratio"]
+    out = []
+    for a, b in zip(around, around[1:], strict=False):
+        if a.kind != b.kind or a.unit != b.unit or a.value <= 0 or b.value <= 0:
+            continue
+        between = claim.text[a.start + len(a.figure): b.start]
+        for joint, pattern in _JOINTS:
+            if pattern.match(between):
+                if joint == "to" and not re.search(r"\bfrom\s*$", claim.text[:a.start], re.I) and "to" == between.strip():
+                    joint = "to"
+                out.append(_Pair(a, b, joint))
+                break
+    return out
+
+
+def _own_parenthesis(claim: Claim) -> str:
+    """The parenthesis the figure sits in, or the one that opens right after its words ("2x GPU count (8 → 16)")."""
+    text, start = claim.text, claim.start
+    open_at = text.rfind("(", 0, start)
+    if open_at >= 0 and text.rfind(")", 0, start) < open_at:
+        close_at = text.find(")", start)
+        return text[open_at + 1: close_at if close_at >= 0 else len(text)]
+    m = re.match(r"[^()\d]{0,40}?\(([^()]*)\)", text[start + len(claim.figure):])
+    return m.group(1) if m else ""
+
+
+def _own_clause(claim: Claim) -> str:
+    """The figure's clause: between ";", ": ", ". " or a dash around it, parentheses included."""
+    text, start = claim.text, claim.start
+    cut = re.compile(r";\s|:\s|\.\s|\s[-–—]\s")
+    lo = max((m.end() for m in cut.finditer(text, 0, start)), default=0)
+    m = cut.search(text, start + len(claim.figure))
+    return text[lo: m.start() if m else len(text)]
+
+
 def _percent_of(claim: Claim, ctx: Context):
-    """"(6.0% of 64GB)": the figure before it divided by the figure after it."""
-    if claim.kind != "percent" or not _OF.search(claim.after):
+    """A percentage of the report's own figures: "6.82 GB (24.2% of 64GB)", "8.5 of 43.7 GB, about 31%",
+    "84% of the footprint (96.6 of 114.8 GB)", "cuts HBM use by 73% (172.2 → 99.5 GB)". Judged only when
+    the figures it is of stand beside it; wrong only when every way of reading them disagrees."""
+    if claim.kind != "percent" or claim.operand:
         return None
-    nxt = ctx.claims[claim.index + 1] if claim.index + 1 < len(ctx.claims) else None
-    if nxt is None or nxt.line != claim.line or nxt.text != claim.text:
+    readings: list[tuple[float, str]] = []
+    tail = claim.text[claim.start + len(claim.figure):]
+    whole_after = re.match(r"\s*(?:of|out of)\s+(?:the\s+|a\s+|its\s+)?(?=[~≈]?\d)", tail, re.I)
+    if whole_after:
+        nxt = next((o for o in ctx.claims[claim.index + 1: claim.index + 2]
+                    if o.text == claim.text and o.start == claim.start + len(claim.figure) + whole_after.end()), None)
+        part = next((o for o in reversed(ctx.claims[max(0, claim.index - 6): claim.index])
+                     if nxt is not None and o.text == claim.text and o.kind == nxt.kind and o.unit == nxt.unit
+                     and o.start >= claim.text.rfind(";", 0, claim.start)), None)
+        if nxt is not None and part is not None and nxt.value:
+            readings.append((part.value / nxt.value, f"{_fmt(part)} / {_fmt(nxt)}"))
+    if not readings:
+        words = _own_clause(claim)
+        aside = _own_parenthesis(claim)
+        for pair in _pairs(claim, ctx, aside or words):
+            a, b = pair.first.value, pair.second.value
+            if pair.joint == "of" and not aside and "/" in claim.text[pair.first.start: pair.second.start]:
+                continue  # "X / Y" outside the percentage's own parenthesis is arithmetic, not its base
+            if pair.joint == "of":
+                readings.append((a / b, f"{_fmt(pair.first)} / {_fmt(pair.second)}"))
+            elif pair.joint == "to":
+                change = _CHANGE.search(words)
+                if change is None:
+                    continue
+                base = a if change.group("less") else a
+                readings.append((abs(b - a) / base, f"|{_fmt(pair.second)} - {_fmt(pair.first)}| / {_fmt(pair.first)}"))
+    if not readings:
         return None
-    part = None
-    for other in reversed(ctx.claims[: claim.index]):
-        if other.text != claim.text or other.line != claim.line:
-            break
-        if other.kind == nxt.kind and other.unit == nxt.unit:
-            part = other
-            break
-    if part is None or nxt.value == 0:
+    tol = 0.05
+    if any(abs(claim.value - value) <= tol * abs(value) or abs(claim.value - value) <= 0.006 for value, _ in readings):
         return None
-    return part.value / nxt.value, "part / whole", f"{_fmt(part)} / {_fmt(nxt)}"
+    value, written = readings[0]
+    return value, "part / whole", written
+
+
+_CHANGE = re.compile(r"\b(?:(?P<less>less|lower|cut|cuts|reduc\w*|drops?|falls?|saves?|savings?|cheaper|smaller|"
+                     r"shorter|down)|(?P<more>more|higher|gain|increase\w*|grows?|rises?|up|larger|bigger))\b", re.I)
 
 
 def _ratio(claim: Claim, ctx: Context):
-    """"28.5 s vs 0.06 s (475x)": the larger of the two figures it compares over the smaller."""
-    if claim.kind != "ratio":
+    """"28.5 s vs 0.06 s (475x)", "2x GPU count (8 → 16)": "Nx" against the two figures it sits beside (in
+    its own parenthesis, or set side by side in its clause, of the kind it is said of), the larger over the
+    smaller; an improvement or a speed-up must go the way it says. Arithmetic written out is judged as such."""
+    if claim.kind != "ratio" or claim.operand or claim.values:
         return None
-    def compared(o: Claim) -> bool:
-        return o.text == claim.text and o.line == claim.line and o.kind != "ratio" and not o.operand
-
-    same = [o for o in ctx.claims[max(0, claim.index - 4): claim.index] if compared(o)]
-    if len(same) < 2:  # "3x faster (28 ms vs 2.5 ms)": the figures follow
-        same = [o for o in ctx.claims[claim.index + 1: claim.index + 4] if compared(o)][:2]
-    if len(same) < 2:
+    if expressions_before(claim.text, claim.start, claim.figure):
+        return None  # "2.4 / 1.1 ≈ 2.2x": written arithmetic (CON006)
+    pairs = _pairs(claim, ctx, _own_parenthesis(claim))
+    if not pairs:
+        clause = _own_clause(claim)
+        head = clause[: max(0, claim.start - claim.text.find(clause))] if claim.text.find(clause) >= 0 else ""
+        head = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), head)  # another ratio's aside
+        pairs = [p for p in _pairs(claim, ctx, head) if p.joint in ("vs", "to") and p.first.start >= claim.text.find(head)]
+    if len(pairs) != 1:
         return None
-    a, b = same[-2], same[-1]
-    if a.kind != b.kind or a.unit != b.unit or min(a.value, b.value) <= 0:
-        return None
+    pair = pairs[0]
+    named = _named_kind(claim.text[claim.start + len(claim.figure):][:50])
+    if named is not None and named != pair.first.kind:
+        return None  # "from 16 to 64 requests buys 2.77x throughput": not a ratio of the pair
+    a, b = pair.first, pair.second
     hi, lo = (a, b) if a.value >= b.value else (b, a)
-    return hi.value / lo.value, "larger / smaller", f"{_fmt(hi)} / {_fmt(lo)}"
+    value = hi.value / lo.value
+    after = claim.text[claim.start + len(claim.figure): claim.start + len(claim.figure) + 40]
+    if pair.joint == "to" and _IMPROVES.match(after) and _worse(a, b):
+        return 1 / value, f"{_fmt(a)} → {_fmt(b)} is a regression", f"{_fmt(b)} / {_fmt(a)}"
+    return value, "larger / smaller", f"{_fmt(hi)} / {_fmt(lo)}"
+
+
+_IMPROVES = re.compile(r"\s*(?:\w+\s+){0,3}?(?:improvement|speed-?up|faster|better|gain|more throughput|higher throughput)",
+                       re.I)
+
+
+_NAMED = (
+    ("token_rate", re.compile(r"^\W*(?:\w+\s+){0,3}?(?:throughput|tok(?:ens)?/s|tokens per second|output rate)", re.I)),
+    ("time", re.compile(r"^\W*(?:\w+\s+){0,3}?(?:latency|ttft|itl|tpot|time|faster|slower|quicker)", re.I)),
+    ("bytes", re.compile(r"^\W*(?:\w+\s+){0,3}?(?:memory|hbm|kv|cache|weights|footprint)", re.I)),
+    ("count", re.compile(r"^\W*(?:\w+\s+){0,3}?(?:gpus?|devices?|replicas|sequences|requests|nodes|batch)", re.I)),
+)
+
+
+def _named_kind(words: str) -> str | None:
+    """The quantity kind the words after a ratio say it is of ("2.77x output throughput": token rates)."""
+    return next((kind for kind, pattern in _NAMED if pattern.search(words)), None)
+
+
+def _worse(old: Claim, new: Claim) -> bool:
+    """From `old` to `new` is a regression: a time that grew, or a rate that fell."""
+    if old.kind == "time":
+        return new.value > old.value
+    if old.kind in ("token_rate", "flop_rate", "bandwidth"):
+        return new.value < old.value
+    return False
 
 
 def _product(claim: Claim, ctx: Context):
@@ -139,86 +262,82 @@ def _product(claim: Claim, ctx: Context):
     return product, names, " x ".join(_fmt(o) for o in layout.values())
 
 
-def _time_flops(claim: Claim, ctx: Context):
-    """A time can be no shorter than the report's own FLOPs at the peak rate."""
-    if claim.kind != "time":
+_PREFILL_TIMES = ("ttft", "batch_prefill_time")
+_AT = re.compile(r"\b(?:at|@)\s+(?:a\s+|an\s+)?(?:sustained\s+|steady\s+|measured\s+|effective\s+)?$", re.I)
+
+
+def _work_over_rate(claim: Claim, ctx: Context):
+    """A time and the work behind it: "90 TFLOP at a sustained 300 TFLOPS takes 0.3 s", "20 GB at 2.8 TB/s takes
+    7 ms" must hold against the rate they state, in both directions; a prefill time (TTFT, a batch's prefill)
+    can be no shorter than the report's own FLOPs at the peak of the devices that run them (TP for one
+    request, TP x PP for a batch). A decode step is bytes over bandwidth, never prefill FLOPs."""
+    if claim.kind != "time" or claim.operand:
         return None
-    flops = None
-    for other in reversed(ctx.claims[max(0, claim.index - _NEAR): claim.index]):
-        if other.group != claim.group:
-            break
-        if other.metric in _FLOP_AMOUNTS and not other.quoted and not other.operand:
-            flops = other
-            break
+    sentence = [o for o in ctx.claims[max(0, claim.index - 12): claim.index + 12]
+                if o.text == claim.text and o.index != claim.index and not o.quoted and not o.operand]
+    for work_kind, rate_kind in (("flops", "flop_rate"), ("bytes", "bandwidth")):
+        works = [o for o in sentence if o.kind == work_kind or (work_kind == "flops" and o.metric in _FLOP_AMOUNTS)]
+        rates = [o for o in sentence if (o.kind == rate_kind or (rate_kind == "flop_rate" and o.metric == "peak_flops"))
+                 and _AT.search(claim.text[: o.start])]
+        if len(works) == 1 and len(rates) == 1 and rates[0].value > 0:
+            work, rate = works[0], rates[0]
+            return (work.value / rate.value, "work / stated rate", f"{_fmt(work)} / {_fmt(rate)}",
+                    {"premises": (work.index,)})
+    if claim.metric not in _PREFILL_TIMES:
+        return None
+    flops = next((o for o in reversed(ctx.claims[max(0, claim.index - _NEAR): claim.index])
+                  if o.group == claim.group and o.metric in _FLOP_AMOUNTS and not o.quoted and not o.operand), None)
     if flops is None:
         return None
-    peak = ctx.report_peak
-    if peak is None:
-        peaks = [e["peak_flops"].readings[0].value for e in ctx.estimates.values() if "peak_flops" in e]
-        if not peaks:
-            return None
-        peak = max(peaks)
-    if peak <= 0:
+    devices: tuple[str, ...] = ("tp",) if claim.metric == "ttft" else ("tp", "pp")
+    if flops.metric == "flops_per_device":
+        devices = ()  # the report already divided the work
+    rates = []
+    for scenario in ctx.scenarios_for(claim):
+        count = 1.0
+        for d in devices:
+            count *= ctx.figure(scenario, d)
+        peak = ctx.report_peak or ctx.figure(scenario, "peak_flops")
+        rates.append((count * peak, count, peak))
+    rate, count, peak = max(rates)
+    if rate <= 0:
         return None
     from audit.units import format_quantity
 
-    return flops.value / peak, "FLOPs / peak rate", f"{_fmt(flops)} / {format_quantity(peak, 'FLOP/s')}"
-
-
-_EQUALS = re.compile(r"^\s*\)?\s*(=|≈|~=|≃|≅|~)\s*$")
+    floor = flops.value / rate
+    if claim.value >= floor * (1 - 0.05):
+        return None  # slower than peak is only an efficiency below 100%
+    return (floor, "FLOPs / peak of the devices",
+            f"{_fmt(flops)} / ({count:g} x {format_quantity(peak, 'FLOP/s')})", {"premises": (flops.index,)})
 
 
 def _arithmetic(claim: Claim, ctx: Context):
-    """ "2.63 PFLOPs / (2 x 1,979 TFLOPS) ≈ 0.33 s": the arithmetic written out must give its result."""
+    """ "2.63 PFLOPs / (2 x 1,979 TFLOPS) ≈ 0.33 s": the arithmetic written out must give its result
+    (`audit.judge.arithmetic`: as written up to a unit prefix, or in base units)."""
     if claim.operand or claim.index == 0:
         return None
-    prev = ctx.claims[claim.index - 1]
-    if prev.text != claim.text or not prev.operand:
+    readings = expressions_before(claim.text, claim.start, claim.figure)
+    result = as_written(claim.figure)
+    if not readings or result is None or result == 0:
         return None
-    between = claim.text[prev.start + len(prev.figure): claim.start]
-    if claim.figure[:1] in "≈~":  # "≈ 0.33 s": the marker is part of the figure
-        between += claim.figure[0]
-    if not _EQUALS.match(between):
-        return None
-    chain = [prev]
-    for other in reversed(ctx.claims[: prev.index]):
-        if other.text != claim.text or not other.operand:
-            break
-        chain.append(other)
-    chain.reverse()
-    expr, pos = "", chain[0].start
-    open_paren = claim.text.rfind("(", 0, pos)
-    if open_paren >= 0 and claim.text.rfind(")", 0, pos) < open_paren and ")" in claim.text[pos: claim.start]:
-        pos = open_paren  # "(2 x 80) = ..." keeps its parenthesis
-    for figure in chain:
-        expr += _operators(claim.text[pos: figure.start]) + repr(figure.value)
-        pos = figure.start + len(figure.figure)
-    expr += _operators(claim.text[pos: claim.start])
-    expr = _EQUALS_TAIL.sub("", expr)
-    from audit.judge.expression import FormulaError, compile_formula
-
-    try:
-        value = compile_formula(expr, frozenset())({})
-    except FormulaError:
-        return None
-    written = claim.text[chain[0].start: claim.start].rstrip(" =≈~≃≅")
-    return value, written, expr
+    if any(holds(w, result, claim.value, _TOLERANCE) for w in readings):
+        return None  # wrong only when every way of reading it is wrong
+    written = readings[0]
+    expected = written.value * claim.value / result  # what the arithmetic gives, in the claim's unit
+    return expected, written.text, f"{written.text} = {written.as_written}"
 
 
-_EQUALS_TAIL = re.compile(r"\s*(=|≈|~=|≃|≅|~)\s*$")
+_TOLERANCE = 0.05
 
 
-def _operators(text: str) -> str:
-    """The arithmetic between two figures, words dropped: " matmul parameters × " -> " * "."""
-    kept = "".join(ch for ch in text.replace("×", "*").replace("·", "*") if ch in "*/+-()=≈~≃≅ ")
-    return re.sub(r"(?<=\s)x(?=\s)", "*", kept) if "x" in text else kept
-
+METRIC_RELATIONS = frozenset({"product", "work_over_rate"})
+"""Relations whose premise is the figure's metric (a device count, a time), not only the report's arithmetic."""
 
 _RELATIONS = {
     "sum": _sum,
     "percent_of": _percent_of,
     "ratio": _ratio,
     "product": _product,
-    "time_flops": _time_flops,
+    "work_over_rate": _work_over_rate,
     "arithmetic": _arithmetic,
 }

@@ -6,10 +6,24 @@ FAIL  "Model weights per GPU: 2.86 GB"   (10x below every reading)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from audit.judge.checks import Candidate, Context, closeness, message_values, ratio
 from audit.records import Claim, Finding
+
+_PREFIX = re.compile(r"(?<![A-Za-z])(?P<p>[KMGTP])(?P<i>i?)B(?![A-Za-z/])")
+_POWER = {"K": 1, "M": 2, "G": 3, "T": 4, "P": 5}
+
+
+def _readings(claim: Claim, claimed: float) -> tuple[float, ...]:
+    """The claimed value, and for bytes the other reading of its prefix: "320 KB" may be 320 KiB, "80 GiB"
+    a vendor's 80 GB."""
+    m = _PREFIX.search(claim.figure) if claim.kind == "bytes" else None
+    if m is None:
+        return (claimed,)
+    factor = 1.024 ** _POWER[m.group("p")]
+    return (claimed, claimed / factor if m.group("i") else claimed * factor)
 
 
 def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
@@ -22,12 +36,12 @@ def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
             formulas, claimed = rule.formulas["list_total"], sum(claim.values)
         best: Candidate | None = None
         for scenario in ctx.scenarios_for(claim):
-            for cand in (c for f in formulas for c in ctx.candidates(f, scenario)):
+            for cand in (c for f in formulas for c in ctx.candidates(f, scenario, conditions=claim.conditions)):
                 if best is None or closeness(claimed, cand.value) < closeness(claimed, best.value):
                     best = cand
         if best is None:
             continue
-        if abs(claimed - best.value) <= rule.spec.tolerance * abs(best.value):
+        if any(abs(value - best.value) <= rule.spec.tolerance * abs(best.value) for value in _readings(claim, claimed)):
             continue
         where = f"{best.scenario}: {best.interpretation}" if best.interpretation else best.scenario
         values = message_values(claim, claimed=claimed, expected=best.value, ratio=ratio(claimed, best.value),

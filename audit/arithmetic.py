@@ -1,0 +1,161 @@
+"""Written arithmetic: "2 × 80 layers × 8 KV heads × 128 × 2 B = 327,680 B", "(43.0 + 3.5) GB / 4.8 TB/s ≈
+9.7 ms", "64 × 275 = 17.6 PFLOPS". The expression before an equals sign is read back, figure by figure,
+as far as it is arithmetic: between two figures there may be the first one's unit words, one
+operator, the second one's label words and parentheses. An aside in parentheses after a figure
+("8.5 GB (32 × 9,216 × 224 KiB / 8)") is left out. Reading stops at anything else; when what precedes
+the first figure read is itself an operator, the expression is incomplete and is not judged.
+
+Writers compute with the numbers as they write them, in units of their choice ("17.6 + 6.7 = 24.3 GB",
+"(16.1 + 12.9 GB) / 2.039 TB/s ≈ 14.2 ms", "64 × 275 = 17.6 PFLOPS" with 275 in TFLOPS): the result
+holds when the numbers as written give it up to a unit prefix (a power of 1,000), or when the values
+in base units give it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from audit import units
+from audit.expression import FormulaError, compile_formula
+
+_EQUALS = re.compile(r"(?:=|≈|~=|≃|≅|≒)\s*$")
+_WORD = r"(?:[^\W\d_][\w.'&/-]*|\([^()]*\))"
+_WORDS = rf"(?:\s*{_WORD}(?:\s+{_WORD})*)?"
+_OPERATOR = r"(?:[+*×·∙/÷]|(?<=[\s\d)])[-−–](?=[\s\d(])|(?<=[\s\d])x(?=[\s\d(]))"
+_GAP = re.compile(rf"^(?P<close>[\s)]*)(?P<exp>\^\s*\d|[²³])?{_WORDS}\s*(?P<op>{_OPERATOR}){_WORDS}\s*(?P<open>[\s(]*)$", re.I)
+_TAIL = re.compile(rf"^(?P<close>[\s)]*)(?P<exp>\^\s*\d|[²³])?{_WORDS}\s*$")
+_ASIDE = re.compile(r"(?<=[^\s+\-−–*×·∙/÷(])\s*\([^()]*\)")
+_WRITTEN = re.compile(r"[~≈∼]?\s*(?:about |approximately |approx\. |around |roughly )?"
+                      r"(?P<num>\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?)(?P<mult>[KkMBT](?![a-zA-Z]))?")
+_MULT = {"K": 1e3, "k": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+_SYMBOLS = str.maketrans({"−": "-", "–": "-", "×": "*", "·": "*", "∙": "*", "÷": "/", "x": "*", "X": "*"})
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """An expression read back from a report and what it gives."""
+
+    text: str
+    """As written: "2 × 80 layers × 8 KV heads × 128 × 2 B"."""
+    as_written: str
+    """The numbers as written: "2*80*8*128*2"."""
+    value: float
+    """What the numbers as written give."""
+    in_base: float | None
+    """What the values in base units give (None when that cannot be read)."""
+
+
+def expressions_before(text: str, start: int, figure: str) -> list[Written]:
+    """The readings of the arithmetic written before the figure at `start` of `text`, if the figure is its
+    result: with the parenthesised asides after figures left out, and as written."""
+    found = [expression_before(text, start, figure, asides) for asides in (True, False)]
+    return [w for n, w in enumerate(found) if w is not None and w not in found[:n]]
+
+
+def expression_before(text: str, start: int, figure: str, asides: bool = True) -> Written | None:
+    """The arithmetic written before the figure at `start` of `text`, if the figure is its result; `asides`:
+    a parenthesis right after a figure's words is an aside, left out."""
+    head = text[:start]
+    if figure[:1] == "≈" and not _EQUALS.search(head):
+        eq = len(head.rstrip())  # "... / 8 ≈ 5.4 GB": the figure's own sign is the equals
+        previous = units.find_figures(head)
+        if not head.rstrip().endswith(")") and not (previous and previous[-1].end >= eq):
+            return None  # "8 GPUs at ≈ 40%": an approximation, not a result
+    else:
+        m = _EQUALS.search(head)
+        if m is None:
+            return None
+        eq = m.start()
+    lhs = _ASIDE.sub(lambda a: " " * len(a.group(0)), text[:eq]) if asides else text[:eq]
+    figures = [f for f in units.find_figures(lhs) if f.end <= eq]
+    if not figures:
+        return None
+    chain = [figures[-1]]
+    tail = _TAIL.match(lhs[figures[-1].end:])
+    if tail is None or re.search(r"\bper\b", tail.group(0), re.I):
+        return None  # "8 × 400 Gb/s per node = 50 GB/s per GPU": a change of what is counted, not a result
+    gaps: list[re.Match] = []
+    for previous in reversed(figures[:-1]):
+        gap = _GAP.match(lhs[previous.end: chain[0].start])
+        if gap is None:
+            break
+        chain.insert(0, previous)
+        gaps.insert(0, gap)
+    if len(chain) < 2:
+        return None
+    lead = lhs[: chain[0].start]
+    if re.search(rf"(?:{_OPERATOR}|[=≈])[\s(`]*$", lead):
+        return None  # "64 路 × 5,120 × ...": the expression began before what could be read
+    opening = lead[len(lead.rstrip("( ")):].count("(")
+    written, base = ["(" * opening], ["(" * opening]
+    for n, fig in enumerate(chain):
+        gap = gaps[n - 1] if n else None
+        if gap is not None:
+            joint = (f"{')' * gap.group('close').count(')')}{_exponent(gap)} {gap.group('op').translate(_SYMBOLS)} "
+                     f"{'(' * gap.group('open').count('(')}")
+            written.append(joint)
+            base.append(joint)
+        value = as_written(fig.text)
+        if value is None:
+            return None
+        written.append(repr(value))
+        base.append(repr(fig.quantity.value))
+    closing = f"{')' * tail.group('close').count(')')}{_exponent(tail)}"
+    expr, expr_base = _balanced("".join(written) + closing), _balanced("".join(base) + closing)
+    value = _evaluate(expr)
+    if value is None:
+        return None
+    return Written(text[chain[0].start: eq].strip(), expr, value, _evaluate(expr_base))
+
+
+def _balanced(expr: str) -> str:
+    depth = expr.count("(") - expr.count(")")
+    return "(" * -depth + expr if depth < 0 else expr + ")" * depth
+
+
+def chain_before(text: str, start: int, figure: str) -> tuple[int, int] | None:
+    """(start, end) in `text` of the arithmetic whose result is the figure at `start`, when there is one:
+    the figures inside it are its operands."""
+    found = expressions_before(text, start, figure)
+    if not found:
+        return None
+    first = text.find(found[-1].text)
+    return (first, first + len(found[-1].text)) if first >= 0 else None
+
+
+def holds(w: Written, result_as_written: float, result_in_base: float, tolerance: float) -> bool:
+    """Whether the expression gives the result: as written up to a unit prefix, or in base units."""
+    if result_as_written and w.value:
+        ratio = w.value / result_as_written
+        if ratio > 0:
+            k = round(math.log10(ratio) / 3)
+            if abs(ratio / 10.0 ** (3 * k) - 1) <= tolerance:
+                return True
+            if abs(ratio / 100 - 1) <= tolerance or abs(ratio * 100 - 1) <= tolerance:
+                return True  # a fraction written as a percentage, or the reverse
+    return w.in_base is not None and result_in_base != 0 and abs(w.in_base / result_in_base - 1) <= tolerance
+
+
+def as_written(figure: str) -> float | None:
+    """The number as written, with a K/M/B/T multiplier but no unit prefix: "~3,556 tok/s" -> 3556."""
+    m = _WRITTEN.match(figure.strip())
+    if m is None:
+        return None
+    return float(m.group("num").replace(",", "")) * _MULT.get(m.group("mult") or "", 1.0)
+
+
+def _exponent(gap: re.Match) -> str:
+    exp = gap.group("exp")
+    if not exp:
+        return ""
+    return "**" + {"²": "2", "³": "3"}.get(exp, exp.lstrip("^ "))
+
+
+def _evaluate(expr: str) -> float | None:
+    try:
+        value = compile_formula(expr, frozenset())({})
+    except FormulaError:
+        return None
+    return value if math.isfinite(value) else None

@@ -1,0 +1,58 @@
+"""What a figure says it was measured at: "one 2,048-token prompt: 94.8 TFLOPs", "short prompts (~500
+tokens) see their first token in 90 ms", "KV at a context of 4K tokens", "FLOPs per token". A figure is
+judged at the prompt or context it names, not at the workload's design point; a figure that names
+none is judged at the design point. Only the figure's own clause and its label say it: another
+figure's aside ("(9.3 ms at 2,560 tokens)") is that figure's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from audit.bind.scope import clause_of
+from audit.records import Claim
+
+_NUMBER = r"[~≈]?\s*(?:about\s+)?(?P<n>\d[\d,]*(?:\.\d+)?)\s*(?P<k>[Kk](?![a-z]))?"
+_PROMPT = (
+    re.compile(rf"{_NUMBER}[- ]?tokens?[- ](?:long\s+)?(?:prompts?|inputs?|requests?|sequences?)\b", re.I),
+    re.compile(rf"\b(?:prompts?|inputs?)\s+(?:of|at|with)\s+{_NUMBER}\s*tokens?\b", re.I),
+    re.compile(rf"\b(?:prompts?|inputs?)\s*\(\s*{_NUMBER}\s*tokens?\s*\)", re.I),
+    re.compile(rf"(?<![\w.]){_NUMBER}\s+(?:prompts?)\b(?=[^\d]*(?:ttft|prefill|first token|flop))", re.I),
+)
+_CONTEXT = (
+    re.compile(rf"\b(?:context|kv)\s+(?:length\s+)?(?:of|at)\s+{_NUMBER}\s*tokens?\b", re.I),
+    re.compile(rf"\bat\s+(?:a\s+)?(?:context\s+of\s+)?{_NUMBER}\s*tokens?(?:\s+of\s+context)?\b", re.I),
+    re.compile(rf"{_NUMBER}[- ]?tokens?[- ]context\b", re.I),
+)
+_PER_TOKEN = re.compile(r"\bper\s+(?:prompt\s+|input\s+)?token\b", re.I)
+
+PROMPT_METRICS = frozenset({"ttft", "batch_prefill_time", "prefill_flops", "prefill_flops_attention",
+                            "prefill_flops_mlp", "prefill_throughput"})
+CONTEXT_METRICS = frozenset({"kv_cache_per_device", "memory_per_device", "memory_utilization", "decode_step_time",
+                             "decode_throughput"})
+_FLOPS = frozenset({"prefill_flops", "prefill_flops_attention", "prefill_flops_mlp"})
+
+
+def conditions_of(claim: Claim) -> tuple[tuple[str, float], ...]:
+    """(("prompt", tokens),) or (("context", tokens),) when the figure names what it was measured at."""
+    if claim.metric in _FLOPS and _PER_TOKEN.search(f"{claim.text[claim.start:][:60]} {claim.label}"):
+        return (("prompt", 1.0),)
+    for name, metrics, patterns in (("prompt", PROMPT_METRICS, _PROMPT), ("context", CONTEXT_METRICS, _CONTEXT)):
+        if claim.metric not in metrics:
+            continue
+        for place in (clause_of(claim), claim.label):
+            found = {_tokens(m) for p in patterns for m in p.finditer(place)}
+            found.discard(None)
+            if len(found) == 1:
+                return ((name, found.pop()),)  # type: ignore[arg-type]
+            if found:
+                return ()
+    return ()
+
+
+def _tokens(m: re.Match) -> float | None:
+    try:
+        value = float(m.group("n").replace(",", "")) * (1000 if m.group("k") else 1)  # "2K": the lenient reading
+    except ValueError:
+        return None
+    return value if 1 <= value <= 10_000_000 else None

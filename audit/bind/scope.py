@@ -1,0 +1,147 @@
+"""What a figure counts over: one device, one replica, one pipeline stage, one node, or a group of devices.
+
+"8 query heads and 1 KV head per GPU", "each GPU holds 2 of the 4 KV heads", "each stage keeps its 30
+layers", "devices per replica: 6", "4 replicas of 2 GPUs": the words of the figure's clause (the
+parenthesis or the comma-separated clause it sits in, other figures included, so that a scope written
+once covers every figure it is said of) and its label say what the count is of. A figure of the whole
+model or deployment (heads, KV heads, experts, layers, devices, the batch) said of a part becomes that
+part's metric (`REFINED`), or no metric at all when none describes it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from audit.records import Claim
+
+_DEVICE = r"(?:gpu|device|npu|card|chip|accelerator|tp rank|rank|shard|xpu)s?"
+_SCOPES: tuple[tuple[str, re.Pattern], ...] = (
+    ("device", re.compile(rf"(?:\bper\s+|/\s*|\beach\s+|\bon each\s+|\bevery\s+|\bper-){_DEVICE}\b"
+                          rf"|\b(?:each|every)\s+{_DEVICE}\s+(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?)\b"
+                          rf"|\blocal\b", re.I)),
+    ("replica", re.compile(r"(?:\bper\s+|/\s*|\beach\s+|\bevery\s+)(?:replica|instance|dp rank|copy)\b", re.I)),
+    ("stage", re.compile(r"(?:\bper\s+|/\s*|\beach\s+|\bevery\s+)(?:pipeline\s+)?stage\b|\bstages? (?:holds?|keeps?)\b",
+                         re.I)),
+    ("node", re.compile(r"(?:\bper\s+|/\s*|\beach\s+|\bevery\s+)(?:node|server|host|machine|box)\b", re.I)),
+)
+_GROUP = re.compile(r"\b(?:each|replicated|spread|shared|split|lives?|sits?|runs?)\b.{0,40}\b(?:on|over|across|by)\s*$"
+                    r"|\b(?:replicas?|pairs?|groups?|instances?|canary) of\s*$|\b(?:on|over|across)\s*$", re.I)
+_PART_OF = re.compile(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|all\s+)?[~≈]?\d", re.I)
+_BOUNDARY = re.compile(r"[;:]\s|,\s|\.\s|\s[-–—]\s")
+
+REFINED: dict[tuple[str, str], str | None] = {
+    ("heads", "device"): "heads_per_device",
+    ("kv_heads", "device"): "kv_heads_per_device",
+    ("experts", "device"): None,
+    ("layers", "device"): "layers_per_stage",
+    ("layers", "stage"): "layers_per_stage",
+    ("batch_size", "device"): None,
+    ("batch_size", "node"): None,
+    ("batch_size", "stage"): None,
+    ("device_count", "replica"): "devices_per_replica",
+    ("device_count", "node"): "devices_per_node",
+    ("device_count", "stage"): None,
+    ("weights_total", "device"): "weights_per_device",
+    ("kv_cache_total", "device"): "kv_cache_per_device",
+    ("params_total", "device"): None,
+    ("vocab_size", "device"): None,
+    ("kv_cache_per_token", "device"): None,
+    ("memory_capacity", "node"): None,
+    ("memory_capacity", "replica"): None,
+    ("memory_bandwidth", "node"): None,
+    ("peak_flops", "node"): None,
+}
+"""(metric of the whole, what the figure counts over) -> the metric of the part (None: no metric)."""
+
+_WHOLE = frozenset(m for m, _ in REFINED)
+
+
+def clause_of(claim: Claim) -> str:
+    """The figure's clause with the other figures in it: the innermost parenthesis around it, else the text
+    between the clause boundaries (";", ":", ", ", ". ", " - ") around it."""
+    text, start = claim.text, claim.start
+    open_at = text.rfind("(", 0, start)
+    if open_at >= 0 and text.rfind(")", 0, start) < open_at:
+        close_at = text.find(")", start)
+        return text[open_at + 1: close_at if close_at >= 0 else len(text)]
+    before = max((m.end() for m in _BOUNDARY.finditer(text, 0, start)), default=0)
+    after = _BOUNDARY.search(text, start + len(claim.figure))
+    return _PARENTHESIS.sub(" ", text[before: after.start() if after else len(text)])  # asides are not its words
+
+
+_PARENTHESIS = re.compile(r"\([^()]*\)")
+
+
+_WHOLE_OF = re.compile(r"\d\S*\s+(?:of|out of)\s+(?:the|its|all)\s+$", re.I)
+
+
+def scope_of(claim: Claim) -> str | None:
+    """"device", "replica", "stage", "node" or "group" when the figure's own words say what it counts over."""
+    tail = claim.text[claim.start + len(claim.figure):]
+    if _WHOLE_OF.search(claim.text[: claim.start]):
+        return None  # "2 of the 4 KV heads": the 4 is the whole
+    if claim.metric == "device_count" and _GROUP.search(claim.text[: claim.start]):
+        return "group"  # "4 replicas of 2 GPUs", "replicated on 2 GPUs": the size of a group, not the deployment
+    if claim.metric in _WHOLE and _PART_OF.match(tail):
+        return "part"  # "2 of the 4 KV heads": a share of the whole
+    inside = claim.text.rfind("(", 0, claim.start) > claim.text.rfind(")", 0, claim.start)
+    region = clause_of(claim) if inside else f"{clause_of(claim)} {claim.label}"  # an aside keeps to its words
+    for name, pattern in _SCOPES:
+        if pattern.search(region):
+            return name
+    return None
+
+
+def section_scope(claim: Claim) -> str | None:
+    """What the figure's section titles say it counts over ("### Per-chip figures")."""
+    sections = " ".join(s for s in claim.scope if s and s != claim.column)
+    return next((name for name, pattern in _SCOPES if pattern.search(sections)), None)
+
+
+def refine(claim: Claim) -> Claim:
+    """`claim` with the metric of what it counts over, when its words say it is a part of the whole; said
+    only by its section, the part's metric binds loosely (a warning at most)."""
+    if claim.metric not in _WHOLE:
+        return claim
+    scope = scope_of(claim)
+    if scope is None:
+        sectioned = section_scope(claim)
+        refined = REFINED.get((claim.metric or "", sectioned or ""))
+        if sectioned and refined:
+            from audit.records import evolve
+
+            return evolve(claim, metric=refined, evidence=evolve(claim.evidence, phrase="section"))
+        return claim
+    if scope == "group":
+        return _rebound(claim, "device_group")
+    if scope == "part":
+        device = next((name for name, pattern in _SCOPES if name == "device" and pattern.search(clause_of(claim))), None)
+        return _rebound(claim, REFINED.get((claim.metric or "", "device")) if device else None)
+    if (claim.metric, scope) not in REFINED:
+        return claim
+    return _rebound(claim, REFINED[(claim.metric or "", scope)])
+
+
+def parts(claims: list[Claim]) -> list[Claim]:
+    """ "2 of the 4 KV heads": a figure followed by "of the" and a figure of a whole is a part of it, per
+    device when its clause says so, otherwise of no metric."""
+    out = list(claims)
+    for n, claim in enumerate(out[:-1]):
+        whole = out[n + 1]
+        if claim.metric is not None or whole.text != claim.text or whole.metric not in _WHOLE or claim.kind != whole.kind:
+            continue
+        if not _PART_OF.match(claim.text[claim.start + len(claim.figure):]):
+            continue
+        device = _SCOPES[0][1].search(f"{clause_of(claim)} {claim.label}")
+        metric = REFINED.get((whole.metric or "", "device")) if device else None
+        if metric is not None:
+            from audit.records import evolve
+
+            out[n] = evolve(claim, metric=metric, unit=whole.unit, evidence=whole.evidence)
+    return out
+
+
+def _rebound(claim: Claim, metric: str | None) -> Claim:
+    from audit.records import evolve
+
+    return evolve(claim, metric=metric)
