@@ -115,14 +115,15 @@ def _balanced(expr: str) -> str:
     return "(" * -depth + expr if depth < 0 else expr + ")" * depth
 
 
-def chain_before(text: str, start: int, figure: str) -> tuple[int, int] | None:
-    """(start, end) in `text` of the arithmetic whose result is the figure at `start`, when there is one:
-    the figures inside it are its operands."""
-    found = expressions_before(text, start, figure)
-    if not found:
-        return None
-    first = text.find(found[-1].text)
-    return (first, first + len(found[-1].text)) if first >= 0 else None
+def chain_before(text: str, start: int, figure: str) -> list[tuple[int, int]]:
+    """(start, end) in `text` of each reading of the arithmetic whose result is the figure at `start`: the
+    figures inside them are its operands."""
+    spans = []
+    for w in expressions_before(text, start, figure):
+        first = text.rfind(w.text, 0, start)
+        if first >= 0:
+            spans.append((first, first + len(w.text)))
+    return spans
 
 
 def holds(w: Written, result_as_written: float, result_in_base: float, tolerance: float) -> bool:

@@ -9,7 +9,7 @@ from audit.arithmetic import chain_before
 from audit.bind.conditions import conditions_of
 from audit.bind.metric import _ACHIEVED, metric_of
 from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
-from audit.bind.scope import parts, refine
+from audit.bind.scope import layout_named, parts, refine
 
 __all__ = ["LAYOUT_METRICS", "bind", "qualifiers"]
 from audit.bind.vocabulary import Term
@@ -54,6 +54,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         if term and c.ambiguous_flops:
             unit = term.unit
         scenario, found = scenario_of(c, matchers)
+        scenario, found = _by_layout_named(evolve(c, metric=metric), scenario, found, layouts)
         if scenario is None and only is not None:
             scenario, found = only, "only"
         quoted = (c.quoted or (c.versus and len(scenarios) < 2)  # "from X to Y" with no other scenario to be
@@ -66,6 +67,26 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
+
+
+def _by_layout_named(claim: Claim, scenario: str | None, found: str,
+                     layouts: dict[str, dict[str, float]] | None) -> tuple[str | None, str]:
+    """A figure whose own clause states a layout ("with TP=4 each GPU holds 70.3 GB", "a TP4 replica
+    serving 32 sequences needs ...") is about the scenario with that layout, whatever its section says;
+    stating a layout no scenario has, it is about none of them."""
+    if not layouts or claim.metric in LAYOUT_METRICS or claim.metric == "device_count":
+        return scenario, found
+    where, named = "clause", layout_named(f"{claim.clause} {claim.label}")
+    if not named:
+        where, named = "sentence", layout_named(claim.text[: claim.start])
+    if not named:
+        return scenario, found
+    fits = [name for name, lay in layouts.items() if all(lay.get(k) == v for k, v in named.items())]
+    if len(fits) == 1:
+        return fits[0], where if where == "clause" or found != "clause" else found
+    if not fits or scenario not in fits:
+        return None, ""
+    return scenario, found
 
 
 def _plausible(claim: Claim) -> Claim:
@@ -89,19 +110,18 @@ def _written_arithmetic(claims: list[Claim]) -> tuple[set[int], set[int]]:
     results: set[int] = set()
     operands: set[int] = set()
     for n, c in enumerate(claims):
-        if c.operand or not _EQUALS_BEFORE.search(c.text[: c.start] + c.figure[:1]):
+        if c.operand or not (_EQUALS_BEFORE.search(c.text[: c.start]) or c.figure.startswith("≈")):
             continue
-        span = chain_before(c.text, c.start, c.figure)
-        if span is None:
-            continue
-        members = {m for m in range(max(0, n - 40), n) if claims[m].text == c.text and span[0] <= claims[m].start < span[1]}
+        spans = chain_before(c.text, c.start, c.figure)
+        members = {m for m in range(max(0, n - 40), n) if claims[m].text == c.text
+                   and any(lo <= claims[m].start < hi for lo, hi in spans)}
         if members:
             results.add(n)
             operands |= members
     return results, operands - results
 
 
-_EQUALS_BEFORE = re.compile(r"(?:=|≈|~=|≃|≅)\s*≈?$")
+_EQUALS_BEFORE = re.compile(r"(?:=|≈|~=|≃|≅)\s*$")
 
 _SUPERSEDED = re.compile(r"^\W*(v0|v1|old|previous|prior|draft|superseded|was|claimed|reported|stated)\b", re.I)
 """A table column of figures the report replaces or disputes: they are quoted, not asserted."""

@@ -22,7 +22,7 @@ _PROMPT = (
 _CONTEXT = (
     re.compile(rf"\b(?:context|kv)\s+(?:length\s+)?(?:of|at)\s+{_NUMBER}\s*tokens?\b", re.I),
     re.compile(rf"\bat\s+(?:a\s+)?(?:context\s+of\s+)?{_NUMBER}\s*tokens?(?:\s+of\s+context)?\b", re.I),
-    re.compile(rf"{_NUMBER}[- ]?tokens?[- ]context\b", re.I),
+    re.compile(rf"{_NUMBER}[- ]?tokens?[- ](?:context|start)\b", re.I),
 )
 _PER_TOKEN = re.compile(r"\bper\s+(?:prompt\s+|input\s+)?token\b", re.I)
 
@@ -40,7 +40,7 @@ def conditions_of(claim: Claim) -> tuple[tuple[str, float], ...]:
     for name, metrics, patterns in (("prompt", PROMPT_METRICS, _PROMPT), ("context", CONTEXT_METRICS, _CONTEXT)):
         if claim.metric not in metrics:
             continue
-        for place in (clause_of(claim), claim.label):
+        for place in (_own_asides(claim), claim.label):
             found = {_tokens(m) for p in patterns for m in p.finditer(place)}
             found.discard(None)
             if len(found) == 1:
@@ -48,6 +48,20 @@ def conditions_of(claim: Claim) -> tuple[tuple[str, float], ...]:
             if found:
                 return ()
     return ()
+
+
+def _own_asides(claim: Claim) -> str:
+    """The figure's clause with its own asides ("(~500 tokens)") but not another figure's ("(9.3 ms at 2,560
+    tokens)": a parenthesis holding a figure of the claim's kind is that figure's)."""
+    from audit.units import find_figures
+
+    def keep(m: re.Match) -> str:
+        inner = m.group(0)
+        if claim.figure in inner or not any(f.quantity.kind == claim.kind for f in find_figures(inner)):
+            return inner
+        return " "
+
+    return re.sub(r"\([^()]*\)", keep, clause_of(claim, asides=True))
 
 
 def _tokens(m: re.Match) -> float | None:

@@ -31,7 +31,9 @@ _PREFIX_KINDS = frozenset({"time", "token_rate", "flops", "flop_rate", "bytes"})
 def own_words(claim: Claim, next_start: int | None) -> tuple[str, str]:
     """The figure's own words before and after it: `before` from the last conjunction on ("36 GB of weights
     and 5.4 GB of cache": "of weights" is the 36 GB's), `after` up to the next figure or boundary."""
-    before = _CONJUNCTION.split(claim.before)[-1].strip().rstrip(":").strip()
+    before = re.split(r"=|≈|:\s", _CONJUNCTION.split(claim.before)[-1])[-1].strip() if re.search(
+        r"=|≈|:\s\S", claim.before) else _CONJUNCTION.split(claim.before)[-1]
+    before = before.strip().rstrip(":").strip()
     end = claim.start + len(claim.figure)
     tail = claim.text[end: next_start if next_start is not None and next_start > end else len(claim.text)]
     stop = _AFTER_END.search(tail)
@@ -84,7 +86,7 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
     order: tuple[str, ...] = PHRASE_ORDER
     if re.search(r"(=|\b(at|@))\s*$", claim.before, re.I):  # "TP=1 replicas", "at 989.5 TFLOPS per GPU": the key decides
         order = ("key", *(k for k in PHRASE_ORDER if k != "key"))
-    for kind in order:
+    def first(kind: str) -> tuple[Term, str, re.Pattern] | None:
         field = "label" if kind == "prefix" else kind
         for text in phrases[kind]:
             for term in candidates:
@@ -94,7 +96,20 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
                     continue
                 pat = term.patterns[field][0]
                 if pat.match(text) if kind in ("noun", "loose") else pat.search(text):
-                    return term, _evidence(kind, text, claim, pat), text
+                    return term, text, pat
+        return None
+
+    loose = first("loose")
+    for kind in order:
+        hit = loose if kind == "loose" else first(kind)
+        if hit is None:
+            continue
+        term, text, pat = hit
+        if kind in ("label", "prefix", "scoped", "bare") and loose is not None and loose[0].metric != term.metric \
+                and text == claim.label:
+            term, text, pat = loose  # "GPUs: 2 replicas × TP8": the figure's own noun, not the line's label
+            return term, "loose", text
+        return term, _evidence(kind, text, claim, pat), text
     for term in candidates:
         if term.fallback:
             return term, "fallback", claim.figure

@@ -56,9 +56,10 @@ REFINED: dict[tuple[str, str], str | None] = {
 _WHOLE = frozenset(m for m, _ in REFINED)
 
 
-def clause_of(claim: Claim) -> str:
+def clause_of(claim: Claim, asides: bool = False) -> str:
     """The figure's clause with the other figures in it: the innermost parenthesis around it, else the text
-    between the clause boundaries (";", ":", ", ", ". ", " - ") around it."""
+    between the clause boundaries (";", ":", ", ", ". ", " - ") around it, its parenthesised asides left
+    out unless `asides`."""
     text, start = claim.text, claim.start
     open_at = text.rfind("(", 0, start)
     if open_at >= 0 and text.rfind(")", 0, start) < open_at:
@@ -66,7 +67,8 @@ def clause_of(claim: Claim) -> str:
         return text[open_at + 1: close_at if close_at >= 0 else len(text)]
     before = max((m.end() for m in _BOUNDARY.finditer(text, 0, start)), default=0)
     after = _BOUNDARY.search(text, start + len(claim.figure))
-    return _PARENTHESIS.sub(" ", text[before: after.start() if after else len(text)])  # asides are not its words
+    clause = text[before: after.start() if after else len(text)]
+    return clause if asides else _PARENTHESIS.sub(" ", clause)  # asides are not its words
 
 
 _PARENTHESIS = re.compile(r"\([^()]*\)")
@@ -139,6 +141,29 @@ def parts(claims: list[Claim]) -> list[Claim]:
 
             out[n] = evolve(claim, metric=metric, unit=whole.unit, evidence=whole.evidence)
     return out
+
+
+_DEGREE = re.compile(r"\b(?P<name>TP|PP|DP|EP)\s*(?:=|:)?\s*(?P<n>\d{1,4})\b(?!\s*(?:%|x\b|×))", re.I)
+_WAY = re.compile(r"\b(?P<n>\d{1,4})-way\s+(?P<name>tensor|pipeline|data|expert)\b", re.I)
+_REPLICAS = re.compile(r"\b(?P<n>\d{1,3}|two|three|four|five|six|eight|sixteen)\s+(?:\w+\s+){0,2}?replicas\b", re.I)
+_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "sixteen": 16}
+_WAYS = {"tensor": "tp", "pipeline": "pp", "data": "dp", "expert": "ep"}
+
+
+def layout_named(text: str) -> dict[str, int]:
+    """The parallel degrees a clause states: "with TP=4", "under TP8", "a TP4 replica", "8-way tensor",
+    "two independent replicas" (DP)."""
+    seen: dict[str, set[int]] = {}
+    for m in _DEGREE.finditer(text):
+        seen.setdefault(m.group("name").lower(), set()).add(int(m.group("n")))
+    for m in _WAY.finditer(text):
+        seen.setdefault(_WAYS[m.group("name").lower()], set()).add(int(m.group("n")))
+    for m in _REPLICAS.finditer(text):
+        n = m.group("n").lower()
+        seen.setdefault("dp", set()).add(int(_WORDS.get(n, n)))
+    if any(len(values) > 1 for values in seen.values()):
+        return {}  # "from TP=2 to TP=1": the clause is about two layouts
+    return {name: values.pop() for name, values in seen.items()}
 
 
 def _rebound(claim: Claim, metric: str | None) -> Claim:

@@ -276,9 +276,10 @@ def _work_over_rate(claim: Claim, ctx: Context):
     sentence = [o for o in ctx.claims[max(0, claim.index - 12): claim.index + 12]
                 if o.text == claim.text and o.index != claim.index and not o.quoted and not o.operand]
     for work_kind, rate_kind in (("flops", "flop_rate"), ("bytes", "bandwidth")):
-        works = [o for o in sentence if o.kind == work_kind or (work_kind == "flops" and o.metric in _FLOP_AMOUNTS)]
         rates = [o for o in sentence if (o.kind == rate_kind or (rate_kind == "flop_rate" and o.metric == "peak_flops"))
                  and _AT.search(claim.text[: o.start])]
+        works = [o for o in sentence if (o.kind == work_kind or (work_kind == "flops" and o.metric in _FLOP_AMOUNTS))
+                 and o.metric != "peak_flops" and o not in rates]
         if len(works) == 1 and len(rates) == 1 and rates[0].value > 0:
             work, rate = works[0], rates[0]
             return (work.value / rate.value, "work / stated rate", f"{_fmt(work)} / {_fmt(rate)}",

@@ -28,6 +28,8 @@ def _readings(claim: Claim, claimed: float) -> tuple[float, ...]:
 
 def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
     for claim in claims:
+        if claim.comparison:
+            continue  # "≥ 16", "> 30 billion": a bound the report states, not a value to recompute
         formulas = rule.formulas.get("expected") or rule.formulas[f"expected.{claim.metric}"]
         if claim.scenario is None:
             formulas = formulas + rule.formulas.get("unscoped_expected", ())
