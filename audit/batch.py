@@ -1,18 +1,35 @@
-"""The batch runner: the jobs of a run (`audit.paths`) audited in order, or in a process pool.
+"""The batch runner: the jobs of a run (`audit.paths`) audited in this process or in a process pool,
+their outcomes streamed back in the order of the jobs.
 
-Reports are grouped by (spec, rule directories) and each group's `Auditor` is loaded once. With more
-than `POOL_THRESHOLD` reports they are audited in a process pool of `os.cpu_count()` workers; each
-worker loads every Auditor of the run once, in its initializer (under the `fork` start method it
-inherits the parent's, already loaded). Every rule is loaded and run, suppressions are applied (in
-`Auditor.audit`), and only then are findings of unselected rules dropped, so a suppression of an
-ignored rule is not reported unused (see `audit.suppress`). Results come back in the order of the jobs.
+Reports are grouped by (spec, rule directories) and each group's `Auditor` is loaded once per
+process, by resolved path (`AuditorKey.identity`: "specs/q.yaml" and "./specs/q.yaml" load once, and
+each verdict names the spec as its job gives it). Every rule is loaded and run, suppressions are
+applied (in `Auditor.audit`), and only then are findings of unselected rules dropped, so a
+suppression of an ignored rule is not reported unused (see `audit.suppress`).
+
+With more than `POOL_THRESHOLD` reports, or `--jobs N`, they are audited in a pool of worker
+processes (`concurrent.futures`, imported only then): by default one per CPU this process may run
+on (`os.sched_getaffinity`, not `os.cpu_count()`). A worker renders each report's part of the
+output itself (`audit.output.stream.Piece`), so what comes back is text and a small tally, not the
+result's object graph; jobs go out in chunks, a bounded number in flight, and the parent writes each
+piece as its turn comes and drops it, so its memory stays flat in the number of reports. Under the
+`fork` start method workers inherit the Auditors and the physics the parent loaded and warmed (one
+report of each Auditor is audited in the parent first), with the loaded state moved out of the
+garbage collector's sight (`gc.freeze`) so that neither collections nor copy-on-write touch it.
+
+A report that cannot be audited (unreadable, refused, or a bug of ours) is an outcome with its one
+line, and the run goes on; a spec or rule file that cannot be loaded stops the run before anything
+is written, once.
 """
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+import sys
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,27 +39,70 @@ from audit.paths import AuditorKey, Job
 from audit.records import ReportResult
 
 POOL_THRESHOLD = 8
-"""More reports than this are audited in a process pool; fewer are not worth starting one."""
+"""More reports than this are audited in a process pool by default; fewer are not worth starting one."""
+WARM_AUDITORS = 8
+"""At most this many Auditors are warmed in the parent before the pool forks (one report each)."""
+IN_FLIGHT = 3
+"""Chunks submitted per worker ahead of the one being written: enough to keep every worker busy."""
+GC_THRESHOLD = (20_000, 20, 50)
+"""Collections during a run: an audit allocates many short-lived objects and few cycles, so the
+young generation is collected every 20,000 allocations (Python's default: 700)."""
 
 
 @dataclass(frozen=True, slots=True)
-class _Failure:
-    """An AuditError raised in a worker, carried back whole (its pickled form would lose path and place)."""
+class Failure:
+    """Why a report could not be audited: its AuditError (message, path, place), or a bug of ours."""
 
     message: str
     path: str | None
-    location: str | int | None
+    location: str | int | None = None
+    internal: bool = False
+    """True for an unexpected exception (an internal error: please report it)."""
+    trace: str = ""
+    """The traceback of an internal error (shown with AUDIT_DEBUG=1)."""
 
     def error(self) -> AuditError:
         return AuditError(self.message, self.path, self.location)
 
+    def lines(self) -> list[str]:
+        return self.error().lines()
 
-# --- auditing, in this process or a pool -------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What comes back for one job: its rendered piece (or its whole result, when nothing is rendered),
+    or why it could not be audited."""
+
+    path: str
+    piece: object = None
+    """An `audit.output.stream.Piece` when the run renders."""
+    result: ReportResult | None = None
+    """The result, when the run does not render (`audit_all`)."""
+    failure: Failure | None = None
+
+
+# --- one report, in whichever process -----------------------------------------------------------
 
 _AUDITORS: dict[tuple, object] = {}
 """Auditors loaded in this process, by `AuditorKey.identity`."""
-_MAX_BYTES: list[int] = []
-"""The --max-report-bytes of the run, set in each worker by `_init_worker`."""
+_SELECTED: dict[tuple, list] = {}
+"""(Auditor identity, select, ignore) -> the rules selected for such a job (the Markdown verdict's)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    """What every job of a run shares; given to each worker once."""
+
+    max_bytes: int
+    renderer: object = None
+    """An `audit.output.stream.Renderer`, or None to send whole results back."""
+    finish: Callable[[ReportResult, Job], ReportResult] | None = None
+    """What becomes of a result before it is rendered, in the worker (default: `selected_findings`);
+    a module-level function, so that a `spawn` worker can be given it."""
+
+
+_RUN: list[_Settings] = []
+"""The settings of the run this worker serves (set by `_init_worker`)."""
 
 
 def auditor(key: AuditorKey):
@@ -55,60 +115,195 @@ def auditor(key: AuditorKey):
     return loaded
 
 
-def _init_worker(keys: Sequence[AuditorKey], max_bytes: int) -> None:
-    """Pool initializer: load every Auditor of the run once in this process."""
-    _MAX_BYTES[:] = [max_bytes]
+def selected_rules(job: Job) -> list:
+    """The rules of the job's Auditor that its --select/--ignore keep."""
+    key = (job.auditor.identity, job.select, job.ignore)
+    found = _SELECTED.get(key)
+    if found is None:
+        found = _SELECTED[key] = [r for r in auditor(job.auditor).rules if cfg.selected(r.id, job.select, job.ignore)]
+    return found
+
+
+def _audit_one(job: Job, settings: _Settings) -> Outcome:
+    try:
+        result = auditor(job.auditor).audit(job.report, settings.max_bytes)
+        if result.spec != job.auditor.spec:  # an Auditor loaded by another spelling of the path
+            result = replace(result, spec=job.auditor.spec)
+        if settings.finish is not None:
+            result = settings.finish(result, job)
+        else:
+            result = selected_findings(result, job.select, job.ignore)
+        if settings.renderer is None:
+            return Outcome(job.report, result=result)
+        return Outcome(job.report, piece=settings.renderer.piece(result, selected_rules(job)))  # type: ignore[attr-defined]
+    except AuditError as e:
+        return Outcome(job.report, failure=Failure(e.message, e.path or job.report, e.location))
+    except Exception as e:  # a bug of ours: this report's outcome says so, the run goes on
+        return Outcome(job.report, failure=Failure(
+            f"internal error: {type(e).__name__}: {e} (please report it; AUDIT_DEBUG=1 shows the traceback)",
+            job.report, internal=True, trace=traceback.format_exc()))
+
+
+def _init_worker(keys: Sequence[AuditorKey], settings: _Settings) -> None:
+    """Pool initializer: the run's settings, and every Auditor (already there under `fork`)."""
+    _RUN[:] = [settings]
+    gc.set_threshold(*GC_THRESHOLD)
     for key in keys:
         try:
             auditor(key)
-        except AuditError:  # already reported by the parent, which loads each one first
+        except AuditError:  # reported by the parent, which loads each one first
             pass
 
 
-def _audit_in_worker(job: Job) -> ReportResult | _Failure:
-    return _audit_one(job, _MAX_BYTES[0])
+def _audit_chunk(jobs: Sequence[Job]) -> list[Outcome]:
+    return [_audit_one(job, _RUN[0]) for job in jobs]
 
 
-def _audit_one(job: Job, max_bytes: int) -> ReportResult | _Failure:
+# --- a run ----------------------------------------------------------------------------------------
+
+
+def default_workers() -> int:
+    """The CPUs this process may run on (its affinity mask, as taskset or a container sets it)."""
     try:
-        return auditor(job.auditor).audit(job.report, max_bytes)
-    except AuditError as e:
-        return _Failure(e.message, e.path, e.location)
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no sched_getaffinity (macOS, Windows)
+        return os.cpu_count() or 1
 
 
-def audit_all(jobs: Sequence[Job], max_bytes: int | None = None, workers: int | None = None) -> list[ReportResult]:
-    """Audit every job; results in the order of `jobs`, findings of unselected rules dropped.
+def stream(jobs: Sequence[Job], max_bytes: int | None = None, workers: int | None = None,
+           renderer=None, finish: Callable[[ReportResult, Job], ReportResult] | None = None) -> Iterator[Outcome]:
+    """An Outcome per job, in the order of `jobs`, each as soon as it and those before it are done.
 
-    `workers` None means a pool of `os.cpu_count()` processes when there are more than
-    `POOL_THRESHOLD` jobs; 1 audits in this process. The first failure (in job order) is raised.
+    `workers` None: a pool of `default_workers()` processes when there are more than `POOL_THRESHOLD`
+    jobs, else this process; 1: this process. `renderer` (an `audit.output.stream.Renderer`) renders
+    each report's piece where it was audited; None sends whole results back. `finish(result, job)`,
+    run where the report was audited, is what becomes of each result first (default: the findings of
+    unselected rules dropped). Every Auditor is loaded here first, so a bad spec or rule file raises
+    its AuditError before any outcome.
     """
     from audit.extract import DEFAULT_MAX_BYTES
 
-    max_bytes = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
+    settings = _Settings(DEFAULT_MAX_BYTES if max_bytes is None else max_bytes, renderer, finish)
     keys = list({job.auditor.identity: job.auditor for job in jobs}.values())
     for key in keys:  # in this process first: a bad spec fails once, with its own message
         auditor(key)
     if workers is None:
-        workers = min(os.cpu_count() or 1, len(jobs)) if len(jobs) > POOL_THRESHOLD else 1
-    if workers > 1:
-        # The first report of each Auditor is audited here: it warms the model's caches that forked
-        # workers then inherit, instead of each worker warming its own.
-        first = {job.auditor.identity: i for i, job in reversed(list(enumerate(jobs)))}
-        warm = {i: _audit_one(jobs[i], max_bytes) for i in sorted(first.values())}
-        rest = [job for i, job in enumerate(jobs) if i not in warm]
-        chunk = max(1, len(rest) // (workers * 4))
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(keys, max_bytes)) as pool:
-            pooled = iter(pool.map(_audit_in_worker, rest, chunksize=chunk))
-            outcomes = [warm[i] if i in warm else next(pooled) for i in range(len(jobs))]
-    else:
-        outcomes = [_audit_one(job, max_bytes) for job in jobs]
+        workers = default_workers() if len(jobs) > POOL_THRESHOLD else 1
+    workers = max(1, min(workers, len(jobs)))
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        if workers == 1:
+            for job in jobs:
+                yield _audit_one(job, settings)
+        else:
+            yield from _pooled(jobs, keys, settings, workers)
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def _pooled(jobs: Sequence[Job], keys: list[AuditorKey], settings: _Settings, workers: int) -> Iterator[Outcome]:
+    import multiprocessing
+
+    # The first report of each Auditor is audited here: it warms the physics that forked workers then
+    # inherit, instead of each worker warming its own. These few outcomes wait here for their turn.
+    first: dict[tuple, int] = {}
+    for i, job in enumerate(jobs):
+        if len(first) < WARM_AUDITORS:
+            first.setdefault(job.auditor.identity, i)
+    ready = {i: _audit_one(jobs[i], settings) for i in sorted(first.values())}
+    rest = [i for i in range(len(jobs)) if i not in ready]
+    size = max(1, min(32, len(rest) // (workers * 8)))
+    chunks = deque(rest[at:at + size] for at in range(0, len(rest), size))
+    context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+    gc.collect()
+    gc.freeze()  # what is loaded now lives for the run: out of the collector's sight, here and in workers
+    try:
+        done = 0  # jobs [0, done) have been yielded
+        stalled = 0  # pools in a row that broke before giving anything back or finding a suspect
+        suspects: set[int] = set()
+        while chunks:
+            progress, known = False, len(suspects)
+            if stalled < 2:
+                pooled = _through_pool(jobs, chunks, keys, settings, workers, context, suspects)
+            else:  # workers cannot even start: the rest in this process
+                pooled = ((i, _audit_one(jobs[i], settings)) for i in [i for c in chunks for i in c])
+                chunks.clear()
+            for i, outcome in pooled:
+                progress = True
+                ready[i] = outcome
+                while done in ready:
+                    yield ready.pop(done)
+                    done += 1
+            stalled = 0 if progress or len(suspects) > known else stalled + 1
+        while done in ready:
+            yield ready.pop(done)
+            done += 1
+    finally:
+        gc.unfreeze()
+
+
+def _through_pool(jobs: Sequence[Job], chunks: deque, keys: list[AuditorKey], settings: _Settings, workers: int,
+                  context, suspects: set[int]) -> Iterator[tuple[int, Outcome]]:
+    """(job index, outcome) for the chunks of job indices taken from the left of `chunks`, in order,
+    through one pool, at most `workers * IN_FLIGHT` chunks in flight.
+
+    When a worker dies (killed, out of memory) the pool is gone, and every chunk in flight fails with
+    it, whichever broke it: they go back on `chunks` in order, the one waited for split into single
+    jobs. A single job waited for when the pool breaks is a suspect; a suspect waited for when a pool
+    breaks again is reported. The caller goes on with a new pool."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    queue: deque = deque()  # (chunk, future), in job order
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                               initargs=(keys, settings))
+    finished = False
+    try:
+        while chunks or queue:
+            waited = False
+            try:
+                while chunks and len(queue) < workers * IN_FLIGHT:
+                    future = pool.submit(_audit_chunk, [jobs[i] for i in chunks[0]])
+                    queue.append((chunks.popleft(), future))
+                chunk, future = queue[0]
+                waited = True
+                outcomes = future.result()
+                queue.popleft()
+            except BrokenProcessPool:
+                back = [c for c, _ in queue]
+                if waited:
+                    head = back.pop(0)
+                    if len(head) > 1:
+                        back[:0] = [[i] for i in head]
+                    elif head[0] in suspects:
+                        yield head[0], _died(jobs[head[0]])
+                    else:
+                        suspects.add(head[0])
+                        back.insert(0, head)
+                chunks.extendleft(reversed(back))
+                return
+            yield from zip(chunk, outcomes, strict=True)
+        finished = True
+    finally:  # a broken pool, or the reader stopped (an output error, ^C): drop what has not started
+        pool.shutdown(wait=True, cancel_futures=not finished)
+
+
+def _died(job: Job) -> Outcome:
+    return Outcome(job.report, failure=Failure(
+        "internal error: the worker process auditing it died (please report it)", job.report, internal=True))
+
+
+def audit_all(jobs: Sequence[Job], max_bytes: int | None = None, workers: int | None = None,
+              finish: Callable[[ReportResult, Job], ReportResult] | None = None) -> list[ReportResult]:
+    """Every job's result, in the order of `jobs`, findings of unselected rules dropped (for a
+    program's use; `audit check` streams). The first failure, in job order, is raised."""
     results = []
-    for job, outcome in zip(jobs, outcomes, strict=True):
-        if isinstance(outcome, _Failure):
-            raise outcome.error()
-        if outcome.spec != job.auditor.spec:  # an Auditor an earlier run of this process loaded by another path
-            outcome = replace(outcome, spec=job.auditor.spec)
-        results.append(selected_findings(outcome, job.select, job.ignore))
+    for outcome in stream(jobs, max_bytes, workers, finish=finish):
+        if outcome.failure is not None:
+            raise outcome.failure.error()
+        assert outcome.result is not None
+        results.append(outcome.result)
     return results
 
 

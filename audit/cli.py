@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 
 from audit import __version__
 from audit.config import FAIL_ON
@@ -61,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(repeatable; replaces the configuration's rule-dirs)")
     c.add_argument("--max-report-bytes", type=_positive_int, default=DEFAULT_MAX_BYTES, metavar="N",
                    help=f"refuse reports larger than N bytes (default: {DEFAULT_MAX_BYTES:,})")
+    c.add_argument("-j", "--jobs", type=_positive_int, metavar="N", help="audit in N worker processes (default: "
+                   "one per CPU this process may use, when there are more than 8 reports; 1: no pool)")
 
     r = sub.add_parser("rules", help="list every rule: id, name, level, check, description")
     r.add_argument("--rule-dir", action="append", metavar="DIR", help="include the rule files of DIR")
@@ -92,15 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str | Iterable[str], output: str | None) -> None:
+    """Write `text`, or its pieces as they come (a streamed run), to `output` or stdout."""
+    chunks = (text,) if isinstance(text, str) else text
     if output:
         try:
             with open(output, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
+                for chunk in chunks:
+                    f.write(chunk)
         except OSError as e:
             raise AuditError(f"cannot write: {e.strerror}", output) from None
     else:
-        sys.stdout.write(text)
+        for chunk in chunks:
+            sys.stdout.write(chunk)
 
 
 def main(argv: list[str] | None = None) -> int:

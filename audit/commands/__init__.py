@@ -2,7 +2,8 @@
 `spec` (`spec from-hf`). Each exposes `run(args, write) -> exit status`; `audit.cli` imports a command's
 module only when it runs."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-Write = Callable[[str, "str | None"], None]
-"""Where a command's output goes: `write(text, path)`, stdout when path is None."""
+Write = Callable[["str | Iterable[str]", "str | None"], None]
+"""Where a command's output goes: `write(text, path)`, stdout when path is None; `text` may be pieces
+written as they come (`audit check` streams)."""

@@ -71,7 +71,11 @@ def statistics(results: Sequence[ReportResult]) -> str:
     Lines are ``count<TAB>ID<TAB>name``, the count right-aligned and the id left-aligned to the
     widest of the column; empty when there is nothing to count.
     """
-    counts = Counter((f.rule, f.name) for _, f in shown(results))
+    return format_statistics(Counter((f.rule, f.name) for _, f in shown(results)))
+
+
+def format_statistics(counts: Mapping[tuple[str, str], int]) -> str:
+    """`statistics` of findings already counted per (rule, name) (a streamed run keeps only counts)."""
     if not counts:
         return ""
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
