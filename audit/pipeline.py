@@ -47,7 +47,8 @@ class Auditor:
         """Every metric of `scenario`, computed once per scenario and layout."""
         from audit.physics.model import evaluate
 
-        key = (scenario.name, scenario.origin, scenario.layout, scenario.input_tokens, scenario.output_tokens)
+        key = (scenario.name, scenario.origin, scenario.layout, scenario.input_tokens, scenario.output_tokens,
+               scenario.batch_size)
         found = self._physics.get(key)
         if found is None:
             found = self._physics[key] = evaluate(scenario)
@@ -83,9 +84,14 @@ class Auditor:
         report_peak = next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted and c.value > 0), None)
         def derive(name: str, conditions: tuple) -> dict[str, Estimate]:
             sc = scenarios[name]
-            for what, tokens in conditions:
-                n = int(tokens)
-                sc = replace(sc, input_tokens=(n, n), output_tokens=None if what == "context" else sc.output_tokens)
+            for what, amount in conditions:
+                n = int(amount)
+                if what == "batch":
+                    sc = replace(sc, batch_size=n)
+                elif what == "replica_batch":
+                    sc = replace(sc, batch_size=n * sc.dp)
+                else:
+                    sc = replace(sc, input_tokens=(n, n), output_tokens=None if what == "context" else sc.output_tokens)
             return self.estimates(sc)
 
         ctx = Context(estimates=estimates, claims=claims, report_peak=report_peak, derive=derive)

@@ -26,7 +26,9 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     only = next(iter(scenarios)) if len(scenarios) == 1 else None
     previous: Claim | None = None
     kinds_seen: set[tuple] = set()
-    results, operands = _written_arithmetic(claims)
+    chains = _written_arithmetic(claims)
+    results = set(chains)
+    operands = set().union(*chains.values()) - results if chains else set()
     for n, c in enumerate(claims):
         where = (c.text, c.line, c.scope, c.kind)  # one segment: a line, a sentence or a table cell
         first_of_kind = where not in kinds_seen and n not in operands
@@ -63,7 +65,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
                        evidence=Evidence(phrase, words, found))
         bound = _plausible(refine(bound))
         out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
-    out = parts(out)
+    out = _formula_operands(parts(out), chains)
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
@@ -105,10 +107,9 @@ def _plausible(claim: Claim) -> Claim:
     return evolve(claim, metric=None, evidence=Evidence())
 
 
-def _written_arithmetic(claims: list[Claim]) -> tuple[set[int], set[int]]:
-    """The claims that are the result of arithmetic written before them, and those that are its operands."""
-    results: set[int] = set()
-    operands: set[int] = set()
+def _written_arithmetic(claims: list[Claim]) -> dict[int, set[int]]:
+    """The claims that are the result of arithmetic written before them, each with its operands."""
+    chains: dict[int, set[int]] = {}
     for n, c in enumerate(claims):
         if c.operand or not (_EQUALS_BEFORE.search(c.text[: c.start]) or c.figure.startswith("≈")):
             continue
@@ -116,9 +117,34 @@ def _written_arithmetic(claims: list[Claim]) -> tuple[set[int], set[int]]:
         members = {m for m in range(max(0, n - 40), n) if claims[m].text == c.text
                    and any(lo <= claims[m].start < hi for lo, hi in spans)}
         if members:
-            results.add(n)
-            operands |= members
-    return results, operands - results
+            chains[n] = members
+    return chains
+
+
+_TIME_FORMULAS = {"ttft": "prefill_flops", "batch_prefill_time": "prefill_flops_batch"}
+
+
+def _formula_operands(claims: list[Claim], chains: dict[int, set[int]]) -> list[Claim]:
+    """The work and the rate inside a prefill time written out ("3,852 TFLOPs / (8 × 1,307 TFLOPS) = 0.37 s"):
+    the FLOPs before the division are the request's (or the batch's) prefill FLOPs, a FLOP rate after it the
+    peak; each is judged as that, loosely (a warning at most, since only the result is claimed for sure)."""
+    out = list(claims)
+    for n, members in chains.items():
+        work = _TIME_FORMULAS.get(out[n].metric or "")
+        if work is None:
+            continue
+        slash = out[n].text.find("/", min(out[m].start for m in members))
+        for m in sorted(members):
+            o = out[m]
+            if o.metric is not None or o.kind not in ("flops", "flop_rate"):
+                continue
+            metric = "peak_flops" if o.kind == "flop_rate" or (0 <= slash < o.start) else work
+            if metric != "peak_flops" and o.kind != "flops":
+                continue
+            unit = "FLOP/s" if metric == "peak_flops" else "FLOP"
+            out[m] = evolve(o, metric=metric, unit=unit, operand=False,
+                            evidence=Evidence("loose", f"a term of the {out[n].metric} written out", o.evidence.scenario))
+    return out
 
 
 _EQUALS_BEFORE = re.compile(r"(?:=|≈|~=|≃|≅)\s*$")

@@ -17,7 +17,7 @@ _PROMPT = (
     re.compile(rf"{_NUMBER}[- ]?tokens?[- ](?:long\s+)?(?:prompts?|inputs?|requests?|sequences?)\b", re.I),
     re.compile(rf"\b(?:prompts?|inputs?)\s+(?:of|at|with)\s+{_NUMBER}\s*tokens?\b", re.I),
     re.compile(rf"\b(?:prompts?|inputs?)\s*\(\s*{_NUMBER}\s*tokens?\s*\)", re.I),
-    re.compile(rf"(?<![\w.]){_NUMBER}\s+(?:prompts?)\b(?=[^\d]*(?:ttft|prefill|first token|flop))", re.I),
+    re.compile(r"(?<![\w.])(?P<n>\d[\d,]*(?:\.\d+)?)\s?(?P<k>[Kk])[- ](?:token[- ])?prompts?\b(?!\s*tok)", re.I),
 )
 _CONTEXT = (
     re.compile(rf"\b(?:context|kv)\s+(?:length\s+)?(?:of|at)\s+{_NUMBER}\s*tokens?\b", re.I),
@@ -25,6 +25,14 @@ _CONTEXT = (
     re.compile(rf"{_NUMBER}[- ]?tokens?[- ](?:context|start)\b", re.I),
 )
 _PER_TOKEN = re.compile(r"\bper\s+(?:prompt\s+|input\s+)?token\b", re.I)
+_BATCH = (
+    re.compile(r"\b(?:burst|batch|wave) of\s+(?P<n>\d[\d,]*)\b", re.I),
+    re.compile(r"(?<![\d.,])(?P<n>\d[\d,]*)[- ](?:(?:fresh|new|concurrent|simultaneous|\d+[Kk]?|[\w-]+-token)[- ]){0,2}"
+               r"(?:prompts?|requests?|sequences?|chats?)\b", re.I),
+    re.compile(r"(?<![\d.,])(?P<n>\d[\d,]*)[- ]prompt\b", re.I),
+    re.compile(r"(?<![\d.,])(?P<n>\d[\d,]*)\s*个", re.I),
+)
+_REPLICA = re.compile(r"\b(?:replica|instance|one (?:tp\S*|copy)|per replica)\b|实例", re.I)
 
 PROMPT_METRICS = frozenset({"ttft", "batch_prefill_time", "prefill_flops", "prefill_flops_attention",
                             "prefill_flops_mlp", "prefill_throughput"})
@@ -34,20 +42,28 @@ _FLOPS = frozenset({"prefill_flops", "prefill_flops_attention", "prefill_flops_m
 
 
 def conditions_of(claim: Claim) -> tuple[tuple[str, float], ...]:
-    """(("prompt", tokens),) or (("context", tokens),) when the figure names what it was measured at."""
+    """(("prompt", tokens),) or (("context", tokens),) when the figure names what it was measured at; for a
+    batch's prefill also ("batch", sequences) over the deployment, or ("replica_batch", sequences)."""
     if claim.metric in _FLOPS and _PER_TOKEN.search(f"{claim.text[claim.start:][:60]} {claim.label}"):
         return (("prompt", 1.0),)
+    found: tuple[tuple[str, float], ...] = ()
+    if claim.metric == "batch_prefill_time":
+        region = f"{_own_asides(claim)} {claim.label} {claim.text[: claim.start]}"
+        counts = {int(m.group("n").replace(",", "")) for p in _BATCH for m in p.finditer(region)}
+        counts = {n for n in counts if 1 < n <= 1_000_000}
+        if len(counts) == 1:
+            found = (("replica_batch" if _REPLICA.search(region) else "batch", float(counts.pop())),)
     for name, metrics, patterns in (("prompt", PROMPT_METRICS, _PROMPT), ("context", CONTEXT_METRICS, _CONTEXT)):
         if claim.metric not in metrics:
             continue
         for place in (_own_asides(claim), claim.label):
-            found = {_tokens(m) for p in patterns for m in p.finditer(place)}
-            found.discard(None)
-            if len(found) == 1:
-                return ((name, found.pop()),)  # type: ignore[arg-type]
-            if found:
-                return ()
-    return ()
+            lengths = {_tokens(m) for p in patterns for m in p.finditer(place)}
+            lengths.discard(None)
+            if len(lengths) == 1:
+                return (*found, (name, lengths.pop()))  # type: ignore[return-value]
+            if lengths:
+                return found
+    return found
 
 
 def _own_asides(claim: Claim) -> str:

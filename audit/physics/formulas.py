@@ -265,6 +265,11 @@ def devices_per_replica(f, r):
     return TP * PP
 
 
+@metric("replicas_per_node", "1", "Replicas a node holds: DP, at most the node's devices over a replica's TP x PP.")
+def replicas_per_node(f, r):
+    return Min(DP, N_node / (TP * PP))
+
+
 @metric("heads_per_device", "1", "Query heads a device holds: heads / gcd(heads, TP); TP beyond that splits "
         "attention by batch (PaLM 540B: 48 heads on 64 chips, Pope et al. 2022).")
 def heads_per_device(f, r):
@@ -453,6 +458,12 @@ def weights_read_per_device(f, r):
     if not f.ep:
         return (weights - (1 - share) * P_experts) * b_w / (TP * PP)
     return (weights - P_experts) * b_w / (TP * PP) + share * P_experts * b_w / (EP * PP)
+
+
+@metric("decode_bytes_per_device", "B", "Bytes a device reads per decode step: PP x the weights it reads per micro-batch "
+        "+ its KV cache.")
+def decode_bytes_per_device(f, r):
+    return PP * W_read + KV_dev
 
 
 def _decode_step(f, r):
