@@ -208,7 +208,7 @@ def test_github_render(tmp_path):
     assert github.render([result], Run()).splitlines() == [
         "::warning file=docs/q3%2C final.md,title=RPT001 no-claims::no figures found",
         "::error file=docs/q3%2C final.md,line=42,title=MEM001 weights-per-device::claimed 2.86 GB, expected 29.39 GB",
-        "::warning file=docs/q3%2C final.md,line=57,title=TTFT002 ttft-mfu::TTFT needs 94%25 MFU%0Aat batch 1",
+        "::warning file=docs/q3%2C final.md,line=57,title=TTFT002 ttft-mfu::TTFT needs 94%25 MFU at batch 1",
         "::notice file=docs/q3%2C final.md,line=60,title=UNV001 unverified::not checkable",
     ]
 
@@ -253,11 +253,11 @@ def test_auto_format(env, expected):
 def test_text_render_lines_and_summary(results, tmp_path):
     path = results[0].path
     assert text.render(results, Run()) == (
-        f"{path}:42: MEM001 error Weights per device: claimed 2.86 GB, first principles give 29.39 GB\n"
-        f"{path}:57: TTFT002 warning TTFT 0.06 s needs 94% MFU\n"
-        f"{path}:60: UNV001 info Activation memory: not checkable\n"
-        f"{path}:70: SUP002 warning unused suppression: KV002 reports nothing on the next line\n"
-        "1 error, 2 warnings in 2 reports\n"
+        f"{path}:42:1: MEM001 error Weights per device: claimed 2.86 GB, first principles give 29.39 GB\n"
+        f"{path}:57:1: TTFT002 warning TTFT 0.06 s needs 94% MFU\n"
+        f"{path}:60:1: UNV001 info Activation memory: not checkable\n"
+        f"{path}:70:1: SUP002 warning unused suppression: KV002 reports nothing on the next line\n"
+        "1 error, 2 warnings in 2 reports (1 wrong figure)\n"
     )
 
 
@@ -279,7 +279,7 @@ def test_text_summary(severities, summary):
 
 def test_text_message_stays_on_one_line():
     result = ReportResult("r.md", "s", (), (Finding("X001", "x", "error", 3, "two\nlines"),))
-    assert text.render([result], Run()).splitlines()[0] == "r.md:3: X001 error two lines"
+    assert text.render([result], Run()).splitlines()[0] == "r.md:3:1: X001 error two lines"
 
 
 def test_statistics_like_ruff(results):

@@ -18,8 +18,8 @@ from pathlib import Path
 from audit.records import Finding, ReportResult, RuleInfo
 
 FORMATS: dict[str, str] = {
-    "markdown": "the verdict a person reads: findings, recomputed figures, figures not verified",
-    "text": "one line per finding, path:line: ID level message, as ruff prints them",
+    "markdown": "the verdict a person reads: a row per judged figure with its correction, then the evidence",
+    "text": "one line per finding, path:line:col: ID level message [fix: correction], as ruff prints them",
     "json": "one JSON document for every report (`audit schema output` prints its JSON Schema)",
     "sarif": "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers",
     "github": "GitHub Actions annotations, and the Markdown verdicts in the job summary",
@@ -40,6 +40,33 @@ class Run:
     """Every rule of the run, suppression rules included (SARIF's rule descriptors)."""
     root: Path = field(default_factory=Path.cwd)
     """The repository root that SARIF paths are relative to."""
+    charts: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+    """Report path -> (scenario, chart path) of the roofline charts written for it (`--charts DIR`)."""
+    sources: Mapping[str, str] = field(default_factory=dict)
+    """Report path -> its text, when the run has it (SARIF fixes and columns need the lines)."""
+
+    @property
+    def checks(self) -> dict[str, str]:
+        """Rule id -> its check kind (recompute, bound, consistency, requirement, suppression, run)."""
+        out = {info.id: info.check for info in self.infos}
+        for rules in self.rules:
+            out.update((r.id, r.spec.check) for r in rules)
+        return out
+
+
+def source_text(path: str, run: Run) -> str | None:
+    """The text of report `path` for columns and fixes: the run's, else the file's as it is now (None when it
+    cannot be read: the formats then give lines without columns)."""
+    text = run.sources.get(path)
+    if text is not None:
+        return text
+    from audit.errors import AuditError
+    from audit.extract import read_report
+
+    try:
+        return read_report(path)
+    except (AuditError, OSError, ValueError):
+        return None
 
 
 def render(name: str, results: Sequence[ReportResult], run: Run) -> str:

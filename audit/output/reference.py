@@ -39,6 +39,7 @@ def axes() -> str:
 
 def rules() -> str:
     from audit.judge.rules import load_rules
+    from audit.paths import RULES as RUN_RULES
     from audit.suppress import RULES
 
     lines = ["| id | name | level | check | metrics | tolerance | what it checks |", "|---|---|---|---|---|---|---|"]
@@ -46,7 +47,7 @@ def rules() -> str:
         s = r.spec
         lines.append(f"| {s.id} | {s.name} | {s.level} | {s.check} | {', '.join(s.metric)} | {s.tolerance:.0%} | "
                      f"{_cell(s.description)} |")
-    for info in RULES:
+    for info in (*RULES, *RUN_RULES):
         lines.append(f"| {info.id} | {info.name} | {info.level} | {info.check} | | | {_cell(info.description)} |")
     return "\n".join(lines)
 

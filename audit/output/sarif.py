@@ -3,11 +3,13 @@ scanning and other SARIF viewers.
 
 One run; `tool.driver` carries every rule (id, name, short and full description, help, default
 level); each finding is a result with its rule, level, message, the report's path relative to the
-repository root (uriBaseId %SRCROOT%) and line, and a partial fingerprint that survives lines moving:
+repository root (uriBaseId %SRCROOT%), line and columns, and a partial fingerprint that survives lines moving:
 a hash of the rule id, the claim's text (whitespace folded, case ignored) and the scenario, with an
 occurrence number when the same claim repeats. Suppressed findings stay, with
 ``suppressions: [{"kind": "inSource", "justification": ...}]`` (SARIF 2.1.0 section 3.35), so code
-scanning shows them as dismissed. Keys are sorted and nothing depends on the clock.
+scanning shows them as dismissed. A finding with a correction carries it as a `fix` (3.55): one artifact
+change replacing the figure's region with the corrected figure. Columns (and so fixes) need the report's
+text (`Run.sources`, else the file); without it a result has its line only. Keys are sorted and nothing depends on the clock.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from audit import __version__
-from audit.output import Run
+from audit.output import Run, source_text
 from audit.records import Finding, ReportResult, RuleInfo
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json"
@@ -38,8 +40,10 @@ def render(results: Sequence[ReportResult], run: Run) -> str:
     sarif_results = []
     for result in results:
         seen: dict[str, int] = {}
+        text = source_text(result.path, run) if any(f.claim is not None for f in result.findings) else None
+        lines = text.split("\n") if text is not None else None
         for finding in sorted(result.findings, key=lambda f: (f.line, f.rule)):
-            sarif_results.append(_result(result, finding, index[finding.rule], Path(root), seen))
+            sarif_results.append(_result(result, finding, index[finding.rule], Path(root), seen, lines))
     log = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -100,11 +104,18 @@ def _descriptor(rule: RuleInfo) -> dict:
     return descriptor
 
 
-def _result(report: ReportResult, finding: Finding, rule_index: int, root: Path, seen: dict[str, int]) -> dict:
+def _result(report: ReportResult, finding: Finding, rule_index: int, root: Path, seen: dict[str, int],
+            lines: list[str] | None = None) -> dict:
+    from audit.output.fix import locate
+
     digest = fingerprint(finding)
     seen[digest] = seen.get(digest, 0) + 1
-    physical: dict = {"artifactLocation": _artifact(report.path, root)}
-    if finding.line >= 1:
+    artifact = _artifact(report.path, root)
+    physical: dict = {"artifactLocation": artifact}
+    place = locate(finding.claim, lines, report.claims) if lines is not None and finding.claim is not None else None
+    if place is not None:
+        physical["region"] = {"startLine": place.line, "startColumn": place.start, "endColumn": place.end}
+    elif finding.line >= 1:
         physical["region"] = {"startLine": finding.line}
     out: dict = {
         "ruleId": finding.rule,
@@ -124,6 +135,7 @@ def _result(report: ReportResult, finding: Finding, rule_index: int, root: Path,
              else _number(finding.expected)),
             ("unit", finding.unit or None),
             ("interpretation", finding.interpretation or None),
+            ("suggestion", finding.suggestion),
         )
         if v is not None
     }
@@ -131,6 +143,18 @@ def _result(report: ReportResult, finding: Finding, rule_index: int, root: Path,
         out["properties"] = properties
     if finding.suppressed is not None:
         out["suppressions"] = [{"kind": "inSource", "justification": finding.suppressed}]
+    if place is not None and finding.suggestion is not None:
+        out["fixes"] = [{
+            "description": {"text": f"Correct {finding.claim.figure if finding.claim else 'the figure'} "
+                                    f"to {finding.suggestion}"},
+            "artifactChanges": [{
+                "artifactLocation": artifact,
+                "replacements": [{
+                    "deletedRegion": {"startLine": place.line, "startColumn": place.start, "endColumn": place.end},
+                    "insertedContent": {"text": finding.suggestion},
+                }],
+            }],
+        }]
     return out
 
 

@@ -16,10 +16,9 @@ import json as _json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from audit.errors import AuditError
 from audit.output import Run
 from audit.records import ReportResult
 
@@ -41,14 +40,20 @@ class Tally:
     suppressed: int = 0
     rules: tuple[tuple[str, str, int], ...] = ()
     """(rule id, rule name, unsuppressed findings) per rule that spoke, by id."""
+    wrong: int = 0
+    """Figures with an unsuppressed error (several findings on one figure count once)."""
 
     @classmethod
     def of(cls, result: ReportResult) -> Tally:
         shown = [f for f in result.findings if f.suppressed is None]
         per_rule = Counter((f.rule, f.name) for f in shown)
         counts = Counter(f.severity for f in shown)
+        from audit.output import figures
+
+        wrong = figures.summary(figures.judged(result))["wrong"] if counts["error"] else 0
         return cls(result.path, result.spec, result.result, counts["error"], counts["warning"], counts["info"],
-                   len(result.findings) - len(shown), tuple((r, n, k) for (r, n), k in sorted(per_rule.items())))
+                   len(result.findings) - len(shown), tuple((r, n, k) for (r, n), k in sorted(per_rule.items())),
+                   wrong)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +115,8 @@ def json_piece(result: ReportResult, rules: Sequence, run: Run) -> Piece:
     """The report's object, indented as in the document."""
     from audit.output import json as fmt
 
-    return Piece(indented(_json.dumps(fmt.report_json(result), indent=2, ensure_ascii=False), "    "), Tally.of(result))
+    doc = fmt.report_json(result, rules, fmt._text(result, run))
+    return Piece(indented(_json.dumps(doc, indent=2, ensure_ascii=False), "    "), Tally.of(result))
 
 
 def json_join(pieces: Iterator[Piece], run: Run) -> Iterator[str]:
@@ -140,13 +146,14 @@ def text_piece(result: ReportResult, rules: Sequence, run: Run) -> Piece:
 
 
 def text_join(pieces: Iterator[Piece], run: Run) -> Iterator[str]:
-    from audit.output.text import _count
+    from audit.output.text import summary_line
 
-    errors = warnings = reports = 0
+    errors = warnings = reports = wrong = 0
     for p in pieces:
         yield p.text
         errors, warnings, reports = errors + p.tally.errors, warnings + p.tally.warnings, reports + 1
-    yield f"{_count(errors, 'error')}, {_count(warnings, 'warning')} in {_count(reports, 'report')}\n"
+        wrong += p.tally.wrong
+    yield summary_line(errors, warnings, reports, wrong) + "\n"
 
 
 # --- sarif ---------------------------------------------------------------------------------------
@@ -165,10 +172,14 @@ def sarif_piece(result: ReportResult, rules: Sequence, run: Run) -> Piece:
         descriptors = fmt._rules(run.infos, ())
         cached = _SARIF_INDEX[id(run.infos)] = (run.infos, {d["id"]: i for i, d in enumerate(descriptors)})
     index = cached[1]
+    from audit.output import source_text
+
     seen: dict[str, int] = {}
     items = []
+    text = source_text(result.path, run) if any(f.claim is not None for f in result.findings) else None
+    lines = text.split("\n") if text is not None else None
     for finding in sorted(result.findings, key=lambda f: (f.line, f.rule)):
-        item = fmt._result(result, finding, index.get(finding.rule, -1), Path(run.root), seen)
+        item = fmt._result(result, finding, index.get(finding.rule, -1), Path(run.root), seen, lines)
         if item["ruleIndex"] < 0:
             del item["ruleIndex"]
         items.append(indented(_json.dumps(item, indent=2, sort_keys=True, ensure_ascii=False), " " * 8))
@@ -193,8 +204,8 @@ def sarif_join(pieces: Iterator[Piece], run: Run) -> Iterator[str]:
 SPOOL_BYTES = 8_000_000
 """Verdicts that must wait for a summary table written before them stay in memory up to this size,
 then go to a temporary file."""
-SUMMARY_FIRST = False
-"""Where `audit.output.markdown.document` puts the summary table of several reports."""
+SUMMARY_FIRST = True
+"""Where `audit.output.markdown.document` puts the summary table of several reports: first."""
 _VERDICTS = {"fail": "FAIL", "warn": "PASS with warnings", "pass": "PASS"}
 
 
@@ -202,20 +213,16 @@ def markdown_piece(result: ReportResult, rules: Sequence, run: Run) -> Piece:
     """The report's verdict and its row of the summary table."""
     from audit.output import markdown as fmt
 
-    row = (f"| {fmt.md_escape(result.path)} | {fmt.md_escape(result.spec)} | {_VERDICTS[result.result]} | ")
+    row, wrong = fmt.summary_row(result, rules)
     tally = Tally.of(result)
-    row += f"{tally.errors} | {tally.warnings} | {tally.infos} | {tally.suppressed} |"
-    return Piece(fmt.markdown(result, rules), tally, row)
+    return Piece(fmt.markdown(result, rules, run.charts.get(result.path, ())), replace(tally, wrong=wrong), row)
 
 
-def _summary(rows: Sequence[str], results: Sequence[str]) -> str:
-    """`audit.output.markdown.summary_table` from its rows and each report's result."""
-    lines = ["# Summary", "", "| report | spec | result | errors | warnings | info | suppressed |",
-             "|---|---|---|---|---|---|---|", *rows]
-    totals = {state: sum(r == state for r in results) for state in ("fail", "warn", "pass")}
-    lines += ["", f"{len(rows)} reports: {totals['fail']} fail, {totals['warn']} pass with warnings, "
-              f"{totals['pass']} pass."]
-    return "\n".join(lines) + "\n"
+def _summary(rows: Sequence[str], results: Sequence[str], wrong: int = 0) -> str:
+    """`audit.output.markdown.summary_table` from its rows, each report's result and the wrong figures in all."""
+    from audit.output.markdown import summary_text
+
+    return summary_text(rows, results, wrong)
 
 
 def markdown_join(pieces: Iterator[Piece], run: Run) -> Iterator[str]:
@@ -226,21 +233,24 @@ def markdown_join(pieces: Iterator[Piece], run: Run) -> Iterator[str]:
 
     rows: list[str] = []
     results: list[str] = []
+    wrong = 0
     if not SUMMARY_FIRST:
         for p in pieces:
             yield ("\n" if rows else "") + p.text
             rows.append(p.row)
             results.append(p.tally.result)
+            wrong += p.tally.wrong
         if len(rows) > 1:
-            yield "\n" + _summary(rows, results)
+            yield "\n" + _summary(rows, results, wrong)
         return
     with tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8", newline="") as spool:
         for p in pieces:
             spool.write(("\n" if rows else "") + p.text)
             rows.append(p.row)
             results.append(p.tally.result)
+            wrong += p.tally.wrong
         if len(rows) > 1:
-            yield _summary(rows, results) + "\n"
+            yield _summary(rows, results, wrong) + "\n"
         spool.seek(0)
         while chunk := spool.read(1 << 16):
             yield chunk
@@ -252,12 +262,8 @@ def markdown_join(pieces: Iterator[Piece], run: Run) -> Iterator[str]:
 def github_piece(result: ReportResult, rules: Sequence, run: Run) -> Piece:
     """The report's annotations and, with $GITHUB_STEP_SUMMARY set, its verdict for the job summary."""
     from audit.output import github as fmt
-    from audit.output import shown
 
-    text = "".join(fmt.command(fmt.COMMANDS.get(f.severity, "notice"),
-                               {"file": r.path, "line": f.line if f.line > 0 else None,
-                                "title": f"{f.rule} {f.name}".strip()}, f.message) + "\n"
-                   for r, f in shown([result]))
+    text = "".join(line + "\n" for _, line in fmt.annotate([result], run))
     if not os.environ.get("GITHUB_STEP_SUMMARY"):
         return Piece(text, Tally.of(result))
     verdict = markdown_piece(result, rules, run)
@@ -265,35 +271,41 @@ def github_piece(result: ReportResult, rules: Sequence, run: Run) -> Piece:
 
 
 def github_join(pieces: Iterator[Piece], run: Run) -> Iterator[str]:
-    """The annotations in order; the verdicts appended to the job summary as they come."""
-    from collections import deque
+    """The annotations in order, as they come; then the job summary (`audit.output.github.compose_summary`:
+    the summary table first, the verdicts that fit under GitHub's limit), spooled until the run ends."""
+    import tempfile
+
+    from audit.output import github as fmt
 
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target:
         for p in pieces:
             yield p.text
         return
-    waiting: deque[str] = deque()
-
-    def verdicts() -> Iterator[Piece]:
+    rows: list[str] = []
+    results: list[str] = []
+    counts = {"error": 0, "warning": 0}
+    wrong = 0
+    with tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8", newline="") as spool:
+        offsets: list[tuple[int, int]] = []
         for p in pieces:
-            waiting.append(p.text)
-            yield Piece(p.summary, p.tally, p.row)
+            yield p.text
+            counts["error"] += p.text.count("::error ")
+            counts["warning"] += p.text.count("::warning ")
+            rows.append(p.row)
+            results.append(p.tally.result)
+            wrong += p.tally.wrong
+            start = spool.tell()
+            offsets.append((start, spool.write(p.summary)))  # (position, characters)
 
-    try:
-        with open(target, "a", encoding="utf-8", newline="\n") as f:
-            last = ""  # an empty run still writes its newline, as `render` does
-            for chunk in markdown_join(verdicts(), run):
-                if chunk:
-                    f.write(chunk)
-                    last = chunk[-1]
-                while waiting:
-                    yield waiting.popleft()
-            if last != "\n":
-                f.write("\n")
-    except OSError as e:
-        raise AuditError(f"cannot write the job summary: {e.strerror or e}", target) from None
-    yield from waiting
+        def verdicts() -> Iterator[str]:
+            for start, size in offsets:
+                spool.seek(start)
+                yield spool.read(size)
+
+        table = _summary(rows, results, wrong) if len(rows) > 1 else ""
+        text = fmt.compose_summary(table, counts, verdicts())
+    fmt.write_step_summary(text)
 
 
 FORMATS: dict[str, tuple[Callable[[ReportResult, Sequence, Run], Piece], Callable[[Iterator[Piece], Run], Iterator[str]]]] = {
