@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "1 a finding at or above --fail-on, 2 the command could not run. Settings not given "
                        "here come from the nearest .audit.yaml or [tool.audit] in pyproject.toml.")
     c.add_argument("reports", nargs="+", metavar="PATH",
-                   help="Markdown report, directory (every *.md below it) or glob ('docs/**/*.md')")
+                   help="Markdown report, directory (every *.md below it) or glob ('docs/**/*.md'); - reads the "
+                   "standard input")
     c.add_argument("--spec", metavar="SPEC", help="spec YAML for every report (default: the configuration's "
                    "spec/specs, or the report's own <!-- audit-spec: path --> line)")
     c.add_argument("--format", choices=CHOICES, help="output format (default: the configuration's, else auto: "
@@ -62,6 +63,19 @@ def build_parser() -> argparse.ArgumentParser:
                    "(repeatable; replaces the configuration's rule-dirs)")
     c.add_argument("--max-report-bytes", type=_positive_int, default=DEFAULT_MAX_BYTES, metavar="N",
                    help=f"refuse reports larger than N bytes (default: {DEFAULT_MAX_BYTES:,})")
+    c.add_argument("--stdin-filename", metavar="PATH", help="the name of the report read from - (for its "
+                   "configuration, its spec and the output)")
+    c.add_argument("--require-figures", action="store_true", default=None, help="a report with no figure the spec "
+                   "can check is an error, not a warning (for pipelines)")
+    c.add_argument("--force-exclude", action="store_true", default=None, help="apply the configuration's "
+                   "exclusions to files named on the command line too (as pre-commit names them)")
+    fixing = c.add_mutually_exclusive_group()
+    fixing.add_argument("--diff", action="store_true", help="print the unified diff of each report with its "
+                        "confident errors corrected, write nothing (exit 1 when there is a correction)")
+    fixing.add_argument("--fix", action="store_true", help="write the corrections into the reports (the standard "
+                        "input's to stdout), then report what is left")
+    c.add_argument("--charts", metavar="DIR", help="write a roofline chart (SVG) per scenario of each report into "
+                   "DIR and show it in the Markdown verdict")
     c.add_argument("-j", "--jobs", type=_positive_int, metavar="N", help="audit in N worker processes (default: "
                    "one per CPU this process may use, when there are more than 8 reports; 1: no pool)")
 
@@ -83,14 +97,23 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--scenario", metavar="NAME", help="only this scenario")
     k.add_argument("--format", default="markdown", choices=["markdown", "json"])
     k.add_argument("-o", "--output", metavar="FILE")
+    k.add_argument("--charts", metavar="DIR", help="also write a roofline chart (SVG) per scenario into DIR")
 
-    sub.add_parser("catalog", help="list the accelerators and models shipped with audit")
+    g = sub.add_parser("catalog", help="list the accelerators and models shipped with audit, or show one")
+    g.add_argument("name", nargs="?", metavar="NAME", help="one accelerator or model (name or alias): every field "
+                   "and its source")
+    g.add_argument("--format", default="text", choices=["text", "markdown", "json"],
+                   help="text: tables that fit 100 columns (default); markdown: the full tables; json")
+    g.add_argument("-o", "--output", metavar="FILE")
 
     sp = sub.add_parser("spec", help="make specs")
     spsub = sp.add_subparsers(dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser, required=True)
     hf = spsub.add_parser("from-hf", help="turn a Hugging Face config.json into a spec")
     hf.add_argument("config", metavar="CONFIG_JSON")
     hf.add_argument("--hardware", metavar="NAME", help="accelerator from `audit catalog`")
+    hf.add_argument("--devices", type=_positive_int, metavar="N", help="devices available (default: one node of 8)")
+    hf.add_argument("--name", metavar="NAME", help="the model's name (default: the config's _name_or_path, "
+                    "else its architectures, else the folder)")
     hf.add_argument("-o", "--output", metavar="FILE")
     return p
 

@@ -23,7 +23,16 @@ front-matter key `audit-spec:` or comment line `<!-- audit-spec: path -->` (rela
 report); the first `specs` glob that matches; the config's `spec`.
 
 Rule selection follows ruff: ids or prefixes ("MEM"), "ALL" for every rule; when a select and an
-ignore entry both match, the longer (more specific) one decides, an ignore winning a tie.
+ignore entry both match, the longer (more specific) one decides, an ignore winning a tie. An entry that
+is no rule id and the prefix of none (a typo: "MEMO01", "TTFT") is an error naming the file and the line,
+with the closest ids (`unknown_selectors`): a typo must not switch the gate off.
+
+Which files a directory or a glob stands for (`audit.paths`), as ruff's settings: `exclude` replaces
+the default exclusions (hidden files and directories, node_modules), `extend-exclude` adds to them; both
+are .gitignore-style patterns relative to the file. `respect-gitignore` (default true) also leaves out
+what the repository's .gitignore files ignore; `force-exclude` applies the exclusions to files named on
+the command line too (as pre-commit names them). `require-figures` makes a report without a checked
+figure an error instead of a warning.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ import difflib
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from audit.errors import AuditError
@@ -40,7 +49,10 @@ from audit.records import ReportResult
 
 CONFIG_FILES = (".audit.yaml", "pyproject.toml")
 """Looked for in each directory, in this order."""
-KEYS = ("spec", "specs", "rule-dirs", "select", "ignore", "fail-on", "format")
+KEYS = ("spec", "specs", "rule-dirs", "select", "ignore", "fail-on", "format", "exclude", "extend-exclude",
+        "respect-gitignore", "force-exclude", "require-figures")
+DEFAULT_EXCLUDE = (".*", "node_modules/")
+"""What a directory walk leaves out unless `exclude` says otherwise: hidden files and directories."""
 FAIL_ON = ("error", "warning", "never")
 
 _SELECTOR = re.compile(r"[A-Za-z]+[0-9]*")
@@ -66,6 +78,21 @@ class Config:
     """error | warning | never: the least severe finding that makes `audit check` exit 1."""
     format: str | None = None
     """Output format when the command line names none."""
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    """.gitignore-style patterns (relative to the config's directory) a directory walk or glob leaves out."""
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    force_exclude: bool = False
+    """Exclusions apply to files named on the command line too (pre-commit names every staged file)."""
+    require_figures: bool = False
+    """A report with no checked figure is an error, not a warning."""
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+    """(key, line) of each setting in the file, for errors found later (an unknown rule id in `select`)."""
+
+    def where(self, key: str) -> str:
+        """"path:line" of `key` in the file (the path alone when the line is unknown)."""
+        line = dict(self.lines).get(key)
+        return f"{self.path}:{line}" if line else str(self.path)
 
     @property
     def root(self) -> Path | None:
@@ -118,12 +145,13 @@ def with_flags(config: Config, **flags) -> Config:
     return replace(config, **{k: v for k, v in flags.items() if v is not None})
 
 
-def spec_for(report: Path, config: Config | None, cli_spec: str | None) -> Path | None:
-    """The spec `report` is held to: --spec, the report's own line, config `specs` globs, config `spec`."""
+def spec_for(report: Path, config: Config | None, cli_spec: str | None, text: str | None = None) -> Path | None:
+    """The spec `report` is held to: --spec, the report's own line, config `specs` globs, config `spec`.
+    `text` is the report's text when it is not a file (the standard input)."""
     if cli_spec:
         return Path(cli_spec)
     report = Path(report)
-    named = spec_named_in(_read_text(report))
+    named = spec_named_in(_read_text(report) if text is None else text)
     if named:
         return _join(report.parent, named)
     if config is None or config.root is None:
@@ -144,9 +172,9 @@ def spec_named_in(text: str) -> str | None:
             match = _FRONT_MATTER_SPEC.match(line.strip())
             if match:
                 return match.group("path")
-    from audit.suppress import outside_fences
+    from audit.suppress import outside_code
 
-    for _, line in outside_fences(lines):
+    for _, line in outside_code(text.lstrip("\ufeff"), lines):
         match = _COMMENT_SPEC.match(line)
         if match:
             return match.group("path")
@@ -169,6 +197,21 @@ def selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> bool
 
     chosen = specificity(select) if select else 0
     return chosen >= 0 and specificity(ignore) < chosen
+
+
+def unknown_selectors(selectors: Sequence[str], known: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """(entry, closest ids) for every entry of `selectors` that is neither ALL, a rule id of `known`, nor the
+    prefix of one: "MEMO01" -> ("MEMO01", ["MEM001"]), "TTFT" -> ("TTFT", [...])."""
+    ids = [k.upper() for k in known]
+    out = []
+    for entry in selectors:
+        wanted = entry.upper()
+        if wanted == "ALL" or any(i.startswith(wanted) for i in ids):
+            continue
+        prefixes = sorted({re.match(r"[A-Z]+", i).group(0) for i in ids if re.match(r"[A-Z]+", i)})  # type: ignore[union-attr]
+        close = difflib.get_close_matches(wanted, ids + prefixes, n=3, cutoff=0.5)
+        out.append((entry, close))
+    return out
 
 
 def failing(results: Sequence[ReportResult], fail_on: str) -> bool:
@@ -283,6 +326,16 @@ def _config(path: Path, data: Mapping, line_of, where: str) -> Config:
         from audit.output import CHOICES
 
         settings["format"] = choice("format", CHOICES)
+    if "exclude" in data:
+        settings["exclude"] = texts("exclude")
+    if "extend-exclude" in data:
+        settings["extend_exclude"] = texts("extend-exclude")
+    for key in ("respect-gitignore", "force-exclude", "require-figures"):
+        if key in data:
+            if not isinstance(data[key], bool):
+                raise fail(f"'{key}' must be true or false", key)
+            settings[key.replace("-", "_")] = data[key]
+    settings["lines"] = tuple((str(k), line) for k in data if (line := line_of(k)))
     return Config(**settings)
 
 

@@ -3,6 +3,8 @@
     <!-- audit-disable-next-line MEM001 -- the vendor's figure, quoted on purpose -->
     - Model weights per GPU: 2.86 GB
 
+    - KV cache per GPU: 0.79 GB <!-- audit-disable-line MEM002 -- offloaded to host memory -->
+
     <!-- audit-disable MEM001, KV002 -- legacy section, kept for history -->
     ...
     <!-- audit-enable MEM001, KV002 -->
@@ -10,34 +12,43 @@
     <!-- audit-disable-file KV002 -- KV cache is offloaded to host memory here -->
 
 The conventions follow markdownlint's inline configuration (`markdownlint-disable-next-line`,
-`-disable`/`-enable`, `-disable-file`) and ESLint's ``-- reason`` description. Rule ids (or rule
-names) are separated by commas or spaces. Unlike markdownlint, a suppression must name its rules
-and give a reason: one that does not is itself a finding (SUP001, error) and hides nothing. A
-suppression that hides no finding is reported (SUP002, warning) on its own line, as ruff's RUF100
-does for unused ``noqa``.
+`-disable-line`, `-disable`/`-enable`, `-disable-file`) and ESLint's ``-- reason`` description. Rule
+ids (or rule names) are separated by commas or spaces. Unlike markdownlint, a suppression must name its
+rules and give a reason: one that does not is itself a finding (SUP001, error) and hides nothing. A
+suppression that hides no finding is reported (SUP002, warning) on its own line, as ruff's RUF100 does
+for unused ``noqa``; one that names no rule at all (a typo: MEMO01) is an error (SUP003) with the
+closest ids, since it would hide nothing while looking as if it did; an `audit-` comment that is no
+directive (`audit-disable-nextline`) is reported (SUP004) with the closest directive.
 
 `audit-disable-next-line` covers the next line that is neither blank nor only audit comments;
-`audit-disable` covers from its own line to the matching `audit-enable` (an `audit-enable` without
-ids closes every open range), or to the end of the file; `audit-disable-file` covers the whole file.
-A directive is one comment on one line; comments inside fenced code blocks are examples, not
-directives.
+`audit-disable-line` its own line; `audit-disable` covers from its own line to the matching
+`audit-enable` (an `audit-enable` without ids closes every open range), or to the end of the file;
+`audit-disable-file` covers the whole file. A directive is one comment on one line; comments inside
+code (a fenced or an indented code block, as markdown-it reads the blocks, or an inline `code span`)
+are examples, not directives.
 
-Apply suppressions to every finding first and select/ignore rules afterwards, so that a
-suppression of an ignored rule is not reported as unused.
+Apply suppressions to every finding first and select/ignore rules afterwards, so that a suppression of
+an ignored rule is not reported as unused.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
-from audit.records import Finding, RuleInfo
+from audit.records import Finding, ReportResult, RuleInfo
 
 BAD_SUPPRESSION = "SUP001"
 UNUSED_SUPPRESSION = "SUP002"
+UNKNOWN_RULE = "SUP003"
+UNKNOWN_DIRECTIVE = "SUP004"
 BAD_SUPPRESSION_MESSAGE = "suppression needs a rule id and a reason after --"
+DIRECTIVES = ("disable-next-line", "disable-line", "disable-file", "disable", "enable", "spec")
+"""The words after `audit-` a comment may use (`audit-spec` names the report's spec, `audit.config`)."""
 
 RULES = (
     RuleInfo(
@@ -56,13 +67,32 @@ RULES = (
         description="A suppression comment that hides no finding: remove it, or fix its rule id or its place.",
         example="<!-- audit-disable-next-line KV002 -- ... --> above a line that KV002 does not flag",
     ),
+    RuleInfo(
+        id=UNKNOWN_RULE,
+        name="unknown-rule-in-suppression",
+        level="error",
+        check="suppression",
+        description="A suppression comment names a rule that does not exist (a typo hides nothing): "
+                    "the closest rule ids are named.",
+        example="<!-- audit-disable-next-line MEMO01 -- ... -->  (did you mean MEM001?)",
+    ),
+    RuleInfo(
+        id=UNKNOWN_DIRECTIVE,
+        name="unknown-directive",
+        level="warning",
+        check="suppression",
+        description="An audit- comment that is no directive (audit-disable-next-line, -line, -file, audit-disable, "
+                    "audit-enable, audit-spec) does nothing: the closest directive is named.",
+        example="<!-- audit-disable-nextline MEM001 -- ... -->  (did you mean audit-disable-next-line?)",
+    ),
 )
 """What output formats (SARIF `rules`, `audit rules`) need to know of the suppression rules."""
+SUPPRESSION_IDS = frozenset(r.id for r in RULES)
 
-_COMMENT = re.compile(r"<!--\s*audit-(disable-next-line|disable-file|disable|enable)(?![\w-])(.*?)-->", re.DOTALL)
+_ANY_COMMENT = re.compile(r"<!--\s*audit-(?P<kind>[A-Za-z][\w-]*)(?P<body>.*?)-->", re.DOTALL)
 _ONLY_COMMENTS = re.compile(r"(?:\s*<!--\s*audit-[\w-]+.*?-->)+\s*")
 _RULE_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _END_OF_FILE = sys.maxsize
 
 
@@ -71,7 +101,7 @@ class Suppression:
     """One well-formed suppression comment and the lines it covers."""
 
     kind: str
-    """next-line | range | file"""
+    """next-line | line | range | file"""
     line: int
     """1-based line of the comment itself (where an unused suppression is reported)."""
     rules: tuple[str, ...]
@@ -90,19 +120,23 @@ class Suppression:
 
 @dataclass(frozen=True, slots=True)
 class Directives:
-    """Every audit comment of a report: the suppressions, and the lines of malformed ones."""
+    """Every audit comment of a report: the suppressions, and the lines of malformed and unknown ones."""
 
     suppressions: tuple[Suppression, ...] = ()
     malformed: tuple[int, ...] = ()
     """Lines of suppression comments without a rule id or without a reason (SUP001)."""
+    unknown: tuple[tuple[int, str], ...] = ()
+    """(line, word) of `audit-` comments that are no directive (SUP004)."""
 
 
 def parse_directives(text: str) -> Directives:
     """Read the audit comments of a Markdown report (lines are 1-based)."""
+    if "audit-" not in text:  # most reports: no directive, no second look at the blocks
+        return Directives()
     lines = text.splitlines()
-    comments = list(_comments(lines))
     suppressions: list[Suppression] = []
     malformed: list[int] = []
+    unknown: list[tuple[int, str]] = []
     open_ranges: list[tuple[int, tuple[str, ...], str]] = []  # (line, rules, reason) of `audit-disable`
 
     def close(rules_to_close: tuple[str, ...] | None, at: int) -> None:
@@ -116,7 +150,12 @@ def parse_directives(text: str) -> Directives:
                 keep.append((start, rest, reason))
         open_ranges[:] = keep
 
-    for line, kind, body in comments:
+    for line, kind, body in _comments(text, lines):
+        if kind not in DIRECTIVES:
+            unknown.append((line, kind))
+            continue
+        if kind == "spec":
+            continue
         head, dashes, reason = body.partition("--")
         tokens = tuple(t for t in re.split(r"[\s,]+", head.strip()) if t)
         if kind == "enable":
@@ -129,24 +168,27 @@ def parse_directives(text: str) -> Directives:
             suppressions.append(Suppression("file", line, tokens, reason, 1, _END_OF_FILE))
         elif kind == "disable":
             open_ranges.append((line, tokens, reason))
+        elif kind == "disable-line":
+            suppressions.append(Suppression("line", line, tokens, reason, line, line))
         else:
             target = _next_content_line(lines, line)
             suppressions.append(Suppression("next-line", line, tokens, reason, target, target))
     close(None, _END_OF_FILE)
     suppressions.sort(key=lambda s: (s.line, s.kind, s.rules))
-    return Directives(tuple(suppressions), tuple(malformed))
+    return Directives(tuple(suppressions), tuple(malformed), tuple(unknown))
 
 
-def apply(findings: Sequence[Finding], directives: Directives) -> list[Finding]:
-    """The findings with `suppressed` set on the hidden ones, plus SUP001/SUP002 findings, by (line, rule).
+def apply(findings: Sequence[Finding], directives: Directives, known: Mapping[str, str] | None = None) -> list[Finding]:
+    """The findings with `suppressed` set on the hidden ones, plus the suppression rules' findings, by (line, rule).
 
     A finding is hidden by the first suppression (in line order) that covers it; findings of the
-    suppression rules themselves cannot be hidden.
-    """
+    suppression rules themselves cannot be hidden. With `known` (rule id -> name of every rule of the
+    run), a suppression naming no rule at all is SUP003; without it, such a name counts as unused (SUP002)
+    and `name_unknown` tells them apart afterwards."""
     used: set[tuple[Suppression, str]] = set()
     out: list[Finding] = []
     for finding in findings:
-        if finding.suppressed is None and finding.rule not in (BAD_SUPPRESSION, UNUSED_SUPPRESSION):
+        if finding.suppressed is None and finding.rule not in SUPPRESSION_IDS:
             for s in directives.suppressions:
                 if s.covers(finding):
                     finding = replace(finding, suppressed=s.reason)
@@ -157,46 +199,119 @@ def apply(findings: Sequence[Finding], directives: Directives) -> list[Finding]:
         Finding(rule=BAD_SUPPRESSION, name=RULES[0].name, severity="error", line=line, message=BAD_SUPPRESSION_MESSAGE)
         for line in directives.malformed
     )
-    out.extend(_unused(directives.suppressions, used))
+    out.extend(_unknown_directive(line, word) for line, word in directives.unknown)
+    unused = list(_unused(directives.suppressions, used))
+    if known is not None:
+        unused = [g for f in unused for g in _split_unknown(f, known)]
+    out.extend(unused)
     out.sort(key=lambda f: (f.line, f.rule))
     return out
+
+
+def name_unknown(result: ReportResult, known: Mapping[str, str]) -> ReportResult:
+    """`result` with every unused-suppression finding (SUP002) about a name that is no rule of `known`
+    (rule id -> name) turned into an unknown-rule finding (SUP003) with the closest ids."""
+    if not any(f.rule == UNUSED_SUPPRESSION for f in result.findings):
+        return result
+    findings = [g for f in result.findings for g in (_split_unknown(f, known) if f.rule == UNUSED_SUPPRESSION else (f,))]
+    findings.sort(key=lambda f: (f.line, f.rule))
+    return replace(result, findings=tuple(findings))
+
+
+def close_matches(word: str, choices: Collection[str], n: int = 3) -> list[str]:
+    """The choices closest to `word` (case-insensitive), for a did-you-mean."""
+    upper = {c.upper(): c for c in choices}
+    return [upper[m] for m in difflib.get_close_matches(word.upper(), list(upper), n=n, cutoff=0.6)]
+
+
+def _split_unknown(finding: Finding, known: Mapping[str, str]) -> list[Finding]:
+    idle = finding.extra.get("rules")
+    if not idle:
+        return [finding]
+    names = {k.upper() for k in known} | {v.upper() for v in known.values()} | SUPPRESSION_IDS
+    names |= {r.name.upper() for r in RULES}
+    unknown = [r for r in idle if r.upper() not in names]
+    if not unknown:
+        return [finding]
+    out = []
+    for word in unknown:
+        close = close_matches(word, [*known, *SUPPRESSION_IDS])
+        hint = f" (did you mean {', '.join(close)}?)" if close else " (`audit rules` lists them)"
+        out.append(Finding(rule=UNKNOWN_RULE, name=RULES[2].name, severity="error", line=finding.line,
+                           message=f"suppression names '{word}', which is no rule: it hides nothing{hint}",
+                           extra={"rules": (word,)}))
+    rest = [r for r in idle if r not in unknown]
+    if rest:
+        where = finding.extra.get("where", "")
+        out.append(replace(finding, message=f"unused suppression: {', '.join(rest)} reports nothing {where}".rstrip(),
+                           extra={**finding.extra, "rules": tuple(rest)}))
+    return out
+
+
+def _unknown_directive(line: int, word: str) -> Finding:
+    close = difflib.get_close_matches(word.lower(), [d for d in DIRECTIVES], n=1, cutoff=0.6)
+    hint = f" (did you mean audit-{close[0]}?)" if close else f" (directives: {', '.join('audit-' + d for d in DIRECTIVES)})"
+    return Finding(rule=UNKNOWN_DIRECTIVE, name=RULES[3].name, severity="warning", line=line,
+                   message=f"'audit-{word}' is no directive and does nothing{hint}")
 
 
 def _unused(suppressions: Iterable[Suppression], used: set[tuple[Suppression, str]]) -> Iterable[Finding]:
     for s in suppressions:
         idle = [r for r in s.rules if (s, r) not in used]
         if idle:
-            where = {"next-line": "on the next line", "range": "in its range", "file": "in this file"}[s.kind]
+            where = {"next-line": "on the next line", "line": "on its line", "range": "in its range",
+                     "file": "in this file"}[s.kind]
             yield Finding(
                 rule=UNUSED_SUPPRESSION,
                 name=RULES[1].name,
                 severity="warning",
                 line=s.line,
                 message=f"unused suppression: {', '.join(idle)} reports nothing {where}",
+                extra={"rules": tuple(idle), "where": where},
             )
 
 
-def outside_fences(lines: Sequence[str]) -> Iterable[tuple[int, str]]:
-    """(1-based number, line) of each line outside fenced code blocks: a comment shown in a code
-    example is an example, not a directive."""
-    fence = ""
+# --- where directives may be -----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _blocks():
+    """markdown-it's block parser alone (CommonMark: fenced and indented code blocks, in lists and quotes too)."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    md.disable("inline")
+    md.options["maxNesting"] = 100
+    return md
+
+
+def code_lines(text: str) -> set[int]:
+    """The 1-based lines inside code blocks (fenced or indented, at any depth), as markdown-it reads them."""
+    out: set[int] = set()
+    for token in _blocks().parse(text):
+        if token.type in ("fence", "code_block") and token.map:
+            out.update(range(token.map[0] + 1, token.map[1] + 1))
+    return out
+
+
+def outside_code(text: str, lines: Sequence[str] | None = None) -> Iterable[tuple[int, str]]:
+    """(1-based number, line) of each line outside code blocks, inline `code spans` blanked out: a comment
+    shown in a code example is an example, not a directive."""
+    lines = text.splitlines() if lines is None else lines
+    code = code_lines(text) if "`" in text or "    " in text or "\t" in text or "~~~" in text else set()
     for number, line in enumerate(lines, start=1):
-        opened = _FENCE.match(line)
-        if fence:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
-                fence = ""
+        if number in code:
             continue
-        if opened:
-            fence = opened.group(1)
-            continue
-        yield number, line
+        yield number, _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line) if "`" in line else line
 
 
-def _comments(lines: Sequence[str]) -> Iterable[tuple[int, str, str]]:
-    """(line, kind, body) of each audit comment outside fenced code blocks."""
-    for number, line in outside_fences(lines):
-        for match in _COMMENT.finditer(line):
-            yield number, match.group(1), match.group(2)
+def _comments(text: str, lines: Sequence[str]) -> Iterable[tuple[int, str, str]]:
+    """(line, kind, body) of each audit comment outside code."""
+    for number, line in outside_code(text, lines):
+        if "audit-" not in line:
+            continue
+        for match in _ANY_COMMENT.finditer(line):
+            yield number, match.group("kind").lower(), match.group("body")
 
 
 def _next_content_line(lines: Sequence[str], line: int) -> int:

@@ -79,10 +79,11 @@ def test_a_folder_gives_one_verdict_per_report_and_a_summary(capsys, folder):
     headings = [line for line in out.splitlines() if line.startswith("# Audit of ")]
     assert [h.split("/")[-2:] for h in headings] == [["docs", "clean.md"], ["docs", "seed.md"],
                                                      ["sub", "also-clean.md"]]  # path order
-    summary = out[out.index("# Summary"):]
+    assert out.startswith("# Summary")  # the summary of many reports comes first
+    summary = out[: out.index("# Audit of ")]
     rows = [line for line in summary.splitlines() if line.startswith("| ") and not line.startswith("| report")]
-    assert [row.split(" | ")[2] for row in rows] == ["PASS", "FAIL", "PASS"]
-    assert "3 reports: 1 fail, 0 pass with warnings, 2 pass." in summary
+    assert [row.split(" | ")[1] for row in rows] == ["PASS", "FAIL", "PASS"]
+    assert "3 reports: 1 fail, 0 pass with warnings, 2 pass;" in summary
     assert "skipped.md" not in out  # hidden directories are not searched
 
 
@@ -244,7 +245,7 @@ def test_config_select_and_format_apply_and_flags_override(capsys, monkeypatch, 
     monkeypatch.chdir(tmp_path)
     assert audit(capsys, "check", "r.md") == (0, "0 errors, 0 warnings in 1 report\n", "")
     status, out, _ = audit(capsys, "check", "r.md", "--ignore", "LAT")
-    assert status == 1 and out.startswith("r.md:4: MEM001 error ")
+    assert status == 1 and out.startswith("r.md:4:26: MEM001 error ")  # line 4, column 26: "2.86 GB"
 
 
 def test_a_report_can_name_its_spec_in_a_comment(capsys, tmp_path):
@@ -255,12 +256,33 @@ def test_a_report_can_name_its_spec_in_a_comment(capsys, tmp_path):
     assert json.loads(out)["reports"][0]["spec"] == str(tmp_path / "qwen3.yaml")
 
 
-def test_a_report_without_a_spec_is_exit_2_naming_it(capsys, tmp_path):
+def test_a_report_without_a_spec_is_one_finding_naming_it(capsys, tmp_path):
     report = write(tmp_path / "orphan.md", CLEAN)
-    status, out, err = audit(capsys, "check", str(report))
-    assert (status, out) == (2, "")
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"audit: {report}: no spec for this report") and "--spec" in lines[0]
+    status, out, err = audit(capsys, "check", str(report), "--format", "text")
+    assert (status, err) == (1, "")  # an error finding: fail-on decides
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{report}:1:1: RUN001 error no spec for this report") and "--spec" in lines[0]
+    assert paths.plan([str(report)], missing=[]) == []
+    with pytest.raises(AuditError, match="no spec for this report"):  # a caller that wants it stops
+        paths.plan([str(report)])
+
+
+def test_a_folder_with_a_readme_without_spec_audits_the_rest_and_says_so(capsys, monkeypatch, tmp_path):
+    """The README has no spec: it is one finding (RUN001), and every other report is audited."""
+    shutil.copy(SEED_SPEC, tmp_path / "qwen3.yaml")
+    write(tmp_path / "docs" / "README.md", "# Design documents\n\nSee the plans below.\n")
+    write(tmp_path / "docs" / "plan-a.md", "<!-- audit-spec: ../qwen3.yaml -->\n" + CLEAN)
+    write(tmp_path / "docs" / "plan-b.md", "<!-- audit-spec: ../qwen3.yaml -->\n" + WRONG_WEIGHTS)
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = audit(capsys, "check", "docs", "--format", "json")
+    reports = {Path(r["path"]).name: r for r in json.loads(out)["reports"]}
+    assert status == 1
+    assert [f["rule"] for f in reports["README.md"]["findings"]] == ["RUN001"]
+    assert reports["plan-a.md"]["result"] == "pass"
+    assert [f["rule"] for f in reports["plan-b.md"]["findings"]] == ["MEM001"]
+    assert audit(capsys, "check", "docs", "--ignore", "RUN001", "--format", "text")[0] == 1  # plan-b still fails
+    write(tmp_path / "docs" / "plan-b.md", "<!-- audit-spec: ../qwen3.yaml -->\n" + CLEAN)
+    assert audit(capsys, "check", "docs", "--ignore", "RUN001", "--format", "text")[0] == 0
 
 
 def test_a_later_run_names_the_spec_as_it_is_given(capsys, monkeypatch, tmp_path):
@@ -309,16 +331,19 @@ def test_github_format_writes_annotations_and_the_job_summary(capsys, monkeypatc
     status, out, _ = audit(capsys, "check", "bad.md", "good.md", "--spec", str(SEED_SPEC))  # --format auto
     assert status == 1
     assert out.splitlines() == [
-        "::error file=bad.md,line=4,title=MEM001 weights-per-device::" + out.split("::")[-1].rstrip("\n")]
+        "::error file=bad.md,line=4,col=26,endColumn=33,title=MEM001 weights-per-device::"
+        + out.split("::")[-1].rstrip("\n")]
+    assert out.rstrip().endswith("Correct to: 29.39 GB.")
     assert "2.86 GB" in out and "29.39 GB" in out
     text = summary.read_text(encoding="utf-8")
-    assert text.count("# Audit of ") == 2 and "# Summary" in text
+    assert text.count("# Audit of ") == 2 and text.startswith("# Summary")
 
 
 def test_statistics_follow_the_output(capsys, tmp_path):
     path = write(tmp_path / "report.md", WRONG_WEIGHTS)
     status, out, _ = audit(capsys, "check", str(path), "--spec", str(SEED_SPEC), "--format", "text", "--statistics")
-    assert out.splitlines()[-2:] == ["1 error, 0 warnings in 1 report", "1\tMEM001\tweights-per-device"]
+    assert out.splitlines()[-2:] == ["1 error, 0 warnings in 1 report (1 wrong figure)",
+                                     "1\tMEM001\tweights-per-device"]
     status, out, err = audit(capsys, "check", str(path), "--spec", str(SEED_SPEC), "--format", "json", "--statistics")
     assert json.loads(out)["reports"] and err == "1\tMEM001\tweights-per-device\n"  # stdout stays JSON
 
@@ -350,7 +375,11 @@ def test_audit_rules_lists_every_rule(capsys):
     rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in out.splitlines()[2:]}
     expected = {e["id"]: (e["name"], e["level"], e["check"]) for e in shipped_rules()}
     expected |= {"SUP001": ("bad-suppression", "error", "suppression"),
-                 "SUP002": ("unused-suppression", "warning", "suppression")}
+                 "SUP002": ("unused-suppression", "warning", "suppression"),
+                 "SUP003": ("unknown-rule-in-suppression", "error", "suppression"),
+                 "SUP004": ("unknown-directive", "warning", "suppression"),
+                 "RUN001": ("no-spec", "error", "run"),
+                 "RUN002": ("no-figures", "warning", "run")}
     assert {rule: tuple(cells[1:4]) for rule, cells in rows.items()} == expected
     assert list(rows) == sorted(rows)
 
@@ -404,3 +433,110 @@ def test_many_reports_each_under_its_own_spec(tmp_path):
     for report in reports:
         name = Path(report["path"]).name.rsplit("-", 1)[0]
         assert (report["spec"], report["result"]) == (str(specs[name]), "fail"), report["path"]
+
+
+# --- which files a walk stands for -----------------------------------------------------------------
+
+
+def tree(base: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        write(base / name, text)
+    return base
+
+
+# (files, configuration (.audit.yaml) or None, paths given, flags, reports expected, relative to the tree)
+WALK_CASES = [
+    pytest.param({"a.md": "", ".hidden/b.md": "", "node_modules/c.md": "", "notes.txt": ""}, None, ["."], {},
+                 ["a.md"], id="default-exclusions"),
+    pytest.param({"a.md": "", "drafts/b.md": "", "README.md": ""}, "extend-exclude: [drafts/, README.md]\n", ["."],
+                 {}, ["a.md"], id="extend-exclude"),
+    pytest.param({"a.md": "", ".hidden/b.md": ""}, "exclude: []\n", ["."], {}, [".hidden/b.md", "a.md"],
+                 id="exclude-replaces-the-defaults"),
+    pytest.param({"a.md": "", "build/b.md": "", "keep/c.md": "", ".gitignore": "build/\n", ".git/HEAD": ""}, None,
+                 ["."], {}, ["a.md", "keep/c.md"], id="gitignore"),
+    pytest.param({"a.md": "", "build/b.md": "", ".gitignore": "build/\n", ".git/HEAD": ""},
+                 "respect-gitignore: false\n", ["."], {}, ["a.md", "build/b.md"], id="gitignore-off"),
+    pytest.param({"a.md": "", "sub/b.md": "", "sub/.gitignore": "*.md\n!keep.md\n", "sub/keep.md": "",
+                  ".git/HEAD": ""}, None, ["."], {}, ["a.md", "sub/keep.md"], id="nested-gitignore-with-negation"),
+    pytest.param({"README.md": "", "a.md": ""}, "extend-exclude: [README.md]\n", ["README.md", "a.md"], {},
+                 ["README.md", "a.md"], id="a-named-file-is-audited-anyway"),
+    pytest.param({"README.md": "", "a.md": ""}, "extend-exclude: [README.md]\nforce-exclude: true\n",
+                 ["README.md", "a.md"], {}, ["a.md"], id="force-exclude"),
+    pytest.param({"README.md": "", "a.md": ""}, "extend-exclude: [README.md]\n", ["README.md", "a.md"],
+                 {"force_exclude": True}, ["a.md"], id="force-exclude-flag"),
+    pytest.param({"docs/a.md": "", "docs/drafts/b.md": ""}, "extend-exclude: [drafts/]\n", ["docs/**/*.md"], {},
+                 ["docs/a.md"], id="glob-matches-are-excluded-too"),
+]
+
+
+@pytest.mark.parametrize(("files", "config", "given", "flags", "expected"), WALK_CASES)
+def test_which_files_a_walk_audits(monkeypatch, tmp_path, files, config, given, flags, expected):
+    tree(tmp_path, files)
+    if config:
+        write(tmp_path / ".audit.yaml", config)
+    monkeypatch.chdir(tmp_path)
+    found = paths.find_reports(given, **flags)
+    assert sorted(str(Path(p)) for p in found.reports) == expected
+    assert found.unreadable == []
+
+
+def test_a_walk_never_follows_a_link_out_of_its_tree_and_audits_each_file_once(monkeypatch, tmp_path):
+    outside = tree(tmp_path / "outside", {"secret.md": "", "more/x.md": ""})
+    docs = tree(tmp_path / "docs", {"a.md": "", "sub/b.md": ""})
+    (docs / "out-file.md").symlink_to(outside / "secret.md")
+    (docs / "out-dir").symlink_to(outside / "more")
+    (docs / "again.md").symlink_to(docs / "a.md")            # a second path to a.md
+    (docs / "loop").symlink_to(docs)                           # a cycle
+    (docs / "sub" / "b-link").symlink_to(docs / "sub")         # another way into sub/
+    monkeypatch.chdir(tmp_path)
+    found = paths.find_reports(["docs"])
+    assert found.reports == ["docs/a.md", "docs/sub/b.md"]
+
+
+def test_an_unreadable_directory_is_named_and_the_rest_is_audited(capsys, monkeypatch, tmp_path):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root reads every directory")
+    docs = tree(tmp_path / "docs", {"a.md": CLEAN, "locked/b.md": CLEAN})
+    (docs / "locked").chmod(0)
+    try:
+        monkeypatch.chdir(tmp_path)
+        status, out, err = audit(capsys, "check", "docs", "--spec", str(SEED_SPEC), "--format", "text")
+    finally:
+        (docs / "locked").chmod(0o755)
+    assert status == 0 and "docs/locked: cannot read this directory" in err
+
+
+def test_an_unreadable_directory_is_reported_by_the_walk(monkeypatch, tmp_path):
+    """As root every directory can be read: the walk's error path is driven by a directory that vanishes."""
+    docs = tree(tmp_path / "docs", {"a.md": ""})
+    walker = paths._Walker()
+    real_scandir = paths.os.scandir
+
+    def scandir(path):
+        if str(path).endswith("docs"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(paths.os, "scandir", scandir)
+    assert walker.walk(docs) == []
+    assert walker.problems == [(str(docs), "Permission denied")]
+
+
+def test_the_standard_input_is_a_report(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "audit", "check", "-", "--spec", str(SEED_SPEC), "--format", "text",
+                        "--stdin-filename", "docs/plan.md"], input=WRONG_WEIGHTS, capture_output=True, text=True,
+                       cwd=tmp_path, timeout=120)
+    assert p.returncode == 1, p.stderr
+    assert p.stdout.startswith("docs/plan.md:4:26: MEM001 error ")
+
+
+def test_the_standard_input_finds_its_spec_by_its_name(tmp_path):
+    shutil.copy(SEED_SPEC, tmp_path / "qwen3.yaml")
+    write(tmp_path / ".audit.yaml", 'specs:\n  "docs/**": qwen3.yaml\n')
+    p = subprocess.run([sys.executable, "-m", "audit", "check", "-", "--stdin-filename", "docs/plan.md",
+                        "--format", "json"], input=CLEAN, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert p.returncode == 0, p.stderr
+    report = json.loads(p.stdout)["reports"][0]
+    assert (report["path"], report["spec"]) == ("docs/plan.md", "qwen3.yaml")

@@ -109,9 +109,14 @@ def test_version_and_help():
     assert run().returncode == 2
 
 
+def test_a_report_without_a_spec_is_a_finding_not_a_crash():
+    p = run("check", str(SEED / "report.md"), "--format", "text")  # no --spec, no configuration
+    assert p.returncode == 1 and "RUN001 error no spec for this report" in p.stdout and "--spec" in p.stdout
+
+
 def test_usage_error_exits_2():
-    p = run("check", str(SEED / "report.md"))  # --spec missing
-    assert p.returncode == 2 and "--spec" in p.stderr
+    p = run("check")  # no PATH
+    assert p.returncode == 2 and "PATH" in p.stderr
 
 
 def test_a_run_does_not_import_sympy():

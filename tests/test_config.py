@@ -297,7 +297,7 @@ def test_flags_override_the_file_and_absent_flags_do_not():
 HOOK_FIELDS = [
     ("id", "audit"),
     ("name", "audit"),
-    ("entry", "audit check"),
+    ("entry", "audit check --format text"),
     ("language", "python"),
     ("types", ["markdown"]),
     ("args", []),

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from audit import expression as formula
 from audit import extract
 from audit.cli import main
 from audit.errors import AuditError
-from audit import expression as formula
 from audit.judge.rules import load_rule_file
 from audit.output import json as json_output
 from audit.output import markdown
@@ -328,7 +328,7 @@ def test_no_template_text_is_taken_from_input():
 def test_markdown_renderer_takes_no_template_argument():
     import inspect
 
-    assert list(inspect.signature(markdown.markdown).parameters) == ["result", "rules"]
+    assert list(inspect.signature(markdown.markdown).parameters) == ["result", "rules", "charts"]
 
 
 DANGEROUS_BUILTINS = {"eval", "exec", "compile", "__import__", "breakpoint"}
@@ -577,11 +577,13 @@ EMPTY_REPORTS = [("empty", b""), ("only blank lines", b"\n\n  \n"), ("only a BOM
 
 @pytest.mark.parametrize("data", [pytest.param(d, id=c) for c, d in EMPTY_REPORTS])
 def test_report_without_figures_passes_with_no_claims(tmp_path, capsys, data):
+    """Nothing to judge is not a crash: exit 0, and one warning (RUN002) that nothing was verified."""
     report = _report(tmp_path, data)
     code, out, err = run_main(["check", report, "--spec", SEED_SPEC, "--format", "json"], capsys)
     assert (code, err) == (0, "")
     doc = json.loads(out)
-    assert doc["reports"][0]["claims"] == [] and doc["reports"][0]["findings"] == []
+    assert doc["reports"][0]["claims"] == []
+    assert [(f["rule"], f["severity"]) for f in doc["reports"][0]["findings"]] == [("RUN002", "warning")]
 
 
 def _verdict(tmp_path: Path, capsys, data: bytes) -> list[tuple]:

@@ -64,7 +64,8 @@ def _env(tmp: Path) -> dict[str, str]:
 
 def test_the_hook_is_declared_for_markdown_in_python():
     h = hook()
-    assert (h["language"], h["types"], shlex.split(h["entry"])) == ("python", ["markdown"], ["audit", "check"])
+    assert (h["language"], h["types"], shlex.split(h["entry"])) == ("python", ["markdown"],
+                                                                     ["audit", "check", "--format", "text"])
 
 
 @needs_git
@@ -85,8 +86,10 @@ def test_the_hook_entry_fails_on_the_bad_report_and_passes_the_good(repo, files,
     p = subprocess.run([str(executable), *command[1:]], cwd=repo, capture_output=True, text=True, timeout=120,
                        env=_env(repo.parent))
     assert p.returncode == status, p.stderr
-    assert ("# Audit of bad.md" in p.stdout) == ("bad.md" in files)
-    assert "# Audit of good.md" in p.stdout
+    assert ("bad.md:42:" in p.stdout) == ("bad.md" in files)  # a line per finding, as a linter prints them
+    assert "good.md:" not in p.stdout  # the good report has no finding
+    assert "# Audit of" not in p.stdout  # no Markdown verdicts in a hook's output
+    assert len(p.stdout.splitlines()) < 60
 
 
 @needs_git
@@ -103,7 +106,7 @@ def test_pre_commit_try_repo_fails_then_passes(repo):
     failed = try_repo("bad.md", "good.md")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "audit..." in failed.stdout and "Failed" in failed.stdout
-    assert "# Audit of bad.md" in failed.stdout and "**Result: FAIL**" in failed.stdout
+    assert "bad.md:42:" in failed.stdout and "MEM001 error" in failed.stdout and "# Audit of" not in failed.stdout
     passed = try_repo("good.md")  # the environment is built now
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout

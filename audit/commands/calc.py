@@ -2,6 +2,7 @@
 
     audit calc --spec qwen3.yaml                       # a Markdown table per scenario
     audit calc --spec qwen3.yaml --scenario original --format json
+    audit calc --spec qwen3.yaml --charts charts/        # and a roofline chart (SVG) per scenario
 
 JSON: {"scenarios": {NAME: {METRIC: {"value", "unit", "kind", "formula", "substitution", "range",
 "readings": [{"name", "value"}, ...], "description"}}}}; "value" is the canonical reading in base
@@ -11,6 +12,7 @@ units, "range" [low, high] over all readings, and "name" what each reading assum
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from audit.commands import Write
 from audit.errors import AuditError
@@ -33,7 +35,36 @@ def run(args, write: Write) -> int:
         spec = loaded.spec
         text = to_markdown(results, scenarios, f"{spec.model.name} on {spec.hardware.name}")
     write(text, args.output)
+    if getattr(args, "charts", None):
+        write_charts(args.charts, results, scenarios)
     return 0
+
+
+def write_charts(directory: str, results: dict[str, dict[str, Estimate]], scenarios: dict[str, Scenario]) -> list[Path]:
+    """A roofline chart (SVG) per scenario into `directory`: the roofs and the prefill and decode points."""
+    import re
+
+    from audit.output.chart import calc_chart
+
+    target = Path(directory)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise AuditError(f"cannot create the charts directory: {e.strerror or e}", directory) from None
+    written = []
+    for name, estimates in results.items():
+        sc = scenarios[name]
+        svg = calc_chart(f"Roofline, scenario {name}: TP {sc.tp}, PP {sc.pp}, DP {sc.dp}, batch {sc.batch_size}",
+                         estimates)
+        if svg is None:
+            continue
+        path = target / f"roofline-{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.svg"
+        try:
+            path.write_text(svg, encoding="utf-8", newline="\n")
+        except OSError as e:
+            raise AuditError(f"cannot write: {e.strerror or e}", str(path)) from None
+        written.append(path)
+    return written
 
 
 def select_scenarios(loaded: LoadedSpec, wanted: str | None) -> dict[str, Scenario]:

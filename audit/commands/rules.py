@@ -22,10 +22,10 @@ def _all_rules(rule_dirs: Sequence[str] | None) -> list:
 
 
 def rule_infos(rule_dirs: Sequence[str] | None = None) -> list[RuleInfo]:
-    """Every rule, the suppression rules included, sorted by id."""
-    from audit import suppress
+    """Every rule, the suppression and run-level rules included, sorted by id."""
+    from audit import paths, suppress
 
-    infos = [r.info() for r in _all_rules(rule_dirs)] + list(suppress.RULES)
+    infos = [r.info() for r in _all_rules(rule_dirs)] + list(suppress.RULES) + list(paths.RULES)
     return sorted(infos, key=lambda r: r.id)
 
 
@@ -53,15 +53,15 @@ def explain_rule(rule_id: str, rule_dirs: Sequence[str] | None = None, spec: str
     """
     import difflib
 
-    from audit import suppress
+    from audit import paths, suppress
 
     rules = _all_rules(rule_dirs)
     wanted = rule_id.strip().upper()
     rule = next((r for r in rules if wanted in (r.id, r.spec.name.upper())), None)
     if rule is None:
-        info = next((r for r in suppress.RULES if wanted in (r.id, r.name.upper())), None)
+        info = next((r for r in (*suppress.RULES, *paths.RULES) if wanted in (r.id, r.name.upper())), None)
         if info is None:
-            names = [r.id for r in rules] + [r.id for r in suppress.RULES]
+            names = [r.id for r in rules] + [r.id for r in (*suppress.RULES, *paths.RULES)]
             close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
             hint = f" (did you mean {', '.join(close)}?)" if close else " (`audit rules` lists them)"
             raise AuditError(f"unknown rule '{rule_id}'{hint}")
