@@ -123,9 +123,10 @@ def test_a100_has_no_fp8_peak():
 def test_every_accelerator_has_a_source_and_loads(name):
     assert accelerators()[name]["source"].strip()
     entry = {**hardware_entry(name), "devices": 8}
-    if name == "Ascend-910B":  # no verified bandwidth or FLOPS: a spec must give them
-        assert "memory_bandwidth" not in entry and "peak_flops" not in entry
-        entry.update(memory_bandwidth="1.6 TB/s", peak_flops={"fp16": "320 TFLOPS"})
+    if "peak_flops" not in entry:  # no verified figure (Ascend 910B, A10G): a spec must give it, and the source says so
+        assert "NOT" in accelerators()[name]["source"]
+        entry.setdefault("memory_bandwidth", "1.6 TB/s")
+        entry["peak_flops"] = {"fp16": "320 TFLOPS"}
     assert Hardware.model_validate(entry).memory > 0
 
 
@@ -143,7 +144,9 @@ def test_entry_is_a_copy():
 def _expected_fields(config: dict, head_dim_effective: int | None) -> dict:
     """What the spec must say, read straight from the config (field names of transformers)."""
     expected = {"layers": config["num_hidden_layers"], "hidden_size": config["hidden_size"],
-                "vocab_size": config["vocab_size"], "tie_word_embeddings": config["tie_word_embeddings"],
+                "vocab_size": config["vocab_size"],
+                # Gemma's config class ties the embeddings when the config does not say
+                "tie_word_embeddings": config.get("tie_word_embeddings", config["model_type"].startswith("gemma")),
                 "attention.heads": config["num_attention_heads"]}
     kind = config["model_type"]
     if kind.startswith("deepseek"):
@@ -394,3 +397,123 @@ def test_catalog_spec_works_with_check(catalog_check, line, rule):
     assert code == 1
     errors = [f["rule"] for f in report["findings"] if f["line"] == line and f["severity"] == "error"]
     assert errors == ([rule] if rule else [])
+
+
+# --- issue 11: the new accelerators and small models, `audit catalog NAME`, JSON, 100 columns, from-hf ----
+
+@pytest.mark.parametrize(("name", "field", "expected"), [
+    # NVIDIA L4 datasheet: sparse FP8 485, FP16/BF16 242 -> dense 242.5 / 121; 24 GB at 300 GB/s
+    ("L4", "peak_flops.fp8", 242.5e12), ("L4", "peak_flops.bf16", 121e12), ("L4", "memory_bandwidth", 300e9),
+    # aiconfigurator l40s.yaml (NVIDIA): 362.05 TFLOPS fp16 tensor, 733 fp8; 864 GB/s; 48 GB
+    ("L40S", "peak_flops.bf16", 362.05e12), ("L40S", "peak_flops.fp8", 733e12), ("L40S", "memory", 48e9),
+    # NVIDIA T4 datasheet: 65 TFLOPS FP16, 130 TOPS INT8, 16 GB at 320 GB/s, no bf16 units
+    ("T4", "peak_flops.fp16", 65e12), ("T4", "peak_flops.int8", 130e12), ("T4", "memory_bandwidth", 320e9),
+    # aiconfigurator h20_3e.yaml / h20_sxm.yaml (NVIDIA): 148 TFLOPS fp16, 296 fp8, 4.0 TB/s
+    ("H20", "peak_flops.bf16", 148e12), ("H20", "peak_flops.fp8", 296e12), ("H20", "memory_bandwidth", 4.0e12),
+    # Intel Gaudi 3 (Hot Chips 2024): 1,835 TFLOPS BF16 and FP8 matrix, 128 GB HBM2e at 3.67 TB/s
+    ("Gaudi-3", "peak_flops.bf16", 1835e12), ("Gaudi-3", "memory_bandwidth", 3.67e12), ("Gaudi-3", "memory", 128e9),
+    # A10G (AWS): 24 GB at 600 GB/s, no published tensor peak
+    ("A10G", "memory_bandwidth", 600e9),
+])
+def test_new_accelerator_figures(name, field, expected):
+    entry = {**hardware_entry(name), "devices": 1}
+    entry.setdefault("peak_flops", {"fp16": "1 TFLOPS"})
+    value = Hardware.model_validate(entry)
+    for part in field.split("."):
+        value = value[part] if isinstance(value, dict) else getattr(value, part)
+    assert value == pytest.approx(expected)
+    assert "source" in accelerators()[name] and len(accelerators()[name]["source"]) > 80
+
+
+def test_t4_and_a10g_say_what_they_lack():
+    assert "bf16" not in hardware_entry("T4")["peak_flops"]  # Turing: a bf16 spec runs at the fp16 peak
+    assert "peak_flops" not in hardware_entry("A10G")
+
+
+@pytest.mark.parametrize(("name", "total"), [
+    # hand arithmetic, 2 x L x h x d_h x (n_h + n_kv) + 3 x L x h x d_ff + V x h (x 2 untied):
+    # Qwen2.5-7B: 28 x (2 x 3584 x 128 x 32 + 3 x 3584 x 18944) + 2 x 152064 x 3584 = 7.615e9 (card: 7.61B)
+    ("Qwen2.5-7B-Instruct", 7.615e9),
+    # Mistral-7B: 32 x (2 x 4096 x 128 x 40 + 3 x 4096 x 14336) + 2 x 32000 x 4096 = 7.241e9
+    ("Mistral-7B-v0.1", 7.241e9),
+    # Llama-3.2-1B: 16 x (2 x 2048 x 64 x 40 + 3 x 2048 x 8192) + 128256 x 2048 (tied) = 1.236e9
+    ("Llama-3.2-1B", 1.236e9),
+    # Llama-3.2-3B: 28 x (2 x 3072 x 128 x 32 + 3 x 3072 x 8192) + 128256 x 3072 (tied) = 3.213e9
+    ("Llama-3.2-3B", 3.213e9),
+    # Gemma-2-9B: 42 x (2 x 3584 x 256 x 24 + 3 x 3584 x 14336) + 256000 x 3584 (tied) = 9.241e9
+    ("Gemma-2-9B", 9.241e9),
+    # Gemma-2-2B: 26 x (2 x 2304 x 256 x 12 + 3 x 2304 x 9216) + 256000 x 2304 (tied) = 2.614e9
+    ("Gemma-2-2B", 2.614e9),
+])
+def test_small_models_parameter_counts(tmp_path, name, total):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"model: {name}\nhardware: {{catalog: L40S, devices: 1}}\nprecision: {{weights: bf16}}\n"
+                    "workload: {batch_size: 1, input_tokens: 2048}\n", encoding="utf-8")
+    estimates = evaluate(load_spec(spec).default_scenarios()["default"])
+    assert estimates["params_total"].value == pytest.approx(total, rel=0.001)
+
+
+def test_gemma_2_windows_every_other_layer():
+    model = ModelSpec.model_validate(model_entry("Gemma-2-9B"))
+    assert (model.sliding_window, model.sliding_window_layers, model.tie_word_embeddings) == (4096, 21, True)
+    converted = spec_from_hf_config(HF_CONFIGS["Gemma-2-2B"]["config"], "x/config.json")
+    assert (converted["sliding_window"], converted["sliding_window_layers"]) == (4096, 13)
+
+
+def test_catalog_fits_100_columns_and_shows_one_entry(capsys):
+    assert main(["catalog"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    for name in ("L4", "T4", "H20", "Gaudi-3", "Qwen2.5-7B-Instruct", "Gemma-2-9B", "Llama-3.2-1B"):
+        assert any(line.startswith(name + " ") for line in out.splitlines()), name
+    assert main(["catalog", "gaudi3"]) == 0  # an alias
+    one = capsys.readouterr().out
+    assert one.startswith("Gaudi-3 (accelerator)") and "peak_flops.bf16: 1835" in one
+    assert "Hot Chips 2024" in " ".join(one.split())  # the source, wrapped
+    assert max(len(line) for line in one.splitlines()) <= 100
+
+
+def test_catalog_json(capsys):
+    assert main(["catalog", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) == {"accelerators", "models"} and "H100-SXM" in doc["accelerators"]
+    assert main(["catalog", "Mistral-7B", "--format", "json"]) == 0
+    entry = json.loads(capsys.readouterr().out)
+    assert (entry["kind"], entry["name"], entry["sliding_window"]) == ("model", "Mistral-7B-v0.1", 4096)
+
+
+def test_catalog_unknown_name_is_one_line(capsys):
+    assert main(["catalog", "H1OO"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no accelerator or model named 'H1OO'" in err
+
+
+# (config, --name, the model's name in the spec)
+FROM_HF_NAMES = [
+    ({"_name_or_path": "Qwen/Qwen2.5-7B-Instruct"}, None, "Qwen2.5-7B-Instruct"),
+    ({"architectures": ["Gemma2ForCausalLM"]}, None, "Gemma2ForCausalLM"),  # not "config", after the file
+    ({"_name_or_path": "x/y"}, "My-Model", "My-Model"),
+]
+
+
+@pytest.mark.parametrize(("extra", "name", "expected"), FROM_HF_NAMES)
+def test_from_hf_names_the_model(tmp_path, monkeypatch, capsys, extra, name, expected):
+    config = {k: v for k, v in HF_CONFIGS["Gemma-2-2B"]["config"].items() if k not in ("architectures",)}
+    config.update(extra)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    argv = ["spec", "from-hf", "config.json", "--hardware", "L4", "--devices", "2", "-o", "spec.yaml"]
+    assert main(argv + (["--name", name] if name else [])) == 0
+    spec = load_spec(tmp_path / "spec.yaml").spec
+    assert (spec.model.name, spec.hardware.devices) == (expected, 2)
+
+
+def test_from_hf_warns_about_what_it_drops(tmp_path, capsys):
+    config = dict(HF_CONFIGS["Qwen2.5-7B-Instruct"]["config"], sliding_window=131072, attention_bias=True)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    assert main(["spec", "from-hf", str(path), "-o", str(tmp_path / "spec.yaml")]) == 0
+    err = capsys.readouterr().err
+    assert "sliding_window (131072): off (use_sliding_window: false)" in err
+    assert "attention_bias (true): attention bias terms are left out" in err
+    assert "not in the spec: attention_bias" in (tmp_path / "spec.yaml").read_text(encoding="utf-8")
