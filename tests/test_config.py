@@ -315,3 +315,37 @@ def test_pre_commit_accepts_the_manifest():
     clientlib = pytest.importorskip("pre_commit.clientlib")
     [hook] = clientlib.load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
     assert (hook["id"], hook["pass_filenames"]) == ("audit", True)
+
+
+# --- issue 11: exclusions, flags that are settings, selectors that name no rule ------------------------------
+
+def test_exclusion_settings(tmp_path):
+    write(tmp_path, {".audit.yaml": "extend-exclude: [README.md, drafts/]\nrespect-gitignore: false\n"
+                                    "force-exclude: true\nrequire-figures: true\n"})
+    config = load_config(tmp_path / ".audit.yaml")
+    assert (config.exclude, config.extend_exclude) == ((".*", "node_modules/"), ("README.md", "drafts/"))
+    assert (config.respect_gitignore, config.force_exclude, config.require_figures) == (False, True, True)
+    assert config.where("force-exclude") == f"{config.path}:3"
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("force-exclude: yes please\n", "'force-exclude' must be true or false"),
+    ("exclude: 3\n", "'exclude' must be a list of strings"),
+])
+def test_bad_exclusion_settings(tmp_path, text, words):
+    write(tmp_path, {".audit.yaml": text})
+    with pytest.raises(AuditError, match=words):
+        load_config(tmp_path / ".audit.yaml")
+
+
+@pytest.mark.parametrize(("selectors", "unknown"), [
+    (["MEM001", "MEM", "ALL", "mem00"], []),        # an id, a family, everything, a prefix of ids
+    (["MEMO01"], [("MEMO01", "MEM001")]),
+    (["LATT001"], [("LATT001", "LAT001")]),
+    (["TTFT"], [("TTFT", None)]),                   # TTFT is LAT001's subject, not a rule id
+])
+def test_unknown_selectors(selectors, unknown):
+    from audit.config import unknown_selectors
+
+    found = unknown_selectors(selectors, ["MEM001", "MEM002", "LAT001", "LAT003", "SUP002"])
+    assert [(entry, close[0] if close else None) for entry, close in found] == unknown

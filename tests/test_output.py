@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from audit import __version__, output
-from audit.output import FORMATS, Run, github, resolve_format, sarif, statistics, text
+from audit.output import FORMATS, Run, figures, github, resolve_format, sarif, statistics, text
 from audit.records import Claim, Finding, ReportResult, RuleInfo
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0.json").read_text(encoding="utf-8"))
@@ -307,3 +307,114 @@ def test_every_format_of_the_registry_renders_by_name(results, tmp_path, name):
     assert output.CHOICES == ("auto", *FORMATS)
     module = __import__(f"audit.output.{name}", fromlist=["render"])
     assert output.render(name, results, run_of(tmp_path)) == module.render(results, run_of(tmp_path))
+
+
+# --- issue 11: the seed's verdict, SARIF fixes, the output schema, the job summary's caps ------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(p.parent for p in ROOT.glob("reports/*/answer-key.yaml"))
+
+
+def _example(folder: Path):
+    import yaml
+
+    from audit.commands.check import finish_job
+    from audit.paths import plan
+
+    key = yaml.safe_load((folder / "answer-key.yaml").read_text(encoding="utf-8"))
+    [job] = plan([str(folder / key["report"])], str(folder / key["spec"]))
+    from audit import batch
+
+    result = finish_job(batch.auditor(job.auditor).audit(job.report), job)
+    return result, batch.selected_rules(job), key
+
+
+def test_the_seed_verdict_opens_with_its_figure_table():
+    result, rules, key = _example(ROOT / "reports" / "qwen3-235b")
+    from audit.output import markdown
+
+    lines = markdown.markdown(result, rules).splitlines()
+    head = lines[:30]
+    table = next(i for i, line in enumerate(head) if line.startswith("| | line | figure | claimed | first principles"))
+    assert table < 10
+    rows = [line for line in lines[table + 2:] if line.startswith("| ")]
+    wrong = [row for row in rows if row.startswith("| ✗ |")]
+    must_pass = {entry["line"] for entry in key["must_pass"]}
+    wrong_lines = {int(row.split(" | ")[1]) for row in wrong}
+    assert not wrong_lines & must_pass  # no figure called wrong on a line the answer key says is right
+    assert all(row.split(" | ")[-1].strip(" |") for row in wrong), "every wrong figure has its correction"
+    counts = figures.summary(figures.judged(result, figures.covered_metrics(rules)))
+    assert f"{counts['wrong']} of {counts['checked']} checked figures wrong" in lines[2]
+    assert "100% of peak" in "\n".join(head)
+
+
+def test_a_pass_verdict_lists_what_it_confirmed():
+    from audit.output import markdown
+
+    c = Claim(line=3, text="- Model weights per GPU: 29.4 GB", figure="29.4 GB", label="Model weights per GPU",
+              value=29.4e9, unit="B", kind="bytes", metric="weights_per_device", scenario="original")
+    text = markdown.markdown(ReportResult("ok.md", "s.yaml", (c,), ()), ())
+    assert "**Result: PASS**" in text and "| ✓ | 3 | Model weights per GPU | 29.4 GB |" in text
+
+
+@pytest.mark.parametrize("folder", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_the_output_schema_validates_every_example_report(folder, capsys):
+    from audit.cli import main
+
+    key_report = str(folder / "report.md")
+    spec = next(p for p in folder.glob("*.yaml") if p.name != "answer-key.yaml")
+    assert main(["check", key_report, "--spec", str(spec), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert main(["schema", "output"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    assert sorted(validator.iter_errors(doc), key=str) == []
+    report = doc["reports"][0]
+    assert report["summary"]["wrong"] == sum(1 for c in report["claims"] if c["status"] == "fail")
+    assert all(report["findings"][i]["line"] == c["line"] for c in report["claims"] for i in c["findings"])
+    assert any("suggestion" in f and "column" in f for f in report["findings"])
+
+
+def test_sarif_fixes_validate_and_replace_the_figure(tmp_path):
+    report = tmp_path / "r.md"
+    report.write_text("# Original deployment\n\n- Model weights per GPU: 2.86 GB\n", encoding="utf-8")
+    c = Claim(line=3, text="- Model weights per GPU: 2.86 GB", figure="2.86 GB", label="Model weights per GPU",
+              value=2.86e9, unit="B", kind="bytes")
+    f = Finding("MEM001", "weights-per-device", "error", 3, "m", claim=c, claimed=2.86e9, expected=2.9387e10,
+                unit="B", suggestion="29.39 GB")
+    log = json.loads(sarif.render([ReportResult(str(report), "s", (c,), (f,))], run_of(tmp_path)))
+    assert sorted(jsonschema.Draft7Validator(SCHEMA).iter_errors(log), key=str) == []
+    [result] = log["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 26,
+                                                                    "endColumn": 33}
+    [fix] = result["fixes"]
+    [change] = fix["artifactChanges"]
+    assert change["replacements"] == [{"deletedRegion": {"startLine": 3, "startColumn": 26, "endColumn": 33},
+                                       "insertedContent": {"text": "29.39 GB"}}]
+    line = report.read_text(encoding="utf-8").splitlines()[2]
+    assert line[25:32] == "2.86 GB"  # columns are 1-based, the end column just past the figure
+
+
+def test_the_job_summary_is_capped_and_counts_what_it_leaves_out():
+    verdict = "# Audit of r.md\n\n" + "x" * 99_000 + "\n"
+    text = github.compose_summary("# Summary\n", {"error": 25, "warning": 3}, [verdict] * 12, limit=1_000_000)
+    assert len(text.encode("utf-8")) < 1_000_000
+    assert text.count("# Audit of") == 10 and "2 more reports not shown" in text
+    assert "15 more error and 0 more warning annotations" in text
+
+
+def test_sixty_reports_stay_under_a_mebibyte(tmp_path, monkeypatch):
+    from audit.output import markdown
+
+    c = Claim(line=3, text="- Model weights per GPU: 2.86 GB " + "padding " * 2000, figure="2.86 GB",
+              label="Model weights per GPU", value=2.86e9, unit="B", kind="bytes", metric="weights_per_device")
+    f = Finding("MEM001", "weights-per-device", "error", 3, "weights " * 2000, claim=c, claimed=2.86e9,
+                expected=2.9387e10, unit="B")
+    results = [ReportResult(f"r{i:02}.md", "s", (c,), (f,)) for i in range(60)]
+    assert sum(len(markdown.markdown(r).encode()) for r in results) > 1_048_576  # would be too much
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    github.render(results, Run())
+    written = summary.read_bytes()
+    assert len(written) < 1_048_576 and b"more reports not shown" in written
+    assert written.startswith(b"# Summary") and b"GitHub shows 10 error" in written

@@ -158,3 +158,48 @@ def test_suppression_findings_cannot_be_suppressed():
     text = "<!-- audit-disable-file SUP001 -- hush -->\n<!-- audit-disable-next-line MEM001 -->\nx\n"
     out = apply([], parse_directives(text))
     assert sorted((f.rule, f.line, f.suppressed) for f in out) == [("SUP001", 2, None), ("SUP002", 1, None)]
+
+
+# --- issue 11: markdownlint's disable-line, directives that are none, code of every kind, unknown rule ids ---
+
+def test_disable_line_covers_its_own_line():
+    text = "- w: 2 GB <!-- audit-disable-line MEM001 -- quoted -->\n- w: 3 GB\n"
+    [s] = parse_directives(text).suppressions
+    assert (s.kind, s.first, s.last) == ("line", 1, 1)
+    out = apply([finding("MEM001", 1), finding("MEM001", 2)], parse_directives(text))
+    assert [(f.line, f.suppressed) for f in out] == [(1, "quoted"), (2, None)]
+
+
+@pytest.mark.parametrize(("text", "unknown"), [
+    ("<!-- audit-disable-nextline MEM001 -- typo -->\nx", ((1, "disable-nextline"),)),
+    ("<!-- audit-ignore MEM001 -- not ours -->\nx", ((1, "ignore"),)),
+    ("<!-- audit-spec: q.yaml -->\nx", ()),  # the spec line is a directive of its own
+])
+def test_comments_that_are_no_directive(text, unknown):
+    assert parse_directives(text).unknown == unknown
+
+
+@pytest.mark.parametrize("text", [
+    "Example:\n\n    <!-- audit-disable-file MEM001 -- an example -->\n\n- x: 2 GB\n",  # indented code block
+    "- item\n\n      <!-- audit-disable-file MEM001 -- in a list's code -->\n",  # indented code inside a list
+    "> ```\n> <!-- audit-disable-file MEM001 -- quoted fence -->\n> ```\n",  # a fence inside a quote
+    "Write `<!-- audit-disable-file MEM001 -- why -->` above the line.\n",  # inline code
+])
+def test_comments_in_code_are_examples(text):
+    assert parse_directives(text) == Directives()
+
+
+def test_unknown_rule_ids_are_named_with_the_closest():
+    from audit.records import ReportResult
+    from audit.suppress import name_unknown
+
+    text = "<!-- audit-disable-next-line MEMO01, MEM002 -- typo -->\n- w: 2 GB\n"
+    out = apply([finding("MEM001", 2)], parse_directives(text))
+    result = name_unknown(ReportResult("r.md", "s", (), tuple(out)), {"MEM001": "weights-per-device",
+                                                                       "MEM002": "kv-cache-per-device"})
+    by_rule = {f.rule: f for f in result.findings}
+    assert by_rule["SUP003"].severity == "error" and "'MEMO01'" in by_rule["SUP003"].message
+    assert "did you mean MEM001" in by_rule["SUP003"].message
+    assert by_rule["SUP002"].message == "unused suppression: MEM002 reports nothing on the next line"
+    known = apply([finding("MEM001", 2)], parse_directives(text), known={"MEM001": "w", "MEM002": "k"})
+    assert sorted(f.rule for f in known) == ["MEM001", "SUP002", "SUP003"]  # the same with the rules known
