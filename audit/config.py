@@ -231,10 +231,10 @@ def glob_matches(pattern: str, path: Path, root: Path) -> bool:
     pattern = pattern.removeprefix("./")
     if "/" not in pattern.rstrip("/"):
         pattern = "**/" + pattern
-    return _glob_regex(pattern).fullmatch(relative) is not None
+    return glob_regex(pattern).fullmatch(relative) is not None
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
+def glob_regex(pattern: str) -> re.Pattern[str]:
     """Glob -> regex: `**/` any directories (or none), `**` anything, `*` and `?` within a segment."""
     out, i = [], 0
     while i < len(pattern):

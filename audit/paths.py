@@ -19,7 +19,6 @@ pathspec is imported only when a configuration has exclusions of its own or a .g
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 from collections.abc import Sequence
@@ -119,18 +118,11 @@ def find_reports(paths: Sequence[str], force_exclude: bool | None = None) -> Fou
             if not walker.excluded(path, explicit=True, force=force_exclude):
                 named.append(given)
         elif _GLOB_MAGIC.search(given):
-            matches = sorted(glob.glob(given, recursive=True))
+            matches = walker.glob(given)
             if not matches:
                 raise AuditError("no file matches this pattern", given)
-            base = Path(_glob_base(given))
-            for match in matches:
-                m = Path(match)
-                if not _inside(m, base):
-                    continue  # a link out of the tree the pattern names
-                if m.is_dir():
-                    named.extend(walker.walk(m))
-                elif not walker.excluded(m):
-                    named.append(match)
+            for match, is_dir in matches:
+                named.extend(walker.walk(Path(match)) if is_dir else [match])
         else:
             raise AuditError("no such file", given)
     unique: dict[str, str] = {}
@@ -185,9 +177,14 @@ class _Walker:
 
     def walk(self, top: Path) -> list[str]:
         """Every `*.md` under `top` that is not excluded; links followed only within `top`, each directory once."""
-        out: list[str] = []
+        return sorted((path for path, is_dir in self.entries(top) if not is_dir and path.endswith(".md")),
+                      key=_path_order)
+
+    def entries(self, top: Path):
+        """(path, is a directory) of everything under `top` a walk may look at: not excluded, links followed
+        only when they stay within `top`, each directory once (a link loop ends), files that exist."""
         seen: set[str] = set()
-        root = os.path.realpath(top)
+        root = Path(os.path.realpath(top))
 
         def onerror(err: OSError) -> None:
             self.problems.append((str(err.filename or top), err.strerror or str(err)))
@@ -200,12 +197,12 @@ class _Walker:
                 continue
             seen.add(real)
             try:
-                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+                found = sorted(os.scandir(directory), key=lambda e: e.name)
             except OSError as e:
                 onerror(e)
                 continue
             subdirs = []
-            for entry in entries:
+            for entry in found:
                 path = Path(entry.path)
                 try:
                     is_link = entry.is_symlink()
@@ -213,16 +210,32 @@ class _Walker:
                 except OSError as e:
                     onerror(e)
                     continue
-                if is_link and not _inside(path, Path(root)):
+                if is_link and not _inside(path, root):
                     continue  # never out of the tree given
                 if is_dir:
-                    if not self.excluded(path, directory=True):
+                    if not self.excluded(path, directory=True) and os.path.realpath(entry.path) not in seen:
                         subdirs.append(entry.path)
-                elif entry.name.endswith(".md") and (entry.is_file() or is_link) and os.path.exists(entry.path):
-                    if not self.excluded(path):
-                        out.append(entry.path)
+                        yield entry.path, True
+                elif os.path.exists(entry.path) and not self.excluded(path):
+                    yield entry.path, False
             stack.extend(reversed(subdirs))
-        return sorted(out, key=_path_order)
+
+    def glob(self, pattern: str) -> list[tuple[str, bool]]:
+        """(path, is a directory) of what a glob matches, found by a walk from the part before its first
+        wildcard (so a link loop ends and no link leads out of that tree), `**` spanning directories."""
+        base = _glob_base(pattern)
+        if not os.path.isdir(base):
+            return []
+        regex = cfg.glob_regex(pattern.removeprefix("./"))
+        out = []
+        for path, is_dir in self.entries(Path(base)):
+            shown = path.removeprefix("./") if not pattern.startswith("./") else path
+            if regex.fullmatch(shown):
+                out.append((shown, is_dir))
+        # a directory that matches stands for the reports under it: its own matches below are the same files
+        dirs = [p for p, d in out if d]
+        return sorted([(p, d) for p, d in out if not any(p.startswith(x + "/") for x in dirs)],
+                      key=lambda item: _path_order(item[0]))
 
     # --- exclusions ---------------------------------------------------------------------------
 
