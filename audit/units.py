@@ -5,12 +5,19 @@ Conventions (docs/physics.md, "Units"):
 - Base units: bytes B, an amount of work FLOP, compute rate FLOP/s, bandwidth B/s, time s,
   token rate tok/s, counts 1, percentages as a fraction (unit "%"), ratios x.
 - KB, MB, GB, TB, PB are decimal (1e3 ...); KiB, MiB, GiB, TiB are binary (2^10 ...) — the SI/IEC
-  prefixes of IEC 80000-13. Gb/s and Gbps are bits: 1 Gb/s = 0.125e9 B/s.
+  prefixes of IEC 80000-13, whatever the case of the letter before "i" ("kiB"). Gb/s, Gbps, Gbit/s and
+  Gbit are bits: 1 Gb/s = 0.125e9 B/s. A lone "b" after a prefix ("80 Gb", "100 kib") is no unit: it
+  is bits as often as a careless "B".
+- Words spell prefixes too ("PetaFLOPS", "gigabytes", "GB per second"); µs and μs are both micro.
+- Numbers may be powers: "2^40", "2⁴⁰", "1.2 × 10^12", "1.2·10¹²", "3,072²". A superscript after a
+  unit ("52%¹") is a footnote mark. Clock times ("10:02") are no figures.
 - "TFLOPs", "TFLOPS", "TFlops" and "FLOPs" are read as an amount and flagged ambiguous: whether a
   figure is an amount or a rate is decided by the metric it is bound to, not by letter case.
   "TFLOP" is an amount, "TFLOP/s" and "TFLOPS/s" are rates.
 - A K/M/B/T written straight after a number is thousand/million/billion/trillion ("235B",
   "302K"); "B" after a space ("120 B") is bytes.
+- A token rate may carry a word or two of its own before the unit ("12.5k generated tokens/s"); a
+  comparison sign before a figure is part of it (">30 billion"). Both are kept on the `Figure`.
 
     >>> parse_quantity("1.8 TB/s", "bandwidth")
     1800000000000.0
@@ -79,6 +86,10 @@ class Figure:
     "" for a bare number."""
     flops_ambiguous: bool
     """Written "FLOPs"/"FLOPS"/"Flops" without "/s": amount or rate is left to the binder."""
+    comparison: str = ""
+    """The sign written before it, part of the figure: ">" in ">30 billion", "<=", ">=", "<"; "" for none."""
+    words: str = ""
+    """Words between the number and its unit ("generated" in "12.5k generated tokens/s"), part of the figure."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,18 +97,21 @@ class Figure:
 # resolve a unit as written into (kind, base unit, factor). Longer spellings come first so that
 # "B/s" is never read as "B" followed by "/s".
 
-_SP = "[ \u00a0\u202f]"  # one space (also no-break and narrow no-break), never a line break
+_SPACES = " \u00a0\u202f\u2009"  # a space, no-break, narrow no-break and thin ("21&thinsp;ms"); never a line break
+_SP = f"[{_SPACES}]"  # one of them
 
 _DECIMAL = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
-_BINARY = {"Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40, "Pi": 2.0**50}
-_BYTE_WORDS = {"": 1.0, "kilo": 1e3, "mega": 1e6, "giga": 1e9, "tera": 1e12, "peta": 1e15}
+_BINARY = {"Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40, "Pi": 2.0**50, "Ei": 2.0**60}
+_BYTE_WORDS = {"": 1.0, "kilo": 1e3, "mega": 1e6, "giga": 1e9, "tera": 1e12, "peta": 1e15,
+               "kibi": 2.0**10, "mebi": 2.0**20, "gibi": 2.0**30, "tebi": 2.0**40}
+_FLOP_WORDS = {"kilo": 1e3, "mega": 1e6, "giga": 1e9, "tera": 1e12, "peta": 1e15, "exa": 1e18}
 # seconds per unit as (factor, divisor): 1 ms = 1 / 1e3 s
 _TIME = {
     "s": (1.0, 1.0), "sec": (1.0, 1.0), "secs": (1.0, 1.0), "second": (1.0, 1.0), "seconds": (1.0, 1.0),
     "ms": (1.0, 1e3), "msec": (1.0, 1e3), "msecs": (1.0, 1e3), "millisecond": (1.0, 1e3),
-    "milliseconds": (1.0, 1e3), "µs": (1.0, 1e6), "μs": (1.0, 1e6), "us": (1.0, 1e6),
-    "microsecond": (1.0, 1e6), "microseconds": (1.0, 1e6),
-    "ns": (1.0, 1e9), "nanosecond": (1.0, 1e9), "nanoseconds": (1.0, 1e9),
+    "milliseconds": (1.0, 1e3), "µs": (1.0, 1e6), "μs": (1.0, 1e6), "us": (1.0, 1e6), "usec": (1.0, 1e6),
+    "µsec": (1.0, 1e6), "μsec": (1.0, 1e6), "microsecond": (1.0, 1e6), "microseconds": (1.0, 1e6),
+    "ns": (1.0, 1e9), "nsec": (1.0, 1e9), "nanosecond": (1.0, 1e9), "nanoseconds": (1.0, 1e9),
     "min": (60.0, 1.0), "mins": (60.0, 1.0), "minute": (60.0, 1.0), "minutes": (60.0, 1.0),
     "h": (3600.0, 1.0), "hr": (3600.0, 1.0), "hrs": (3600.0, 1.0), "hour": (3600.0, 1.0), "hours": (3600.0, 1.0),
 }
@@ -111,14 +125,23 @@ _MULTIPLIERS = {"K": 1e3, "k": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9, "T": 1e12,
                 "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 
 _PER_SECOND = rf"(?:/s(?:ec(?:ond)?)?|{_SP}per{_SP}sec(?:ond)?)"
-_FLOP_RE = r"(?P<fp>[kKMGTPEmgtpe]?)(?:FLOP|Flop|flop)(?P<fs>[sS]?)(?P<fr>/s(?:ec(?:ond)?)?)?|(?P<op>[GTP])OPS"
-_BANDWIDTH_RE = (rf"(?P<bwp>[kKMGTP]i?)?B(?:/s(?:ec(?:ond)?)?|ps)|(?P<bww>{'|'.join(w for w in _BYTE_WORDS if w)})?"
-                 rf"bytes?{_PER_SECOND}|(?P<bitp>[kKMGT])(?:b/s|bps|bit/s)")
+_WORD_PREFIX = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _FLOP_WORDS)  # "Peta", "peta"
+_FLOP_RE = (rf"(?:(?P<fp>[kKMGTPEmgtpe]?)|(?P<fw>{_WORD_PREFIX}))(?:FLOP|Flop|flop)(?P<fs>[sS]?)(?P<fr>{_PER_SECOND})?"
+            r"|(?P<op>[GTP])OPS")
+_BYTE_WORD_RE = "|".join(w for w in _BYTE_WORDS if w)
+# bits only where "b" cannot be a careless "B": a rate ("Gb/s", "Gbps") or spelled out ("Gbit", "Mbits")
+_BANDWIDTH_RE = (rf"(?P<bwp>[kKMGTPE]i?)?B(?:/s(?:ec(?:ond)?)?|ps|{_SP}per{_SP}sec(?:ond)?)"
+                 rf"|(?P<bww>{_BYTE_WORD_RE})?bytes?{_PER_SECOND}"
+                 rf"|(?P<bitp>[kKMGTP]i?)(?:b/s(?:ec)?|bps|bits?{_PER_SECOND})")
 _TOKEN_RATE_RE = rf"(?:tokens?|toks?|t){_PER_SECOND}"
-_BYTES_RE = rf"(?P<byp>[kKMGTP]i?)?B|(?P<byw>{'|'.join(w for w in _BYTE_WORDS if w)})?bytes?"
+_BYTES_RE = rf"(?P<byp>[kKMGTPE]i?)?B|(?P<byw>{_BYTE_WORD_RE})?bytes?|(?P<bitw>[kKMGTP]i?)bits?"
 _TIME_RE = "|".join(sorted((re.escape(t) for t in _TIME), key=len, reverse=True))
 _PERCENT_RE = "%|percent"
-_RATIO_RE = rf"×(?!{_SP}?\d)|(?<![ \u00a0\u202f])[xX](?!{_SP}?\d)"  # "4x", "13.5×"; never "4 x 4" or "4x4"
+# "4x", "13.5×", "2 × faster"; never "4 x 4", "4x4", "40 × (256 + 32)", "40×(", "2 × TP2" (a factor of
+# written arithmetic), nor "4× (2 + 2)" (a parenthesis of arithmetic alone)
+_ARITHMETIC_PARENS = r"\([\d.,\s+\-−×*/·]+\)"
+_RATIO_RE = (rf"(?<!{_SP})[×xX](?!{_SP}?\d)(?![(\[])(?!{_SP}{_ARITHMETIC_PARENS})"
+             rf"|(?<={_SP})×(?!{_SP}?[\d(\[A-Z])")
 
 _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern)) for name, pattern in (
@@ -130,32 +153,43 @@ _UNIT_RE = "|".join(f"(?:{p.pattern})" for _, p in _FAMILIES)
 # named groups may occur once per pattern: strip them for the combined scanner
 _UNIT_RE = re.sub(r"\(\?P<\w+>", "(?:", _UNIT_RE)
 
-# A number: thousands separators only in groups of three ("2,480.50"), scientific "2.94e10" or
-# "2.94 × 10^10". Atomic, so that "2.94e10abc" is not re-read as "2".
+# A number: thousands separators only in groups of three ("2,480.50"), scientific "2.94e10",
+# "2.94 × 10^10", "1.2·10¹²", or a power ("2^40", "2⁴⁰", "10¹²", "3,072²"). Atomic, so that "2.94e10abc" is not
+# re-read as "2". A superscript after a unit is a footnote mark ("52%¹"), after a number an exponent.
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_SUPER_EXPONENT = f"[⁺⁻]?[{_SUPERSCRIPTS}]{{1,3}}"
 _NUM_RE = (r"(?>(?:\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
-           rf"(?:[eE][+-]?\d+|{_SP}?[×x]{_SP}?10\^[+-]?\d+)?)")
+           rf"(?:[eE][+-]?\d+|{_SP}?[×x·*]{_SP}?10(?:\^[+-]?\d+|{_SUPER_EXPONENT})|\^[+-]?\d{{1,4}}|{_SUPER_EXPONENT})?)")
 _ELEMENT_RE = r"(?>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"  # inside [..] a comma separates elements
 _MULT_RE = rf"[KkMBT](?![\w/])|bn(?!\w)|{_SP}(?i:thousand|million|billion|trillion)(?!\w)"
 _APPROX_SIGN_RE = r"[~≈∼][ \t\u00a0]*"
 _APPROX_WORDS = ("about", "approximately", "approx.", "around", "roughly")
 _APPROX_LAST_LETTERS = frozenset("tTyYdD.")  # last characters of the words: a cheap first test
+# "12.5k generated tokens/s", "48K input tok/s": a token rate may have a word or two of its own
+# between the number and the unit (never a word that starts a phrase of its own: "64 users at 30 tok/s")
+_RATE_WORDS_RE = (rf"(?:(?!(?:per|at|of|in|on|for|to|and|or|with|by|from|vs|the|a|an|each|across|over|is|are|"
+                  rf"was|were|into|than)\b)[a-z][a-z-]{{1,20}}{_SP}){{1,2}}")
+_END = f"(?![^\\W{_SUPERSCRIPTS}])"  # not inside a word; a superscript after a unit is a footnote mark
 
 # Where a figure may start: a digit, "[" or "~" not inside an identifier ("H100", "fp8",
 # "Qwen3-235B", "Llama-3.1-70B", "v1.2.3"). A plain character class first lets the regex engine
 # skip to candidates at C speed; the lookbehinds then look at the character before it.
 _START = re.compile(r"[\d\[~≈∼](?<![\w.].)(?<!\w-.)")
 _BODY = re.compile(
-    r"(?P<skip>\d{4}-\d{2}-\d{2}(?!\d)|\d+(?:\.\d+){2,})"  # ISO dates, dotted versions
+    r"(?P<skip>\d{4}-\d{2}-\d{2}(?!\d)|\d+(?:\.\d+){2,}|\d{1,2}:\d{2}(?::\d{2})?(?![\d.,]))"  # dates, versions, clock times
     r"|(?P<product>\d+(?:\.\d+)?(?:[x×]\d+(?:\.\d+)?)+)(?![\w.])"  # "4x4x2": three counts
     rf"|(?P<devices>\d+)(?=[xX×]{_SP}?[A-Z]{{1,4}}\d)"  # "8x H100", "8xA100": a count, not a ratio
     rf"|(?P<figure>(?P<approx>{_APPROX_SIGN_RE})?"
     rf"(?:\[\s*(?P<list>{_ELEMENT_RE}(?:\s*,\s*{_ELEMENT_RE})+)\s*\]"
     rf"|(?P<num>{_NUM_RE})(?:(?:-|{_SP}?[–—]{_SP}?)(?P<num2>{_NUM_RE}))?)"
-    rf"(?P<mult>{_MULT_RE})?(?:{_SP}?(?P<unit>{_UNIT_RE}))?(?!\w))"
+    rf"(?P<mult>{_MULT_RE})?(?:{_SP}?(?P<unit>{_UNIT_RE}){_END}"
+    rf"|{_SP}(?P<words>{_RATE_WORDS_RE})(?P<rate>{_TOKEN_RATE_RE}){_END})?{_END})"
 )
 _STRICT = re.compile(rf"\s*(?P<num>[+-]?{_NUM_RE})(?P<mult>{_MULT_RE})?\s*(?P<unit>.*?)\s*", re.S)
 _PRODUCT_SPLIT = re.compile(r"[x×]")
-_TIMES_TEN = re.compile(rf"{_SP}?[×x]{_SP}?10\^")
+_TIMES_TEN = re.compile(rf"{_SP}?[×x·*]{_SP}?10\^")
+_SUPER_TO_CARET = re.compile(f"(?:{_SUPER_EXPONENT})")
+_SUPER_DIGITS = str.maketrans(_SUPERSCRIPTS + "⁺⁻", "0123456789+-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,15 +210,18 @@ def _resolve_unit(written: str) -> _Unit | None:
         if family == "flop":
             if m.group("op"):
                 return _Unit("flops", _DECIMAL[m.group("op")], ambiguous=True)
-            factor = _DECIMAL[m.group("fp").upper()]
+            word = m.group("fw")
+            factor = _FLOP_WORDS[word.lower()] if word else _DECIMAL[m.group("fp").upper()]
             if m.group("fr"):
                 return _Unit("flop_rate", factor)
             return _Unit("flops", factor, ambiguous=bool(m.group("fs")))
         if family == "bandwidth":
             if m.group("bitp"):
-                return _Unit("bandwidth", _DECIMAL[m.group("bitp")], divisor=8.0)  # bits
+                return _Unit("bandwidth", _byte_factor(m.group("bitp"), ""), divisor=8.0)  # bits
             return _Unit("bandwidth", _byte_factor(m.group("bwp") or "", m.group("bww") or ""))
         if family == "bytes":
+            if m.group("bitw"):
+                return _Unit("bytes", _byte_factor(m.group("bitw"), ""), divisor=8.0)  # "Gbit", "Kibits"
             return _Unit("bytes", _byte_factor(m.group("byp") or "", m.group("byw") or ""))
         if family == "time":
             return _Unit("time", *_TIME[written])
@@ -199,17 +236,24 @@ def _resolve_unit(written: str) -> _Unit | None:
 def _byte_factor(prefix: str, word: str) -> float:
     if word:
         return _BYTE_WORDS[word]
-    return _BINARY[prefix] if prefix.endswith("i") else _DECIMAL[prefix]
+    if prefix.endswith("i"):  # "KiB", "kiB", "GiB": binary whatever the case of the letter before "i"
+        return _BINARY[prefix[0].upper() + "i"]
+    return _DECIMAL[prefix]
 
 
 def _number(text: str) -> float:
-    """A number as written: "2,480.50", "2.94e10", "2.94 × 10^10"."""
+    """A number as written: "2,480.50", "2.94e10", "2.94 × 10^10", "1.2·10¹²", "2^40", "2⁴⁰"."""
     if "," in text:
         text = text.replace(",", "")
+    if text[-1] in _SUPERSCRIPTS:
+        text = _SUPER_TO_CARET.sub(lambda m: "^" + m.group(0).translate(_SUPER_DIGITS), text)
     if "^" not in text:
         return float(text)
-    mantissa, exponent = _TIMES_TEN.split(text, maxsplit=1)
-    return float(mantissa) * 10.0 ** int(exponent)
+    parts = _TIMES_TEN.split(text, maxsplit=1)
+    if len(parts) == 2:
+        return float(parts[0]) * 10.0 ** int(parts[1])
+    base, exponent = text.split("^")
+    return float(base) ** int(exponent)
 
 
 def _multiplier(mult: str | None) -> float:
@@ -244,8 +288,8 @@ def parse_quantity(text: str, kind: str) -> float:
         raise UnitError(f"cannot read a number in {text!r} ({expected})")
     try:
         number = _number(m.group("num"))
-    except OverflowError:
-        number = math.inf  # "1 × 10^400"; reported as not finite below
+    except (OverflowError, ZeroDivisionError, ValueError):
+        number = math.inf  # "1 × 10^400", "0⁻²", an exponent of 5,000 digits; reported as not finite below
     mult, written = m.group("mult"), m.group("unit")
     if written == "" and mult and mult.strip() == "B" and kind == "bytes":
         mult, written = None, "B"  # the field says bytes: "64B" is 64 bytes
@@ -300,6 +344,15 @@ def find_figures(text: str) -> list[Figure]:
     return figures
 
 
+_UNIT_AT = re.compile(rf"{_SP}?(?:{_UNIT_RE}){_END}")
+
+
+def unit_at(text: str, pos: int) -> str:
+    """The unit written at `pos` of `text` (after one space at most), "" when none is: "GB" in "(30.5 + 9.7) GB"."""
+    m = _UNIT_AT.match(text, pos)
+    return m.group(0).strip() if m else ""
+
+
 def _product(m: re.Match[str]) -> list[Figure]:
     out, pos = [], m.start()
     for part in _PRODUCT_SPLIT.split(m.group("product")):
@@ -310,8 +363,11 @@ def _product(m: re.Match[str]) -> list[Figure]:
 
 def _figure(text: str, m: re.Match[str]) -> Figure | None:
     listed, num, num2, written, mult, sign = m.group("list", "num", "num2", "unit", "mult", "approx")
-    unit = _resolve_unit(written) if written else None
+    words = ""
+    if written is None and m.group("rate") is not None:
+        written, words = m.group("rate"), m.group("words").strip()
     try:
+        unit = _resolve_unit(written) if written else None
         # multiply, then divide: "63.8%" is exactly 63.8 / 100 and "41.4 ms" 41.4 / 1000
         factor = _multiplier(mult) * (unit.factor if unit is not None else 1.0)
         divisor = unit.divisor if unit is not None else 1.0
@@ -326,7 +382,7 @@ def _figure(text: str, m: re.Match[str]) -> Figure | None:
             values = (_number(num) * factor / divisor, _number(num2) * factor / divisor)
             value = values[0]
             number_end = m.end("num2")
-    except (ValueError, OverflowError, KeyError):  # never raise on report text
+    except (ValueError, OverflowError, ZeroDivisionError, KeyError):  # never raise on report text ("0⁻²")
         return None
     start, end = m.span()
     approx = sign is not None
@@ -334,10 +390,27 @@ def _figure(text: str, m: re.Match[str]) -> Figure | None:
         word = _approx_word_before(text, start)
         if word is not None:
             start, approx = word, True
+    comparison = ""
+    if start > 0 and text[start - 1] in _COMPARISON_LAST:
+        start, comparison = _comparison_before(text, start)
     kind = unit.kind if unit is not None else "count"
     quantity = Quantity(value, BASE_UNITS[kind], kind, values, len(values) == 2, approx)
     ambiguous = unit is not None and unit.ambiguous
-    return Figure(start, end, text[start:end], quantity, text[number_end:end].strip(), ambiguous)
+    return Figure(start, end, text[start:end], quantity, text[number_end:end].strip(), ambiguous, comparison, words)
+
+
+_COMPARISON_LAST = frozenset("<>≤≥=⩽⩾" + _SPACES)
+_COMPARISONS = {"<": "<", ">": ">", "≤": "<=", "≥": ">=", "⩽": "<=", "⩾": ">=", "<=": "<=", ">=": ">="}
+
+
+def _comparison_before(text: str, start: int) -> tuple[int, str]:
+    """ ">30 billion", "≥ 80%", "<= 5 ms": the sign right before a figure (never an arrow "->", "=>")."""
+    at = start - 1 if text[start - 1] in _SPACES else start
+    for sign in ("<=", ">=", "<", ">", "≤", "≥", "⩽", "⩾"):
+        begin = at - len(sign)
+        if begin >= 0 and text.startswith(sign, begin) and (begin == 0 or text[begin - 1] not in "-=<>"):
+            return begin, _COMPARISONS[sign]
+    return start, ""
 
 
 def _approx_word_before(text: str, start: int) -> int | None:

@@ -53,7 +53,23 @@ TOKENS = [
     "```", "\\", "(", ")", "{", "}", "&a ", "*a", "!!python/object/apply:os.system", "!!str", "? ", ".inf",
     ".nan", "null", "~", "&", "'", '"', "#", "\x00", "\ufeff", "\u200b", "\u202e", "\u00a0", "\u2028", "\udcff",
     "é", "٣", "５", "Ⅻ", "🙂",
+    *(" " + unit for unit in ("kiB", "KiB", "kib", "Kib", "GiB/s", "Gbit/s", "GB/sec", "µs", "μs", "tok/sec",
+                              "tokens per second", "TFLOP/s", "PetaFLOPS", "exaFLOPs", "Gbit")),
+    "1e12", "1.2 × 10^12", "2⁴⁰", "10¹²", "3,072²", "^", "⁻", ">", "<=", "≥", "10:02", "&nbsp;", "&times;", "&#215;",
+    "<sup>", "</sup>", "<sup>(1)</sup>", "[^1]", "<br>", "<table><tr><td>", "</td><td>", "</td></tr></table>", "<th>",
+    " generated tokens/s", "K input tok/s", "-token prompts", " (4 active)", " per GPU", "\\times", "\\cdot",
 ]
+
+# Unit spellings as real documents write them (issue 12): number, space or not, spelling, and the kind it reads as
+SPELLINGS = {
+    "kiB": "bytes", "KiB": "bytes", "kB": "bytes", "GiB": "bytes", "EiB": "bytes", "Gbit": "bytes",
+    "gigabytes": "bytes", "GiB/s": "bandwidth", "Gbit/s": "bandwidth", "Gb/s": "bandwidth", "GB/sec": "bandwidth",
+    "GB per second": "bandwidth", "Gbps": "bandwidth", "µs": "time", "μs": "time", "usec": "time", "ms": "time",
+    "tok/sec": "token_rate", "tokens per second": "token_rate", "t/s": "token_rate", "TFLOP/s": "flop_rate",
+    "TFLOP per second": "flop_rate", "PetaFLOPS": "flops", "exaFLOPs": "flops", "gigaflops": "flops", "%": "percent",
+    "kib": "count", "Kib": "count",  # a lone "b" is left alone: bits, or a careless "B"
+}
+NUMBERS = ("0", "1", "7", "12.5", "2,480.50", "1e12", "1.2 × 10^12", "1.2·10¹²", "2⁴⁰", "10¹²", "3,072²", "9" * 30)
 
 
 def _fragments() -> st.SearchStrategy[str]:
@@ -205,6 +221,21 @@ def test_fuzz_parse_quantity(text, kind):
 @example(text="1e400 GB, 2.94 × 10^99999 FLOP")
 def test_fuzz_find_figures(text):
     check_find_figures(text)
+
+
+@given(number=st.sampled_from(NUMBERS), space=st.sampled_from(("", " ", "\u00a0", "\u2009")),
+       spelling=st.sampled_from(sorted(SPELLINGS)), before=_fragments(), after=_fragments())
+def test_fuzz_unit_spellings(number, space, spelling, before, after):
+    """Every spelling reads as its kind whatever the number, never raises in a sentence, and a spec field
+    raises nothing but a UnitError."""
+    figures = units.find_figures(f"{number}{space}{spelling}")
+    if SPELLINGS[spelling] == "count":  # read as a bare number, or glued ("0Kib") as a name
+        assert all(f.quantity.kind == "count" for f in figures), (number, spelling, figures)
+    else:
+        assert figures and figures[-1].quantity.kind == SPELLINGS[spelling], (number, spelling, figures)
+    check_find_figures(f"{before}{number}{space}{spelling}{after}")
+    check_extract(f"- {before}{number}{space}{spelling}{after}\n")
+    check_parse_quantity(f"{number} {spelling}", SPELLINGS[spelling])
 
 
 @given(text=st.one_of(random_text(60), mutated(REPORT, 12)))

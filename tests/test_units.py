@@ -64,6 +64,27 @@ GOOD = [
     ("6 percent", "percent", 0.06),
     ("4x", "ratio", 4.0),
     ("13.5×", "ratio", 13.5),
+    # spellings of real documents (issue 12): a prefix's letter case, bits, words, powers
+    ("100 kiB", "bytes", 100 * 1024),                     # "Upload buffer: 100 kiB" crashed (KeyError 'ki')
+    ("8 Gbit", "bytes", 1e9),                             # 8e9 bits / 8
+    ("2 Kibit", "bytes", 256),                            # 2 x 1024 bits / 8
+    ("400 Gbit/s", "bandwidth", 50e9),
+    ("3 GiB/s", "bandwidth", 3 * 2**30),
+    ("900 GB per second", "bandwidth", 900e9),
+    ("1.2 PetaFLOPS", "flop_rate", 1.2e15),               # the field decides amount or rate
+    ("2.5 exaFLOPs", "flops", 2.5e18),
+    ("3 gigaflops", "flops", 3e9),
+    ("5 TFLOP per second", "flop_rate", 5e12),
+    ("12 μs", "time", 12e-6),                             # Greek mu (U+03BC) and micro sign (U+00B5)
+    ("12 µsec", "time", 12e-6),
+    ("40 tok/sec", "token_rate", 40),
+    ("1e12", "count", 1e12),
+    ("1.2 × 10^12", "count", 1.2e12),
+    ("1.2·10¹²", "count", 1.2e12),
+    ("2^40", "bytes", 2**40),                             # a power
+    ("2⁴⁰ B", "bytes", 2**40),
+    ("10¹² FLOP", "flops", 1e12),
+    ("3,072²", "count", 3072**2),                         # 9,437,184
 ]
 
 
@@ -89,6 +110,10 @@ BAD = [
     ("1e999", "count", "not a finite number"),
     ("2 × 10^400", "count", "not a finite number"),
     ("1,0000", "count", "unknown unit"),                  # thousands come in groups of three
+    ("100 kib", "bytes", "did you mean 'KiB'?"),          # a lone "b" may be bits or a careless "B"
+    ("2^9999", "count", "not a finite number"),
+    ("0⁻² GB/s", "bandwidth", "not a finite number"),   # found by fuzzing: ZeroDivisionError
+    ("1 × 10^" + "9" * 5000, "count", "not a finite number"),  # beyond Python's 4,300-digit int()
 ]
 
 
@@ -143,6 +168,17 @@ SENTENCES = [
     ("a 4x4x2 mesh and a 4 x 4 x 2 mesh",
      [("4", 4, "1"), ("4", 4, "1"), ("2", 2, "1"), ("4", 4, "1"), ("4", 4, "1"), ("2", 2, "1")]),
     ("on 8x H100 GPUs", [("8", 8, "1")]),
+    # a factor of written arithmetic is no ratio: "N×(", "N x (", "N × (", "2 × TP2"
+    ("40 × (256 + 32) × 2 B = 23,040 B",
+     [("40", 40, "1"), ("256", 256, "1"), ("32", 32, "1"), ("2 B", 2, "B"), ("23,040 B", 23040, "B")]),
+    ("40×(256+32)", [("40", 40, "1"), ("256", 256, "1"), ("32", 32, "1")]),
+    ("4× (2 + 2)", [("4", 4, "1"), ("2", 2, "1"), ("2", 2, "1")]),       # a parenthesis of arithmetic alone
+    ("2 × TP2 = 4 GPUs", [("2", 2, "1"), ("4", 4, "1")]),
+    ("3x (28.5 s vs 9.5 s)", [("3x", 3, "x"), ("28.5 s", 28.5, "s"), ("9.5 s", 9.5, "s")]),  # a ratio explained
+    ("a 2 × speedup, (1.6 ×)", [("2 ×", 2, "x"), ("1.6 ×", 1.6, "x")]),
+    # clock times are not figures; footnote superscripts after a unit are marks
+    ("dana · 10:02 posted 48 GB", [("48 GB", 48e9, "B")]),
+    ("at 09:15:30 TTFT was 81%² of the SLO", [("81%", 0.81, "%")]),
 ]
 
 
@@ -250,6 +286,46 @@ ONE_FIGURE = [
     ("approximately 2 s", "time", 2, (), False, True, "s", False),
     ("around 70%", "percent", 0.70, (), False, True, "%", False),
     ("roughly 1.2M tok/s", "token_rate", 1.2e6, (), False, True, "M tok/s", False),
+    # spellings of real documents (issue 12 item 5)
+    ("100 kiB", "bytes", 100 * 1024, (), False, False, "kiB", False),
+    ("100 KiB", "bytes", 100 * 1024, (), False, False, "KiB", False),
+    ("3 EiB", "bytes", 3 * 2**60, (), False, False, "EiB", False),
+    ("4 gigabytes", "bytes", 4e9, (), False, False, "gigabytes", False),
+    ("2 gibibytes", "bytes", 2 * 2**30, (), False, False, "gibibytes", False),
+    ("8 Gbit", "bytes", 1e9, (), False, False, "Gbit", False),
+    ("3 GiB/s", "bandwidth", 3 * 2**30, (), False, False, "GiB/s", False),
+    ("400 Gbit/s", "bandwidth", 50e9, (), False, False, "Gbit/s", False),
+    ("400 Gib/s", "bandwidth", 400 * 2**30 / 8, (), False, False, "Gib/s", False),
+    ("25 Gbits/sec", "bandwidth", 25e9 / 8, (), False, False, "Gbits/sec", False),
+    ("900 GB/sec", "bandwidth", 900e9, (), False, False, "GB/sec", False),
+    ("900 GB per second", "bandwidth", 900e9, (), False, False, "GB per second", False),
+    ("12 μs", "time", 12e-6, (), False, False, "μs", False),
+    ("12 µs", "time", 12e-6, (), False, False, "µs", False),
+    ("12 usec", "time", 12e-6, (), False, False, "usec", False),
+    ("40 tok/sec", "token_rate", 40, (), False, False, "tok/sec", False),
+    ("40 tokens per second", "token_rate", 40, (), False, False, "tokens per second", False),
+    ("400 TFLOP/s", "flop_rate", 400e12, (), False, False, "TFLOP/s", False),
+    ("5 TFLOP per second", "flop_rate", 5e12, (), False, False, "TFLOP per second", False),
+    ("1.2 PetaFLOPS", "flops", 1.2e15, (), False, False, "PetaFLOPS", True),
+    ("3.2 exaFLOPS", "flops", 3.2e18, (), False, False, "exaFLOPS", True),
+    ("3 gigaflops", "flops", 3e9, (), False, False, "gigaflops", True),
+    ("1e12", "count", 1e12, (), False, False, "", False),
+    ("1.2 × 10^12", "count", 1.2e12, (), False, False, "", False),
+    ("1.2 x 10^12 FLOP", "flops", 1.2e12, (), False, False, "FLOP", False),
+    ("1.2·10¹² FLOP", "flops", 1.2e12, (), False, False, "FLOP", False),
+    ("2⁴⁰ B", "bytes", 2**40, (), False, False, "B", False),
+    ("2^40 bytes", "bytes", 2**40, (), False, False, "bytes", False),
+    ("10¹²", "count", 1e12, (), False, False, "", False),
+    ("3,072²", "count", 3072**2, (), False, False, "", False),
+    ("15.2\u00a0GB", "bytes", 15.2e9, (), False, False, "GB", False),    # a no-break space ("&nbsp;")
+    ("21\u2009ms", "time", 0.021, (), False, False, "ms", False),         # a thin space ("&thinsp;")
+    # a token rate with words of its own before the unit
+    ("12.5k generated tokens/s", "token_rate", 12.5e3, (), False, False, "k generated tokens/s", False),
+    ("48K input tok/s", "token_rate", 48e3, (), False, False, "K input tok/s", False),
+    ("3.1K output decode tokens/s", "token_rate", 3.1e3, (), False, False, "K output decode tokens/s", False),
+    # a comparison sign belongs to the figure
+    (">30 billion", "count", 30e9, (), False, False, "billion", False),
+    ("≥ 80%", "percent", 0.80, (), False, False, "%", False),
 ]
 
 
@@ -263,6 +339,16 @@ def test_find_one_figure(text, kind, value, values, is_range, approx, unit_text,
     assert q.value == pytest.approx(value, rel=1e-12)
     assert q.values == pytest.approx(values, rel=1e-12)
     assert (q.is_range, q.approx, figure.unit_text, figure.flops_ambiguous) == (is_range, approx, unit_text, ambiguous)
+
+
+def test_a_figure_keeps_the_words_and_the_sign_written_with_it():
+    [rate] = find_figures("12.5k generated tokens/s")
+    [bound] = find_figures("Parameters: >30 billion")
+    [le] = find_figures("TTFT <= 5 ms")
+    assert (rate.words, rate.comparison) == ("generated", "")
+    assert (bound.text, bound.comparison) == (">30 billion", ">")
+    assert (le.text, le.comparison) == ("<= 5 ms", "<=")
+    assert [f.comparison for f in find_figures("A -> 5 GB, B => 6 GB")] == ["", ""]  # arrows
 
 
 IN_CONTEXT = [
@@ -280,6 +366,10 @@ IN_CONTEXT = [
     ("Qwen3-235B-A22B", []),
     ("fp8 on H100", []),
     ("model v2 and 1.2.3", []),
+    ("64 users at 30 tok/s", ["64", "30 tok/s"]),  # "users at" are no words of the rate
+    ("100 kib", ["100"]),                           # a lone "b": no unit (bits, or a careless "B")
+    ("an 8 Kib buffer", ["8"]),
+    ("0⁻² GB and 2^-1 s", ["2^-1 s"]),                 # 0 to a negative power is no number (found by fuzzing)
 ]
 
 
