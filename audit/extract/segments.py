@@ -1,14 +1,18 @@
 """Segments: a Markdown report becomes the pieces figures are read from, each with its line and scope.
 
 The token stream of markdown-it-py ("commonmark" plus tables, so HTML comments stay visible
-for suppressions) is walked once. Every list item, table cell, paragraph sentence and
-bold-labelled line becomes a `Segment`: its plain text, its label, the headings and list items
-it sits in, the table column it is under.
+for suppressions) is walked once. Every list item, table cell (of a Markdown or a raw HTML table),
+paragraph sentence and bold-labelled line becomes a `Segment`: its plain text, its label, the headings
+and list items it sits in, the table column it is under. Inline Markdown is read by `_plain` in time
+linear in the line; the lines of a paragraph stay apart ("\n"), so no figure runs across two of them
+and each keeps its own physical line.
 """
 
 from __future__ import annotations
 
+import html
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,9 +39,14 @@ class Segment:
     group: int = 0
     """Segments of one list, table or paragraph share a group."""
     line_starts: tuple[int, ...] = (0,)
-    """Offsets in `text` where each following source line begins (for multi-line sentences)."""
+    """Offsets in `text` where each source line begins (for multi-line sentences); lines are joined by "\n"."""
     unit: str = ""
-    """The unit a table's row label or column header gives its bare numbers ("Decode throughput (tokens/s)")."""
+    """The unit a table's row label, column header or corner cell gives its bare numbers ("Decode throughput
+    (tokens/s)", "tok/s per GPU", "TTFT, ms")."""
+
+    def line_of(self, offset: int) -> int:
+        """The physical line of the character at `offset` of `text`."""
+        return self.line + bisect_right(self.line_starts, offset) - 1
 
 
 # --- segments from the token stream ---------------------------------------------------------
@@ -48,48 +57,183 @@ _BULLET = re.compile(r"^\s*(?:[✓✔✗✘❌✅⚠️•→*\-+]|\[[ xX]\])\s*
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
 
 
-_INLINE = re.compile(
-    r"(?P<code>`+)(?P<code_text>.+?)(?P=code)"  # `code`, kept as text
-    r"|(?P<strong>\*\*|__)(?=\S)(?P<strong_text>.+?)(?<=\S)(?P=strong)"  # **bold**: the labels
-    r"|!?\[(?P<link_text>[^\]]*)\]\([^)]*\)"  # [text](url), ![alt](src)
-    r"|<!--.*?-->|</?[A-Za-z][^>]*>"  # inline HTML: not text
-    r"|(?<![\w*])\*(?=\S)(?P<em_star>[^*]+?)(?<=\S)\*(?!\*)"  # *emphasis*
-    r"|(?<!\w)_(?=\S)(?P<em_under>[^_]+?)(?<=\S)_(?!\w)"  # _emphasis_ (not snake_case)
-    r"|\\(?P<escaped>[!-/:-@\[-`{-~])"  # backslash escapes
-)
+# --- inline Markdown, in time linear in the line -------------------------------------------
+
+_SPECIAL = re.compile(r"[`*_\[!<\\&]")  # where inline markup may start
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]{1,40}\]:?|\[\d{1,3}\](?![(\[:])")  # "[^2]", "[^note]:", "[3]"
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
+_SPACED_TAGS = frozenset({"br", "p", "div", "li", "tr", "td", "th", "table", "ul", "ol", "hr", "dd", "dt"})
+_EXPONENT = re.compile(r"[+\-−]?\d{1,3}")
+_POWER_BASE = re.compile(r"(?<![\d.,])(?:10|2)$")
+_TEX_SYMBOLS = {"times": "×", "cdot": "·", "approx": "≈", "sim": "~", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥"}
+_TEX = re.compile(r"\\(times|cdot|approx|sim|leq?|geq?)(?![A-Za-z])")
+_ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# closers found once per line, so that an opener finds its closer by bisection
+_CLOSERS = {
+    "**": re.compile(r"(?<=\S)(?=\*\*)"), "__": re.compile(r"(?<=\S)(?=__)"), "*": re.compile(r"\*"),
+    "_": re.compile(r"_"), "]": re.compile(r"\]"), ")": re.compile(r"\)"), "-->": re.compile(r"-->"),
+    ">": re.compile(r">"), "</sup>": re.compile(r"</sup\s*>", re.I), "`": re.compile(r"`+"),
+}
+
+
+class _Closers:
+    """Positions of each closing delimiter of a line, found on first use (one C-speed pass each), so that
+    inline reading is O(n log n) however many openers stay unclosed ("**a **b **c ...")."""
+
+    __slots__ = ("_line", "_found", "_runs")
+
+    def __init__(self, line: str) -> None:
+        self._line = line
+        self._found: dict[str, list[int]] = {}
+        self._runs: dict[int, list[int]] | None = None
+
+    def after(self, closer: str, pos: int) -> int:
+        """The first position >= pos where `closer` is, -1 when there is none."""
+        found = self._found.get(closer)
+        if found is None:
+            found = self._found[closer] = [m.start() for m in _CLOSERS[closer].finditer(self._line)]
+        k = bisect_left(found, pos)
+        return found[k] if k < len(found) else -1
+
+    def backticks(self, length: int, pos: int) -> int:
+        """The first run of exactly `length` backticks at or after pos, -1 when there is none."""
+        if self._runs is None:
+            self._runs = {}
+            for m in _CLOSERS["`"].finditer(self._line):
+                self._runs.setdefault(m.end() - m.start(), []).append(m.start())
+        found = self._runs.get(length, [])
+        k = bisect_left(found, pos)
+        return found[k] if k < len(found) else -1
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _plain(line: str, depth: int = 0) -> tuple[str, list[tuple[int, int]]]:
+    """A line's plain text and the spans of its bold text: code kept as text, links as their text, HTML tags,
+    comments and footnote marks dropped ("<br>" a space, "10<sup>12</sup>" an exponent), entities decoded
+    ("15.2&nbsp;GB"), backslash escapes resolved. Unclosed markers stay as written."""
+    if depth > 8 or _SPECIAL.search(line) is None:  # nested deeper than any report writes: the rest as written
+        return line.rstrip("\\").rstrip(), []
+    closers = _Closers(line)
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    size = flushed = pos = 0
+    n = len(line)
+    while (m := _SPECIAL.search(line, pos)) is not None:
+        i = m.start()
+        found = _construct(line, i, n, closers, depth)
+        if found is None:
+            pos = i + 1
+            while line[i] == "`" and pos < n and line[pos] == "`":  # an unclosed run of backticks is text
+                pos += 1
+            continue
+        end, inner, inner_spans, bold = found
+        out.append(line[flushed:i])
+        size += i - flushed
+        if bold:
+            spans.append((size, size + len(inner)))
+        spans.extend((a + size, b + size) for a, b in inner_spans)
+        out.append(inner)
+        size += len(inner)
+        flushed = pos = end
+    out.append(line[flushed:])
+    return "".join(out).rstrip("\\").rstrip(), spans
+
+
+def _construct(line: str, i: int, n: int, closers: _Closers, depth: int):
+    """The inline construct that starts at `i`: (end, plain text, its bold spans, whether it is bold itself),
+    or None when the character there is plain text."""
+    ch = line[i]
+    nxt = line[i + 1] if i + 1 < n else ""
+    if ch == "`":
+        run = i + 1
+        while run < n and line[run] == "`":
+            run += 1
+        close = closers.backticks(run - i, run + 1)
+        return (close + run - i, line[run:close], [], False) if close > 0 else None
+    if ch in "*_":
+        if nxt == ch:  # **bold** or __bold__
+            if i + 2 >= n or line[i + 2].isspace():
+                return None
+            close = closers.after(ch * 2, i + 3)
+            if close < 0:
+                return None
+            inner, inner_spans = _plain(line[i + 2: close], depth + 1)
+            return close + 2, inner, inner_spans, True
+        before = line[i - 1] if i else ""
+        if not nxt or nxt.isspace() or (before and (_is_word(before) or before == ch)):
+            return None
+        close = closers.after(ch, i + 1)
+        if close < 0 or line[close - 1].isspace():
+            return None
+        after = line[close + 1] if close + 1 < n else ""
+        if (ch == "*" and after == "*") or (ch == "_" and after and _is_word(after)):
+            return None
+        return close + 1, _plain(line[i + 1: close], depth + 1)[0], [], False
+    if ch == "!":
+        if nxt != "[":
+            return None
+        link = _link(line, i + 1, n, closers)
+        return (link[0], link[1], [], False) if link else None
+    if ch == "[":
+        mark = _FOOTNOTE_MARK.match(line, i)
+        if mark is not None:
+            return mark.end(), "", [], False
+        link = _link(line, i, n, closers)
+        return (link[0], link[1], [], False) if link else None
+    if ch == "<":
+        return _html(line, i, closers)
+    if ch == "\\":
+        if nxt.isalpha():  # TeX in $...$: "B \cdot 2048", "2 \times 80"
+            tex = _TEX.match(line, i)
+            return (tex.end(), _TEX_SYMBOLS[tex.group(1)], [], False) if tex else None
+        return (i + 2, nxt, [], False) if nxt in _ESCAPABLE and nxt else None
+    entity = _ENTITY.match(line, i)  # "&"
+    return (entity.end(), html.unescape(entity.group(0)), [], False) if entity else None
+
+
+def _link(line: str, i: int, n: int, closers: _Closers) -> tuple[int, str] | None:
+    """ "[text](url)" at `i`: (end, text)."""
+    close = closers.after("]", i + 1)
+    if close < 0 or close + 1 >= n or line[close + 1] != "(":
+        return None
+    paren = closers.after(")", close + 2)
+    return (paren + 1, line[i + 1: close]) if paren > 0 else None
+
+
+def _html(line: str, i: int, closers: _Closers):
+    """An HTML comment or tag at `i`: dropped; "<br>" and block tags a space; "<sup>" a footnote mark, or
+    an exponent after 10 or 2 ("10<sup>12</sup>" is "10^12")."""
+    if line.startswith("<!--", i):
+        close = closers.after("-->", i + 4)
+        return (close + 3, "", [], False) if close > 0 else None
+    close = closers.after(">", i + 1)
+    if close < 0:
+        return None
+    tag = _TAG.match(line, i, close + 1)
+    if tag is None or tag.end() != close + 1:
+        return None
+    name = tag.group(2).lower()
+    if name == "sup" and not tag.group(1):
+        end = closers.after("</sup>", close + 1)
+        if end > 0:
+            content = line[close + 1: end]
+            after_end = line.index(">", end) + 1
+            if _EXPONENT.fullmatch(content) and _POWER_BASE.search(line[max(0, i - 6): i]):
+                return after_end, "^" + content.replace("−", "-"), [], False
+            return after_end, "", [], False
+    return close + 1, " " if name in _SPACED_TAGS else "", [], False
 
 
 def _inline_lines(token) -> list[tuple[str, list[tuple[int, int]]]]:
     """Plain text of an inline token, one entry per source line, with the bold spans of each.
 
-    Inline Markdown is read here with one regular expression rather than by markdown-it's inline
-    parser: a report needs only its text and where the bold labels are, and this is the hot path."""
+    Inline Markdown is read by `_plain` rather than by markdown-it's inline parser: a report needs only
+    its text and where the bold labels are, and this is the hot path."""
     return [_plain(line) for line in token.content.split("\n")]
-
-
-def _plain(line: str, depth: int = 0) -> tuple[str, list[tuple[int, int]]]:
-    if depth > 8:  # "**a __b **c** b__ a**" nested deeper than any report writes: the rest stays as written
-        return line, []
-    out: list[str] = []
-    spans: list[tuple[int, int]] = []
-    size = pos = 0
-    for m in _INLINE.finditer(line):
-        out.append(line[pos: m.start()])
-        size += m.start() - pos
-        pos = m.end()
-        if m.group("strong"):
-            inner, inner_spans = _plain(m.group("strong_text"), depth + 1)
-            spans.append((size, size + len(inner)))
-            spans.extend((a + size, b + size) for a, b in inner_spans)
-        else:
-            inner = next((m.group(g) for g in ("code_text", "link_text", "em_star", "em_under", "escaped")
-                          if m.group(g) is not None), "")
-            if m.group("em_star") or m.group("em_under"):
-                inner = _plain(inner, depth + 1)[0]
-        out.append(inner)
-        size += len(inner)
-    out.append(line[pos:])
-    return "".join(out).rstrip("\\").rstrip(), spans
 
 
 def _label_of(text: str, bold: list[tuple[int, int]]) -> tuple[str, bool]:
@@ -133,8 +277,12 @@ def _markdown():
 MAX_NESTING = 100
 
 
-def segments(text: str) -> Iterator[Segment]:
-    """Every piece of the report a figure can be read from, in document order."""
+_DOCUMENT_FENCES = frozenset({"suggestion", "markdown", "md"})  # a fence that holds document text, not code
+
+
+def segments(text: str, depth: int = 0) -> Iterator[Segment]:
+    """Every piece of the report a figure can be read from, in document order. A fenced block of document
+    text (a review's "```suggestion", "```markdown") is read as the Markdown it holds."""
     tokens = _markdown().parse(text)
     deepest = max(tokens, key=lambda t: t.level, default=None)
     if deepest is not None and deepest.level >= MAX_NESTING - 1:  # markdown-it stops reading there
@@ -147,9 +295,10 @@ def segments(text: str) -> Iterator[Segment]:
     item_has_title: list[bool] = []
     group = 0
     groups: list[int] = []  # group ids of open lists
-    header: list[str] = []
+    table: _Table | None = None
+    html_table: _HtmlTable | None = None  # a raw HTML table may run over several HTML blocks
     in_head = False
-    row: list[tuple[int, str]] = []
+    row: list[tuple[str, int]] = []
     row_line = 0
     i = 0
     while i < len(tokens):
@@ -176,26 +325,45 @@ def segments(text: str) -> Iterator[Segment]:
             items.pop()
             item_has_title.pop()
         elif kind == "thead_open":
-            in_head, header = True, []
+            in_head = True
         elif kind == "thead_close":
             in_head = False
+            base = tuple(h[1] for h in headings) + ((bold_heading,) if bold_heading else ())
+            group += 1
+            table = _Table([c for c, _ in row], row_line, base, group)
+            yield from table.header_segments()
         elif kind == "tr_open":
             row, row_line = [], tok.map[0] + 1 if tok.map else 0
-            group += 1
         elif kind in ("th_open", "td_open"):
-            inline = tokens[i + 1]
-            cell = " ".join(t for t, _ in _inline_lines(inline)).strip()
-            if in_head:
-                header.append(cell)
-            else:
-                row.append((len(row), cell))
-        elif kind == "tr_close" and not in_head and row:
+            row.append((" ".join(t for t, _ in _inline_lines(tokens[i + 1])).strip(), row_line))
+        elif kind == "tr_close" and not in_head and table is not None:
+            group += 1
+            yield from table.row_segments(row, group)
+        elif kind == "fence" and tok.map and depth < 2 and tok.info.strip().split(" ")[0].lower() in _DOCUMENT_FENCES:
             base = tuple(h[1] for h in headings) + ((bold_heading,) if bold_heading else ())
-            label = row[0][1]
-            for col, cell in row[1:]:
-                column = header[col] if col < len(header) else ""
-                yield Segment(row_line, cell, label, base, column=column, group=group,
-                              unit=_unit_in_parens(label) or _unit_in_parens(column))
+            first, top = tok.map[0] + 1, group
+            for seg in segments(tok.content, depth + 1):
+                inner = seg.group + top if seg.group >= 0 else seg.group
+                group = max(group, inner)
+                yield evolve(seg, line=seg.line + first, scope=base + seg.scope, group=inner)
+        elif kind == "html_block" and tok.map:
+            if html_table is None and _HTML_TABLE_START.search(tok.content) is None:
+                i += 1
+                continue
+            base = tuple(h[1] for h in headings) + ((bold_heading,) if bold_heading else ())
+            html_table = html_table or _HtmlTable()
+            for cells, header, first, line in html_table.read(tok.content, tok.map[0] + 1):
+                group += 1
+                if first:
+                    table = _Table([c for c, _ in cells] if header else [], line, base, group)
+                if table is None:
+                    continue
+                if header:
+                    yield from table.header_segments()
+                else:
+                    yield from table.row_segments(cells, group)
+            if not html_table.open:
+                html_table = None
         elif kind == "inline" and tokens[i - 1].type == "paragraph_open":
             first_line = tokens[i - 1].map[0] + 1
             lines = _inline_lines(tok)
@@ -226,6 +394,141 @@ def segments(text: str) -> Iterator[Segment]:
         i += 1
 
 
+# --- tables: Markdown and raw HTML ----------------------------------------------------------
+
+_SCOPING = re.compile(r"\b(per|each|every|at|for|in)\b|@", re.I)
+_DITTO = frozenset({"", '"', "〃", "″", "''", "ditto", "same", "^"})
+
+
+class _Table:
+    """A table being read: its header, the corner cell and the units its headers give, the row above."""
+
+    __slots__ = ("header", "line", "base", "scope", "group", "units", "corner_unit", "above")
+
+    def __init__(self, header: list[str], line: int, base: tuple[str, ...], group: int) -> None:
+        self.header = header
+        self.line = line
+        self.base = base
+        corner = header[0].strip() if header else ""
+        self.units = [_unit_of(h) for h in header]
+        self.corner_unit = self.units[0] if self.units else ""
+        # a corner cell that scopes ("Per GPU", "Per GPU, at 4K context", "GB") says what every cell of the table
+        # is; one that only names the row labels ("Metric", "Scenario") does not
+        self.scope = base + ((corner,) if corner and (self.corner_unit or _SCOPING.search(corner)) else ())
+        self.group = group
+        self.above: list[str] = []
+
+    def header_segments(self) -> Iterator[Segment]:
+        """A header cell may state figures of its own ("one_node (TP8, 32 seqs)", "HBM used (of 256 GB)")."""
+        base = self.scope[:-1] if len(self.scope) > len(self.base) else self.scope
+        for cell in self.header:
+            if any(ch.isdigit() for ch in cell):
+                yield Segment(self.line, cell, "", base, group=self.group)
+
+    def row_segments(self, cells: list[tuple[str, int]], group: int) -> Iterator[Segment]:
+        """One segment per cell after the row label, under its column. An empty cell takes the cell above when
+        that one is a name (no figure): a row label, a model or layout written once for several rows."""
+        if not cells:
+            return
+        texts = [c for c, _ in cells]
+        for col, cell in enumerate(texts):
+            if cell.strip() in _DITTO and col < len(self.above) and self.above[col].strip() \
+                    and (col == 0 or not any(ch.isdigit() for ch in self.above[col])):
+                texts[col] = self.above[col]
+        self.above = texts
+        label = texts[0]
+        label_unit = _unit_of(label)
+        for col in range(1, len(texts)):
+            column = self.header[col] if col < len(self.header) else ""
+            unit = label_unit or (self.units[col] if col < len(self.units) else "") or self.corner_unit
+            yield Segment(cells[col][1], texts[col], label, self.scope, column=column, group=group, unit=unit)
+
+
+_HTML_TABLE_START = re.compile(r"<table\b", re.I)
+_HTML_CELL_TAG = re.compile(r"<(/?)(table|thead|tbody|tfoot|tr|th|td)\b([^<>]{0,500})>", re.I)
+_SPAN = re.compile(r"\b(row|col)span\s*=\s*[\"']?(\d{1,3})", re.I)
+
+
+class _HtmlTable:
+    """A raw HTML table read from one or more HTML blocks: rows of (cell text, line), header rows told apart."""
+
+    __slots__ = ("open", "rows_read", "in_head", "row", "row_header", "cell", "spans")
+
+    def __init__(self) -> None:
+        self.open = False
+        self.rows_read = 0
+        self.in_head = False
+        self.row: list[tuple[str, int]] | None = None
+        self.row_header = True
+        self.cell: tuple[int, int, str] | None = None  # (content start, line, tag) of the open cell
+        self.spans: dict[int, tuple[int, tuple[str, int]]] = {}  # column -> (rows left, cell) from rowspan
+
+    def read(self, content: str, first_line: int) -> Iterator[tuple[list[tuple[str, int]], bool, bool, int]]:
+        """(cells, is a header row, is the table's first row, line) for every row that ends in `content`."""
+        newlines = [m.start() for m in re.finditer("\n", content)]
+        def line_at(offset: int) -> int:
+            return first_line + bisect_left(newlines, offset)
+        for m in _HTML_CELL_TAG.finditer(content):
+            closing, name = m.group(1) == "/", m.group(2).lower()
+            if self.cell is not None and name in ("td", "th", "tr", "table", "tbody", "thead", "tfoot"):
+                self._end_cell(content, m.start(), line_at)
+            if name == "table":
+                if closing:
+                    yield from self._end_row()
+                    self.open = False
+                else:
+                    self.open, self.rows_read, self.spans = True, 0, {}
+            elif not self.open:
+                continue
+            elif name == "thead":
+                self.in_head = not closing
+            elif name == "tr":
+                yield from self._end_row()
+                if not closing:
+                    self.row, self.row_header = [], True
+            elif name in ("td", "th") and not closing:
+                if self.row is None:
+                    self.row, self.row_header = [], True
+                self.row_header = self.row_header and (name == "th" or self.in_head)
+                self._fill_spans()
+                self.cell = (m.end(), line_at(m.end()), m.group(3))
+        if self.cell is not None:  # a cell running into the next block: read what this one holds
+            self._end_cell(content, len(content), line_at)
+
+    def _end_cell(self, content: str, end: int, line_at) -> None:
+        assert self.cell is not None and self.row is not None
+        start, line, attributes = self.cell
+        self.cell = None
+        pieces = [_plain(part)[0].strip() for part in content[start:end].split("\n")]
+        text = " ".join(p for p in pieces if p)
+        first = next((k for k, p in enumerate(pieces) if p), 0)
+        cell = (text, line + first)
+        spans = dict((kind.lower(), min(int(n), 100)) for kind, n in _SPAN.findall(attributes))
+        for _ in range(max(spans.get("col", 1), 1)):
+            if spans.get("row", 1) > 1:
+                self.spans[len(self.row)] = (spans["row"] - 1, cell)
+            self.row.append(cell)
+            self._fill_spans()
+
+    def _fill_spans(self) -> None:
+        """Cells of rows above that span down into this one take their columns."""
+        assert self.row is not None
+        while (held := self.spans.get(len(self.row))) is not None:
+            left, cell = held
+            if left <= 1:
+                del self.spans[len(self.row)]
+            else:
+                self.spans[len(self.row)] = (left - 1, cell)
+            self.row.append(cell)
+
+    def _end_row(self) -> Iterator[tuple[list[tuple[str, int]], bool, bool, int]]:
+        if self.row:
+            first = self.rows_read == 0
+            self.rows_read += 1
+            yield self.row, self.row_header and first, first, self.row[0][1]
+        self.row = None
+
+
 def _paragraph_segments(lines, first_line: int, scope, group: int, in_list: bool) -> Iterator[Segment]:
     """A list item is one segment; a paragraph is one per checklist line or per sentence."""
     labelled = [bool(_BULLET.match(t) or _label_of(t, b)[1]) for t, b in lines]
@@ -242,10 +545,13 @@ def _paragraph_segments(lines, first_line: int, scope, group: int, in_list: bool
 
 
 def _joined(lines, first_line: int, scope, group: int) -> Segment:
-    starts, text = [], ""
+    """The lines of a paragraph or list item as one text, each line apart ("\n"): no figure is read across
+    two lines ("10:15" at the end of one and "B, per GPU" at the start of the next are not "15 B")."""
+    starts, pos = [], 0
     for t, _ in lines:
-        starts.append(len(text))
-        text += t + " "
+        starts.append(pos)
+        pos += len(t) + 1
+    text = "\n".join(t for t, _ in lines)
     label, _ = _label_of(lines[0][0], lines[0][1])
     return Segment(first_line, text.rstrip(), label, scope, group=group, line_starts=tuple(starts))
 
@@ -259,20 +565,40 @@ def _sentences(seg: Segment, split: bool) -> Iterator[Segment]:
     for n, piece in enumerate(pieces):
         start = seg.text.index(piece, pos)
         pos = start + len(piece)
-        line = seg.line + sum(1 for s in seg.line_starts[1:] if s <= start)
-        starts = tuple(s - start for s in seg.line_starts if start < s < pos)
+        starts = seg.line_starts[bisect_right(seg.line_starts, start): bisect_left(seg.line_starts, pos)]
         label = seg.label if n == 0 else _label_of(piece, [])[0]
-        yield evolve(seg, line=line, text=piece, label=label, line_starts=(0,) + starts)
+        yield evolve(seg, line=seg.line_of(start), text=piece, label=label,
+                     line_starts=(0, *(s - start for s in starts)))
 
 
-_PARENS_UNIT = re.compile(r"\(([^()]{1,20})\)\s*$")
+_UNIT_PART = re.compile(r"\(([^()]{1,40})\)\s*$|\[([^\[\]]{1,40})\]\s*$|,\s*([^,]{1,40})$")
+_PER_AFTER_UNIT = re.compile(r"\s*(?:$|(?:per|each|in|at|@)\b|/)", re.I)
 
 
-def _unit_in_parens(label: str) -> str:
-    """ "Throughput (tokens/s)" -> "tokens/s", when the parenthesis holds a unit."""
-    m = _PARENS_UNIT.search(label)
-    if not m:
+def _unit_of(header: str) -> str:
+    """The unit a table header, corner cell or row label gives the bare numbers under it: "Throughput
+    (tokens/s)", "Output throughput (tok/s per GPU)", "TTFT [ms]", "Latency (p50, ms)", "TTFT, ms", "tok/s",
+    "GB/GPU". What follows the unit ("per GPU") stays in the header, for the binder."""
+    header = header.strip()
+    if not header or len(header) > 120 or "\n" in header:
         return ""
-    figures = units.find_figures("1 " + m.group(1))
-    return m.group(1) if len(figures) == 1 and figures[0].quantity.kind != "count" \
-        and figures[0].end == len(m.group(1)) + 2 else ""
+    candidates = [header]
+    m = _UNIT_PART.search(header)
+    if m is not None:
+        inner = next(g for g in m.groups() if g is not None)
+        candidates[:0] = [part.strip() for part in reversed(inner.split(","))]  # "(p50, ms)": the last part
+    return next((unit for unit in map(_unit_alone, candidates) if unit), "")
+
+
+@lru_cache(maxsize=1024)
+def _unit_alone(text: str) -> str:
+    """`text` when it is a unit, perhaps followed by what it is per ("tok/s per GPU" -> "tok/s"); a bare
+    "B" is left alone (a parameter count in billions as often as bytes)."""
+    if not text or text == "B":
+        return ""
+    written = ("1" if text[:1] in "KMBT" and text[1:2] == " " else "1 ") + text  # "K tok/s" is thousands
+    figures = units.find_figures(written)
+    if not figures or figures[0].start != 0 or figures[0].quantity.kind == "count":
+        return ""
+    end = figures[0].end
+    return figures[0].unit_text if _PER_AFTER_UNIT.match(written, end) else ""
