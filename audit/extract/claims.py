@@ -1,11 +1,15 @@
 """Claims: every figure of a segment, with the words around it (`before`, `after`, its clause) and
-what the text says of it (quoted, an operand of written arithmetic, the other side of a comparison).
+what the text says of it (quoted, an operand of written arithmetic, the other side of a comparison, a
+comparison sign, the words inside a rate's unit, the token length it is of). Figures the text writes
+once for several take their unit here: "120 / 340 ms", "(24.5 + 6.1) GB", "5 + 12 = 17 GB", "3,200 tok/s,
+400 per GPU"; a label of parts names its figures part by part ("Layers / KV heads: 64 / 4").
 Metric and scenario are left to `audit.bind`.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
 from audit import units
@@ -32,6 +36,27 @@ _TOP_K = re.compile(r"\btop[- ]?(\d{1,3})\b", re.I)
 _ORDINAL = re.compile(r"\b(option|layout|scenario|step|phase|table|figure|fig\.|section|case|plan|variant|node|gpu|"
                       r"rank|version|v|q[1-4]|no\.|#)\s*#?$", re.I)
 
+# Written arithmetic: the text between two figures that joins them by an operator, words allowed before it
+# ("16 seqs × 2,560 tok", "5 GB dense + 12 GB expert", "(30.5 + 9.7) GB / 3.35 TB/s"), and the text between
+# the last term and its result ("= 17 GB", "= ~17 GB", "≈ 447 GB/s").
+_WORDS = r"(?:[A-Za-z][\w-]*\s+){0,3}"
+_LINK = re.compile(rf"\s*\)*\s*{_WORDS}(?P<op>[×*/+−·]|(?<=\s)[xX](?=\s)|-(?=\s))\s*\(*\s*")
+_RESULT = re.compile(rf"\s*\)*\s*{_WORDS}(?:(?P<sign>=|≈|~=|≃|≅|:=)\s*)?")
+_MULTIPLY = frozenset("×*xX·")
+_ADD = frozenset("+−-")  # "-" only between spaces (`_LINK`)
+_CLOSING_UNIT = re.compile(r"\s*\)")
+_PER_DEVICE = re.compile(r"(?:\s*per\s+|/)(?:gpu|device|card|chip|accelerator|npu|tpu|node|host|server|replica|"
+                         r"instance|rank|worker|user|request|sequence|stream)s?\b", re.I)
+_QUALIFYING_PARENS = re.compile(r"[^(),;:]{0,60}\(\s*")  # "128 experts (" 8 active)
+_ADJECTIVE_AFTER = re.compile(r"\s*(?P<word>[A-Za-z][\w-]*)(?P<rest>(?:\s+[\w/-]+){0,3})\s*\)")
+_NOT_ADJECTIVES = frozenset({"each", "per", "of", "in", "at", "on", "for", "to", "and", "or", "total", "x"})
+_LENGTH_NOUN = re.compile(r"(?P<token>-?\s?(?:tokens?|toks?)(?:-|\s))?(?P<noun>prompts?|inputs?|contexts?|sequences?|seqs?|"
+                          r"requests?|completions?|outputs?|generations?|windows?)\b", re.I)
+_LENGTH_NAMES = {"prompt": "prompt", "input": "prompt", "context": "context", "window": "context",
+                 "sequence": "sequence", "seq": "sequence", "request": "request", "completion": "output",
+                 "output": "output", "generation": "output"}
+_ROUND_THOUSANDS = frozenset({1, 2, 4, 8, 16, 32, 64, 128, 256, 512})  # "8K prompts" is a length, "10K prompts" many
+
 
 def _clause_before(text: str, start: int, prev_end: int) -> str:
     """Text from the last clause boundary (or the previous figure) up to a figure."""
@@ -57,33 +82,203 @@ def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
     figures = _with_top_k(seg.text, figures)
     if seg.unit:
         figures = [_with_unit(f, seg.unit) for f in figures]
-    figures = _units_carried(seg.text, figures)
+    text = seg.text.replace("\n", " ") if "\n" in seg.text else seg.text  # the same offsets, one line of words
+    figures = _units_carried(text, figures)
+    operands, results, figures = _arithmetic(text, figures)
+    labels = _labels_side_by_side(seg.label, text, figures) if " / " in seg.label else None
     out: list[Claim] = []
     prev_end = 0
     prev_before = ""
     quoted_column = bool(_QUOTE_WORDS.search(seg.column))
+    scope = seg.scope + ((seg.column,) if seg.column else ())
     for n, fig in enumerate(figures):
-        before = _clause_before(seg.text, fig.start, prev_end)
-        after = _clause_after(seg.text, fig.end)
-        between = seg.text[prev_end:fig.start].strip().lower()
-        continues = n > 0 and between in _CONTINUATION
-        if continues:
+        before = _clause_before(text, fig.start, prev_end)
+        after = _clause_after(text, fig.end)
+        between = text[prev_end:fig.start].strip().lower()
+        if labels and n < len(labels):
+            before = labels[n]  # "Layers / KV heads / head dim: 80 / 8 / 128": 8 is the KV heads
+        elif results[n]:
+            before = _result_words(text, fig.start, prev_end)  # "64 / 19 ms × 4 replicas ≈ 13.5K": not replicas
+        elif n > 0 and between in _CONTINUATION:
             before = prev_before
-        quoted = quoted_column or _is_quoted(seg.text, fig)
-        line = seg.line + sum(1 for s in seg.line_starts[1:] if s <= fig.start)
+        quoted = quoted_column or _is_quoted(text, fig)
         q = fig.quantity
-        head = seg.text[: fig.start]
+        clause = _clause(text, fig, before, after)
+        if n > 0 and q.kind == "count" and _QUALIFYING_PARENS.fullmatch(text, prev_end, fig.start):
+            after = _inherited_noun(text, fig, out[-1].after) or after
         out.append(Claim(
-            line=line, text=seg.text, figure=fig.text, label=seg.label, value=q.value, unit=q.unit,
-            kind=q.kind, scope=seg.scope + ((seg.column,) if seg.column else ()), quoted=quoted,
+            line=seg.line_of(fig.start + _number_offset(fig.text)), text=text, figure=text[fig.start: fig.end],
+            label=labels[n] if labels and n < len(labels)
+            else seg.label, value=q.value, unit=q.unit,
+            kind=q.kind, scope=scope, quoted=quoted,
             approx=q.approx, values=q.values, index=start_index + n, start=fig.start, before=before,
-            after=after, group=seg.group, ambiguous_flops=fig.flops_ambiguous,
-            operand=bool(_OPERATOR_BEFORE.search(head) or _OPERATOR_AFTER.search(seg.text[fig.end:])),
-            versus=not quoted and _is_versus(seg.text, fig, n), in_parens=_in_comparison(seg.text, fig.start),
-            clause=_clause(seg.text, fig, before, after), column=seg.column,
+            after=after, group=seg.group, ambiguous_flops=fig.flops_ambiguous, operand=operands[n],
+            versus=not quoted and _is_versus(text, fig, n), in_parens=_in_comparison(text, fig.start),
+            clause=clause, column=seg.column, comparison=fig.comparison, unit_words=fig.words,
+            length_of=_length_of(text, fig),
         ))
         prev_end, prev_before = fig.end, before
     return out
+
+
+def _number_offset(figure: str) -> int:
+    """Where the number of a figure starts: its physical line is the number's, not that of an "about" or "~"
+    that ends the line before."""
+    return next((k for k, ch in enumerate(figure) if ch.isdigit() or ch == "["), 0)
+
+
+def _arithmetic(text: str, figures: list) -> tuple[list[bool], list[bool], list]:
+    """Which figures are terms of written arithmetic, which are its results, and the figures with the units such
+    arithmetic implies.
+
+    Figures joined by operators form a chain. A chain that multiplies or adds, or that ends in "= result", is
+    arithmetic: its terms are operands. A chain joined by "/" alone with no result names figures side by side
+    ("16 query / 8 kv heads", "p50 / p99: 110 / 310 ms") unless they are of different kinds ("671 GB / 16",
+    "128 sequences / 1 ms"): its terms stay claims. The bare terms of a sum take the unit of its other terms or
+    of its result ("5 + 12 = 17 GB", "(30.5 + 9.7) GB / 3.35 TB/s"). A figure outside any chain is an operand
+    when an operator stands right beside it ("weights / 2")."""
+    count = len(figures)
+    links: list[re.Match[str] | None] = [None] * count  # links[k]: the operator between figures k - 1 and k
+    for k in range(1, count):
+        links[k] = _LINK.fullmatch(text, figures[k - 1].end, figures[k].start)
+    operand = [False] * count
+    result_of = [False] * count
+    figures = list(figures)
+    k = 0
+    while k < count:
+        end = k
+        while end + 1 < count and links[end + 1] is not None:
+            end += 1
+        if end > k:
+            chain_ops = {m.group("op") for m in links[k + 1: end + 1] if m}
+            result = _result_after(text, figures, end)
+            if result is not None:
+                result_of[end + 1] = True
+            if not result and chain_ops <= {"/"}:
+                if all(m and m.group(0).strip() == "/" for m in links[k + 1: end + 1]):
+                    _shared_unit(figures, k, end)  # "110 / 310 ms"
+                kinds = {f.quantity.kind for f in figures[k: end + 1]}
+                operand[k: end + 1] = [len(kinds) > 1] * (end + 1 - k)
+            elif result or chain_ops & (_MULTIPLY | {"+", "−"}):
+                operand[k: end + 1] = [True] * (end + 1 - k)
+                _sum_units(text, figures, links, k, end, result)
+        else:
+            fig = figures[k]
+            operand[k] = bool(_OPERATOR_BEFORE.search(text, max(0, fig.start - 40), fig.start)
+                              or _OPERATOR_AFTER.search(text[fig.end: fig.end + 80]))
+        k = end + 1
+    return operand, result_of, figures
+
+
+def _result_words(text: str, start: int, prev_end: int) -> str:
+    """The words of a result between its sign and itself ("= ~17 GB" has none): the words before the sign
+    belong to the last term ("× 4 replicas ≈ 13.5K")."""
+    chunk = text[prev_end:start]
+    sign = max(chunk.rfind(c) for c in "=≈")
+    return chunk[sign + 1:].strip() if sign >= 0 else ""
+
+
+def _labels_side_by_side(label: str, text: str, figures: list) -> list[str] | None:
+    """ "Layers / KV heads / head dim: 80 / 8 / 128", "TTFT p50 / p99 | 110 / 310 ms": a label of parts set side
+    by side names, part by part, the figures set side by side; a word the parts share is written once
+    ("Query / KV heads per GPU" is "Query heads per GPU" and "KV heads per GPU")."""
+    parts = [p.strip() for p in label.split(" / ")]
+    if len(parts) < 2 or len(figures) < len(parts) or not all(parts):
+        return None
+    first = figures[: len(parts)]
+    if any(text[a.end: b.start].strip() != "/" for a, b in zip(first, first[1:], strict=False)) \
+            or (len(figures) > len(parts) and text[first[-1].end: figures[len(parts)].start].strip() == "/"):
+        return None
+    words = [p.split() for p in parts]
+    if len(words[0]) > 1 and all(len(w) == 1 for w in words[1:]):  # "TTFT p50 / p99"
+        parts = [parts[0]] + [" ".join(words[0][:-1] + w) for w in words[1:]]
+    elif len(words[-1]) > 1 and all(len(w) == 1 for w in words[:-1]):  # "Query / KV heads per GPU"
+        parts = [" ".join(w + words[-1][1:]) for w in words[:-1]] + [parts[-1]]
+    return parts
+
+
+def _result_after(text: str, figures: list, last: int):
+    """The figure that is the result of a chain ending at `last` ("= 17 GB", "≈ 447 GB/s"), or None."""
+    if last + 1 >= len(figures):
+        return None
+    nxt = figures[last + 1]
+    link = _RESULT.fullmatch(text, figures[last].end, nxt.start)
+    if link is None or (link.group("sign") is None and not nxt.quantity.approx):
+        return None
+    return nxt
+
+
+def _sum_units(text: str, figures: list, links: list, first: int, last: int, result) -> None:
+    """Bare terms of a sum take the unit written with it: a term's, the one after its closing parenthesis
+    ("(30.5 + 9.7) GB"), or, for a chain that only adds, the result's ("5 + 12 = 17 GB"). A figure beside a
+    "×" or "/" is a factor, not a term ("17.12 GB / 8 + 653.91 GB / 16": 8 stays a count)."""
+    def term_side(m: re.Match[str] | None, paren: str) -> bool:  # the chain's end, "+", "−", or a parenthesis
+        return m is None or m.group("op") in _ADD or paren in m.group(0)
+
+    terms = [j for j in range(first, last + 1)
+             if term_side(links[j] if j > first else None, "(") and term_side(links[j + 1] if j < last else None, ")")]
+    runs: list[list[int]] = []
+    for j in terms:
+        link = links[j]
+        if runs and runs[-1][-1] == j - 1 and link is not None and link.group("op") in _ADD:
+            runs[-1].append(j)
+        else:
+            runs.append([j])
+    for run in runs:
+        if len(run) < 2:
+            continue
+        members = [figures[j] for j in run]
+        unit = next((f.unit_text for f in members if f.quantity.kind != "count"), "")
+        if not unit:
+            close = _CLOSING_UNIT.match(text, members[-1].end)
+            if close is not None:
+                unit = units.unit_at(text, close.end())
+        if not unit and result is not None and run[0] == first and run[-1] == last and result.quantity.kind != "count":
+            unit = result.unit_text
+        if unit:
+            for j in run:
+                figures[j] = _with_unit(figures[j], unit)
+
+
+def _shared_unit(figures: list, first: int, last: int) -> None:
+    """ "110 / 310 ms": figures set side by side share the unit written once, after the last of them."""
+    if figures[last].quantity.kind != "count":
+        unit = figures[last].unit_text
+        figures[first: last] = [_with_unit(f, unit) for f in figures[first: last]]
+
+
+def _inherited_noun(text: str, fig, previous_after: str) -> str:
+    """ "128 experts (8 active)": a count alone in parentheses with a word that qualifies it counts what the
+    figure before it counts; its words become "active experts"."""
+    m = _ADJECTIVE_AFTER.match(text, fig.end)
+    if m is None or not previous_after:
+        return ""
+    word = m.group("word")
+    if word.lower() in _NOT_ADJECTIVES or (word.endswith("s") and not word.isupper()):
+        return ""  # "(4 stages)" names a thing of its own
+    nouns = previous_after.split()
+    noun = next((w for w in nouns if w.endswith("s") and len(w) > 2), nouns[0])
+    return " ".join(p for p in (word, noun, m.group("rest").strip()) if p)
+
+
+def _length_of(text: str, fig) -> str:
+    """ "8K prompts", "1K-token prompts", "a 3K prompt", "32K context": the figure is a token length."""
+    if fig.quantity.kind != "count" or fig.quantity.values:
+        return ""
+    pos = fig.end
+    if pos < len(text) and text[pos] in " -\u00a0":
+        pos += 1
+    m = _LENGTH_NOUN.match(text, pos)
+    if m is None:
+        return ""
+    noun = m.group("noun").lower()
+    singular = noun.rstrip("s") if noun not in ("seqs",) else "seq"
+    name = _LENGTH_NAMES.get(singular, _LENGTH_NAMES.get(noun, ""))
+    value = fig.quantity.value
+    thousands = fig.unit_text.strip() in ("K", "k") and (value / 1000) in _ROUND_THOUSANDS
+    if m.group("token") or name == "context" or (singular == noun and value > 1) or thousands:
+        return name
+    return ""
 
 
 def _is_quoted(text: str, fig) -> bool:
@@ -135,7 +330,8 @@ def _with_top_k(text: str, figures: list) -> list:
 
 
 def _units_carried(text: str, figures: list) -> list:
-    """ "from ~9.1K to ~20K tokens/s", "1.1K vs 1.3K tokens/s": the bare side takes the other's unit."""
+    """ "from ~9.1K to ~20K tokens/s", "1.1K vs 1.3K tokens/s": the bare side takes the other's unit; so does a
+    bare figure "per GPU" right after a figure with a unit ("1,000 tok/s in all, 250 per GPU")."""
     out = list(figures)
     for n in range(len(out) - 1):
         a, b = out[n], out[n + 1]
@@ -147,18 +343,26 @@ def _units_carried(text: str, figures: list) -> list:
             if unit[:1] in "KMBT" and " " in unit:
                 unit = unit.split(" ", 1)[1]
             out[n] = _with_unit(a, unit)
+    for n in range(1, len(out)):
+        a, b = out[n - 1], out[n]
+        if b.quantity.kind == "count" and not b.unit_text and a.quantity.kind not in ("count", "percent", "ratio") \
+                and b.start - a.end <= 40 and _PER_DEVICE.match(text, b.end) \
+                and not text[a.end: b.start].rstrip().endswith("="):
+            out[n] = _with_unit(b, a.unit_text.split(" ", 1)[1] if a.unit_text[:2] in ("K ", "k ", "M ") else a.unit_text)
     return out
 
 
 def _with_unit(fig, unit: str):
-    """A bare number in a table whose row or column names the unit."""
-    if fig.unit_text.strip() not in ("", "K", "M", "B", "T") or fig.quantity.kind != "count":
+    """A bare number given the unit its table header, its row label or its neighbours write once."""
+    if fig.unit_text.strip() not in ("", "K", "M", "B", "T") or fig.quantity.kind != "count" or not unit:
         return fig
-    found = units.find_figures(f"{fig.text.strip()} {unit}")
+    joined = unit[:1] in "KMB" and unit[1:2] == " "  # "K tok/s" is thousands of tokens per second
+    found = units.find_figures(f"{fig.text.strip()}{'' if joined else ' '}{unit}")
     if len(found) != 1:
         return fig
     f = found[0]
-    return units.Figure(fig.start, fig.end, fig.text, f.quantity, f.unit_text, f.flops_ambiguous)
+    return units.Figure(fig.start, fig.end, fig.text, f.quantity, f.unit_text, f.flops_ambiguous, fig.comparison,
+                        f.words)
 
 
 def extract(text: str, max_figures: int = DEFAULT_MAX_FIGURES) -> list[Claim]:
@@ -190,10 +394,9 @@ def _bounded(seg: Segment) -> Iterator[Segment]:
     while pos < len(seg.text):
         end = min(pos + _PIECE, len(seg.text))
         if end < len(seg.text):
-            cut = max(seg.text.rfind(c, pos + _PIECE // 2, end) for c in (". ", "; ", ", ", " "))
+            cut = max(seg.text.rfind(c, pos + _PIECE // 2, end) for c in (". ", "; ", ", ", "\n", " "))
             end = cut + 1 if cut > pos else end
-        lines = tuple(s - pos for s in seg.line_starts if pos < s < end)
-        line = seg.line + sum(1 for s in seg.line_starts[1:] if s <= pos)
-        yield evolve(seg, text=seg.text[pos:end], line=line, line_starts=(0, *lines),
+        lines = seg.line_starts[bisect_right(seg.line_starts, pos): bisect_left(seg.line_starts, end)]
+        yield evolve(seg, text=seg.text[pos:end], line=seg.line_of(pos), line_starts=(0, *(s - pos for s in lines)),
                      label=seg.label if pos == 0 else "")
         pos = end
