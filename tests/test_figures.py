@@ -76,6 +76,12 @@ def test_no_suggestion_for_info_or_without_expected():
     assert figures.suggest(finding(c, None)) is None
 
 
+def test_no_suggestion_when_the_figure_already_says_it():
+    # "55.4K" under the ceiling 55.4966K, a warning for needing 100% of it: rounded down it is "55.4" again
+    c = claim("55.4K tokens/second", 55.4e3, "tok/s")
+    assert figures.suggest(finding(c, (0.0, 55.4966e3), severity="warning")) is None
+
+
 def test_a_floor_correction_satisfies_its_floor():
     # 11.76 ms written in seconds with two decimals: 0.01 would be below the floor; 0.0118 is not
     c = claim("0.01 seconds", 0.01, "s")

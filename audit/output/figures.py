@@ -316,7 +316,8 @@ def _rescaled(number: float, post: str) -> tuple[float, str]:
 
 def _format(number: float, form: Written, kind: str, integral: bool = False) -> str | None:
     """`number` with the decimals the report writes, at least three significant digits, rounded so that a
-    floor stays a floor (up) and a ceiling a ceiling (down)."""
+    floor stays a floor (up) and a ceiling a ceiling (down); None when that is the figure as written (a
+    figure at its bound, judged a warning for needing 100% of peak, has nothing to correct)."""
     if number <= 0 or not math.isfinite(number):
         return None
     if integral:  # a count stays a whole number
@@ -331,8 +332,8 @@ def _format(number: float, form: Written, kind: str, integral: bool = False) -> 
     else:
         rounded = round(number, decimals)
     text = f"{rounded:,.{decimals}f}" if "," in form.number and rounded >= 1000 else f"{rounded:.{decimals}f}"
-    if text == form.number:  # the correction must differ from the figure it corrects
-        text = f"{number:.{decimals + 1}f}"
+    if text.replace(",", "") == form.number.replace(",", ""):  # the figure already says it, as written
+        return None
     return text
 
 
