@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from audit import units
@@ -47,16 +48,19 @@ class Written:
     """What the values in base units give (None when that cannot be read)."""
 
 
-def expressions_before(text: str, start: int, figure: str) -> list[Written]:
+def expressions_before(text: str, start: int, figure: str,
+                       replace: Mapping[int, float] | None = None) -> list[Written]:
     """The readings of the arithmetic written before the figure at `start` of `text`, if the figure is its
     result: with the parenthesised asides after figures left out, and as written."""
-    found = [expression_before(text, start, figure, asides) for asides in (True, False)]
+    found = [expression_before(text, start, figure, asides, replace) for asides in (True, False)]
     return [w for n, w in enumerate(found) if w is not None and w not in found[:n]]
 
 
-def expression_before(text: str, start: int, figure: str, asides: bool = True) -> Written | None:
+def expression_before(text: str, start: int, figure: str, asides: bool = True,
+                      replace: Mapping[int, float] | None = None) -> Written | None:
     """The arithmetic written before the figure at `start` of `text`, if the figure is its result; `asides`:
-    a parenthesis right after a figure's words is an aside, left out."""
+    a parenthesis right after a figure's words is an aside, left out. `replace`: the operand that starts at
+    an offset of `text` taken as another number, written in the same unit ("what if 2.9 were 18.42")."""
     head = text[:start]
     if figure[:1] == "≈" and not _EQUALS.search(head):
         eq = len(head.rstrip())  # "... / 8 ≈ 5.4 GB": the figure's own sign is the equals
@@ -100,8 +104,12 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True) -
         value = as_written(fig.text)
         if value is None:
             return None
+        base_value = fig.quantity.value
+        new = next((v for at, v in (replace or {}).items() if fig.start <= at < fig.end or at <= fig.start <= at + 2), None)
+        if new is not None:  # the operand starts at `at` (a claim's figure may begin with "~" or "≈ ")
+            value, base_value = new, base_value * new / value if value else 0.0
         written.append(repr(value))
-        base.append(repr(fig.quantity.value))
+        base.append(repr(base_value))
     closing = f"{')' * tail.group('close').count(')')}{_exponent(tail)}"
     expr, expr_base = _balanced("".join(written) + closing), _balanced("".join(base) + closing)
     value = _evaluate(expr)

@@ -94,8 +94,13 @@ class Auditor:
                     sc = replace(sc, input_tokens=(n, n), output_tokens=None if what == "context" else sc.output_tokens)
             return self.estimates(sc)
 
-        ctx = Context(estimates=estimates, claims=claims, report_peak=report_peak, derive=derive)
+        from audit.physics.model import evaluate_with, ingredients
+
+        ctx = Context(estimates=estimates, claims=claims, report_peak=report_peak, derive=derive,
+                      ingredients=lambda name, metric: ingredients(scenarios[name], metric),
+                      held=lambda name, metric, values: evaluate_with(scenarios[name], metric, values))
         findings = judge.judge(self.rules, claims, ctx)
-        findings = list(suppress.apply(findings, suppress.parse_directives(text)))
+        known = {r.id: r.spec.name for r in self.rules}
+        findings = list(suppress.apply(findings, suppress.parse_directives(text), known=known))
         findings.sort(key=lambda f: (f.line, f.claim.index if f.claim else -1, f.rule))
         return ReportResult(report_path, self.spec_path, tuple(claims), tuple(findings), estimates)

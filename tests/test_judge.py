@@ -15,7 +15,7 @@ import yaml
 
 from audit.bind.vocabulary import load_vocabulary
 from audit.errors import AuditError
-from audit.judge.expression import FormulaError, compile_formula
+from audit.expression import FormulaError, compile_formula
 from audit.judge.rules import NAMES, load_rule_file, load_rules
 from audit.physics.formulas import METRICS
 from audit.physics.model import evaluate

@@ -159,8 +159,8 @@ def _names_a_scenario(text: str, matchers: list[tuple[str, re.Pattern]]) -> bool
 
 _QUALIFIERS = (
     ("min", re.compile(r"\b(min(imum)?|shortest|smallest|short[- ]prompt|best[- ]case)\b", re.I)),
-    ("per_device", re.compile(r"(per|/|each)\s*(gpu|device|npu|card|chip|accelerator)\b", re.I)),
-    ("per_node", re.compile(r"(per|/|each)\s*(node|server|host|machine)\b", re.I)),
+    ("per_device", re.compile(r"(per|/|each)\s*(gpu|device|npu|card|chip|accelerator)\b|每\s*张?卡|单卡|/\s*卡", re.I)),
+    ("per_node", re.compile(r"(per|/|each)\s*(node|server|host|machine)\b|\((node|server|host)\)", re.I)),
     ("per_replica", re.compile(r"(per|/|each)\s*(replica|instance|dp rank)\b", re.I)),
 )
 

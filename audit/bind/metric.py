@@ -30,12 +30,15 @@ _PREFIX_KINDS = frozenset({"time", "token_rate", "flops", "flop_rate", "bytes"})
 
 def own_words(claim: Claim, next_start: int | None) -> tuple[str, str]:
     """The figure's own words before and after it: `before` from the last conjunction on ("36 GB of weights
-    and 5.4 GB of cache": "of weights" is the 36 GB's), `after` up to the next figure or boundary."""
+    and 5.4 GB of cache": "of weights" is the 36 GB's), `after` up to the next figure or boundary (past
+    the whole of "X% of Y")."""
     before = re.split(r"=|≈|:\s", _CONJUNCTION.split(claim.before)[-1])[-1].strip() if re.search(
         r"=|≈|:\s\S", claim.before) else _CONJUNCTION.split(claim.before)[-1]
     before = before.strip().rstrip(":").strip()
     end = claim.start + len(claim.figure)
     tail = claim.text[end: next_start if next_start is not None and next_start > end else len(claim.text)]
+    if re.fullmatch(r"\s*(?:out )?of\s+(?:the\s+)?", tail):  # "6.0% of 64GB capacity": the whole is its words
+        tail = claim.text[end:]
     stop = _AFTER_END.search(tail)
     after = " ".join((tail[: stop.start()] if stop else tail).split()[:6])
     return before, after

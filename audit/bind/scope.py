@@ -25,7 +25,7 @@ _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
     ("node", re.compile(r"(?:\bper\s+|/\s*|\beach\s+|\bevery\s+)(?:node|server|host|machine|box)\b", re.I)),
 )
 _GROUP = re.compile(r"\b(?:each|replicated|spread|shared|split|lives?|sits?|runs?)\b.{0,40}\b(?:on|over|across|by)\s*$"
-                    r"|\b(?:replicas?|pairs?|groups?|instances?|canary) of\s*$|\b(?:on|over|across)\s*$", re.I)
+                    r"|\b(?:replicas?|pairs?|groups?|instances?|canary) of\s*$", re.I)
 _PART_OF = re.compile(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|all\s+)?[~≈]?\d", re.I)
 _BOUNDARY = re.compile(r"[;:]\s|,\s|\.\s|\s[-–—]\s")
 
@@ -72,6 +72,8 @@ def clause_of(claim: Claim, asides: bool = False) -> str:
 
 
 _PARENTHESIS = re.compile(r"\([^()]*\)")
+_ASSIGNED = re.compile(r"\b(?:TP|PP|DP|EP|CP|SP)\s*=\s*\d", re.I)
+"""A parallel degree given its value ("TP=4"): the words after it are that figure's."""
 
 
 _WHOLE_OF = re.compile(r"\d\S*\s+(?:of|out of)\s+(?:the|its|all)\s+$", re.I)
@@ -87,7 +89,11 @@ def scope_of(claim: Claim) -> str | None:
     if claim.metric in _WHOLE and _PART_OF.match(tail):
         return "part"  # "2 of the 4 KV heads": a share of the whole
     inside = claim.text.rfind("(", 0, claim.start) > claim.text.rfind(")", 0, claim.start)
-    region = clause_of(claim) if inside else f"{clause_of(claim)} {claim.label}"  # an aside keeps to its words
+    clause = clause_of(claim)
+    at = clause.find(claim.figure)
+    assigned = _ASSIGNED.search(clause, at + len(claim.figure)) if at >= 0 else None
+    clause = clause[: assigned.start()] if assigned else clause  # "32 GPUs ... with TP=4 within each stage"
+    region = clause if inside else f"{clause} {claim.label}"  # an aside keeps to its words
     for name, pattern in _SCOPES:
         if pattern.search(region):
             return name

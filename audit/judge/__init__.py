@@ -4,6 +4,7 @@ the bound claims and the model's estimates, and speak once per figure."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from audit.errors import AuditError
 from audit.expression import FormulaError
@@ -16,6 +17,23 @@ from audit.records import Claim, Finding, evolve
 def judge(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Finding]:
     """Every rule over the claims it judges: its metrics, figures the report asserts (not quotes), and
     only the result of written-out arithmetic. An error needs a confident binding (`_sure`)."""
+    findings = _run([r for r in rules if r.spec.check != "carried"], claims, ctx)
+    carried = [r for r in rules if r.spec.check == "carried"]
+    for _ in range(_ROUNDS if carried else 0):  # what a carried error is built on is carried in turn
+        found = _run(carried, claims, replace(ctx, flagged=tuple(findings)))
+        new = [f for f in found if (f.rule, f.claim.index if f.claim else f.line) not in
+               {(g.rule, g.claim.index if g.claim else g.line) for g in findings}]
+        if not new:
+            break
+        findings.extend(new)
+    return _premises_first(_one_per_claim_and_rule(findings))
+
+
+_ROUNDS = 3
+"""How far a wrong figure is followed: into a total, the total into a headroom, the headroom into a share."""
+
+
+def _run(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Finding]:
     checks = registry()
     findings: list[Finding] = []
     for rule in rules:
@@ -31,7 +49,7 @@ def judge(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Find
             if rule.spec.check != "consistency" or rule.spec.relation in METRIC_RELATIONS:
                 found = [_sure(f, len(ctx.estimates)) for f in found]
             findings.extend(found)
-    return _premises_first(_one_per_claim_and_rule(findings))
+    return findings
 
 
 def _premises_first(findings: list[Finding]) -> list[Finding]:

@@ -33,12 +33,12 @@ from audit.physics.formulas import METRICS
 from audit.records import RuleInfo
 from audit.yamlio import LineMap
 
-Check = Literal["recompute", "bound", "consistency", "requirement"]
-Relation = Literal["sum", "percent_of", "ratio", "product", "work_over_rate", "arithmetic"]
+Check = Literal["recompute", "bound", "consistency", "requirement", "carried"]
+Relation = Literal["sum", "percent_of", "ratio", "product", "work_over_rate", "arithmetic", "per_device"]
 RELATIONS = get_args(Relation)
 PLACEHOLDERS = frozenset({
     "claimed", "expected", "ratio", "formula", "substitution", "interpretation", "scenario", "metric",
-    "label", "bound", "parts", "figure",
+    "label", "bound", "parts", "figure", "premise", "how",
 })
 
 NAMES = frozenset(name for name, m in METRICS.items() if m.computed)

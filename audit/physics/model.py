@@ -74,7 +74,9 @@ def applies(metric: Metric, feats: Mapping[str, Any]) -> bool:
 class _Evaluation:
     """One scenario's metrics: values memoised per (metric, options of the axes it depends on)."""
 
-    def __init__(self, sc: Scenario):
+    def __init__(self, sc: Scenario, held: Mapping[str, float] | None = None):
+        self.held = dict(held or {})
+        """Metrics held at a given value (a report's own figure) instead of computed."""
         self.features = features(sc)
         self.values = base_values(sc)
         flags = {**self.values, **self.features}
@@ -105,6 +107,8 @@ class _Evaluation:
     def value(self, metric: str, choice: Mapping[str, str], pins: tuple[tuple[str, str], ...] = ()):
         """(value, compiled formula, argument values) of `metric` under `choice` (the caller's `pins`
         applied; the metric applies its own)."""
+        if metric in self.held:
+            return self.held[metric], None, ()
         m = METRICS[metric]
         effective = tuple(sorted({**dict(m.pins), **dict(pins)}.items()))
         choice = {**choice, **dict(effective)}
@@ -131,6 +135,30 @@ class _Evaluation:
             value, c, args = self.value(metric, choice)
             readings.append(Reading(value, tuple(combo), c.formula, c.template, args))
         return Estimate(metric, m.unit, m.kind, tuple(readings))
+
+
+def ingredients(sc: Scenario, metric: str) -> frozenset[str]:
+    """The metrics `metric`'s own formula is built from, under any of its readings (memory per device:
+    weights and KV cache per device)."""
+    ev = _Evaluation(sc)
+    found: set[str] = set()
+    for combo in product(*(ev.options[a] for a in ev.closure(metric, ()))):
+        choice = {**ev.default, **{o.axis: o.name for o in combo}, **dict(METRICS[metric].pins)}
+        found.update(SYMBOL_OF[a] for a in compiled(metric, ev.features, choice).args if a in SYMBOL_OF)
+    return frozenset(found)
+
+
+def evaluate_with(sc: Scenario, metric: str, held: Mapping[str, float]) -> Estimate:
+    """`metric` of scenario `sc` with some of its ingredients held at given values: what a report's own
+    figures give. The readings are those of `evaluate(sc)[metric]`, in the same order."""
+    ev = _Evaluation(sc, held)
+    m = METRICS[metric]
+    readings = []
+    for combo in product(*(ev.options[a] for a in _Evaluation(sc).closure(metric, ()))):
+        choice = {**ev.default, **{o.axis: o.name for o in combo}}
+        value, c, args = ev.value(metric, choice)
+        readings.append(Reading(value, tuple(combo), c.formula, c.template, args))
+    return Estimate(metric, m.unit, m.kind, tuple(readings))
 
 
 def evaluate(sc: Scenario) -> dict[str, Estimate]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from audit.expression import Formula
-from audit.records import Claim, Finding, Reading
+from audit.records import Claim, Estimate, Finding, Reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,13 @@ class Context:
     report_peak: float | None = None
     derive: Callable[[str, tuple], dict] | None = None
     """(scenario, a claim's conditions) -> the estimates of that scenario at them (`Claim.conditions`)."""
+    ingredients: Callable[[str, str], frozenset[str]] | None = None
+    """(scenario, metric) -> the metrics its formula is built from (`audit.physics.model.ingredients`)."""
+    held: Callable[[str, str, dict[str, float]], Estimate] | None = None
+    """(scenario, metric, {ingredient: value}) -> the metric with those ingredients held at the report's
+    figures (`audit.physics.model.evaluate_with`)."""
+    flagged: tuple[Finding, ...] = ()
+    """What the rules found so far: the wrong figures other figures may be built on (check `carried`)."""
     _cache: dict = field(default_factory=dict)
 
     def scenarios_for(self, claim: Claim) -> list[str]:
@@ -131,9 +138,10 @@ def message_values(claim: Claim | None, **kw) -> dict[str, str]:
 
 def registry() -> dict[str, Callable[..., Iterator[Finding]]]:
     """Check kind -> check function. An explicit table, no plugin magic."""
-    from audit.judge.checks import bound, consistency, recompute, requirement
+    from audit.judge.checks import bound, carried, consistency, recompute, requirement
 
     return {
+        "carried": carried.check,
         "recompute": recompute.check,
         "bound": bound.check,
         "consistency": consistency.check,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from audit.arithmetic import as_written, expressions_before, holds
 from audit.judge.checks import Context, message_values, ratio
 from audit.records import Claim, Finding
+from audit.units import format_quantity
 
 _TOTAL = re.compile(r"^\W*(total|sum|overall|combined)\b", re.I)
 _OF = re.compile(r"^of\b", re.I)
@@ -130,14 +131,16 @@ def _own_parenthesis(claim: Claim) -> str:
     if open_at >= 0 and text.rfind(")", 0, start) < open_at:
         close_at = text.find(")", start)
         return text[open_at + 1: close_at if close_at >= 0 else len(text)]
-    m = re.match(r"[^()\d]{0,40}?\(([^()]*)\)", text[start + len(claim.figure):])
-    return m.group(1) if m else ""
+    m = re.match(r"([^()]{0,40}?)\(([^()]*)\)", text[start + len(claim.figure):])
+    if m is None or re.search(r"(?<![\w.])\d", m.group(1)):  # another figure stands between ("BF16's" does not)
+        return ""
+    return m.group(2)
 
 
 def _own_clause(claim: Claim) -> str:
     """The figure's clause: between ";", ": ", ". " or a dash around it, parentheses included."""
     text, start = claim.text, claim.start
-    cut = re.compile(r";\s|:\s|\.\s|\s[-–—]\s")
+    cut = re.compile(r";\s|:\s|\.\s|\s[-–—]\s|,?\s(?:but|while|whereas|yet)\s")
     lo = max((m.end() for m in cut.finditer(text, 0, start)), default=0)
     m = cut.search(text, start + len(claim.figure))
     return text[lo: m.start() if m else len(text)]
@@ -169,12 +172,13 @@ def _percent_of(claim: Claim, ctx: Context):
                 continue  # "X / Y" outside the percentage's own parenthesis is arithmetic, not its base
             if pair.joint == "of":
                 readings.append((a / b, f"{_fmt(pair.first)} / {_fmt(pair.second)}"))
-            elif pair.joint == "to":
+            elif pair.joint in ("to", "vs"):
                 change = _CHANGE.search(words)
                 if change is None:
                     continue
-                base = a if change.group("less") else a
-                readings.append((abs(b - a) / base, f"|{_fmt(pair.second)} - {_fmt(pair.first)}| / {_fmt(pair.first)}"))
+                # "from A to B" changes relative to A; "X% higher (A vs B)" says A against B
+                base, other = (pair.first, pair.second) if pair.joint == "to" else (pair.second, pair.first)
+                readings.append((abs(b - a) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"))
     if not readings:
         return None
     tol = 0.05
@@ -227,7 +231,7 @@ _IMPROVES = re.compile(r"\s*(?:\w+\s+){0,3}?(?:improvement|speed-?up|faster|bett
 
 def _either_side(claim: Claim, ctx: Context) -> list[_Pair]:
     """ "rag_tp4's TTFT (1,288 ms) is 2.2x chat_tp2's (285 ms)": the one figure of a kind before the ratio in
-    its sentence and the one after it."""
+    its sentence and the first one after it."""
     sentence = [o for o in ctx.claims[max(0, claim.index - 12): claim.index + 12]
                 if o.text == claim.text and o.index != claim.index and o.kind not in ("ratio", "percent")
                 and not o.operand]
@@ -235,7 +239,7 @@ def _either_side(claim: Claim, ctx: Context) -> list[_Pair]:
     after = [o for o in sentence if o.start > claim.start]
     for kind in {o.kind for o in before} & {o.kind for o in after}:
         b = [o for o in before if o.kind == kind]
-        a = [o for o in after if o.kind == kind]
+        a = [o for o in after if o.kind == kind][:1]  # the nearest after: "... (285 ms) and stays inside 2 s"
         if len(b) == 1 and len(a) == 1 and b[0].unit == a[0].unit and b[0].value > 0 and a[0].value > 0 \
                 and re.search(r"\b(?:is|are|of|than|over|vs\.?|versus|against|compared)\b|'s\b",
                               claim.text[claim.start: a[0].start], re.I):
@@ -244,7 +248,7 @@ def _either_side(claim: Claim, ctx: Context) -> list[_Pair]:
 
 
 _FAMILIES = (
-    (re.compile(r"\b(?:decode|output|generation)\s+(?:throughput|tok|tokens)", re.I),
+    (re.compile(r"\b(?:decode|output|generation)\s+(?:throughput|tok|tokens)|\bdecodes\b", re.I),
      ("decode_throughput", "throughput")),
     (re.compile(r"\bprefill\s+(?:throughput|tok|tokens)", re.I), ("prefill_throughput",)),
     (re.compile(r"\b(?:throughput|tok/s|tokens/s|tokens per second|the tokens)\b", re.I),
@@ -258,14 +262,18 @@ def _between_scenarios(claim: Claim, ctx: Context):
     """ "4x improvement in decode throughput" (the optimized section): "Nx" of a metric the report states for
     two scenarios, against the report's own figures of it, one per scenario."""
     words = f"{claim.text[claim.start + len(claim.figure): claim.start + len(claim.figure) + 60]} {claim.label}"
-    family = next((metrics for pattern, metrics in _FAMILIES if pattern.search(words)), None)
+    family = next((metrics for pattern, metrics in _FAMILIES if pattern.search(words) or pattern.search(claim.before)),
+                  None)
     names = list(ctx.estimates)
+    if len(names) > 2:  # "large_tp8 decodes 3.1x more per GPU than large_tp4": the two its sentence names
+        names = [n for n in names if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", claim.text)]
     if family is None or len(names) != 2:
         return None
+    per = "per_device" if re.search(r"\bper\s+(?:gpu|device|chip|card)\b", words, re.I) else ""
     values = {}
     for name in names:
         found = {round(o.value, 9) for o in ctx.claims if o.metric in family and o.scenario == name and not o.quoted
-                 and not o.operand and not o.versus and not o.qualifier and o.evidence.confident}
+                 and not o.operand and not o.versus and o.qualifier == per and o.evidence.confident}
         if not found or max(found) > 1.05 * min(found):
             return None  # none, or several that disagree (a per-GPU and a node figure): nothing to hold it to
         values[name] = max(found)
@@ -364,7 +372,6 @@ def _work_over_rate(claim: Claim, ctx: Context):
     rate, count, peak = max(rates)
     if rate <= 0:
         return None
-    from audit.units import format_quantity
 
     floor = flops.value / rate
     if claim.value >= floor * (1 - 0.05):
@@ -391,6 +398,105 @@ def _arithmetic(claim: Claim, ctx: Context):
 
 _TOLERANCE = 0.05
 
+_RATES = ("throughput", "decode_throughput", "prefill_throughput")
+_SHARE = re.compile(r"^\(?(?P<total>[\d.e+]+)\)?\s*/\s*(?P<k>\d+(?:\.0)?)$")
+
+
+def _per_device(claim: Claim, ctx: Context):
+    """A throughput per device is the report's own total over the devices that produce it: a deployment's
+    over its devices, a node's over the devices of a node, a replica's over TP x PP. "2,462 / 8 ≈ 308
+    tok/s/GPU" after "two_node: 2,462 tok/s" (16 GPUs) divides by 8; "| tok/s per GPU | 4,923 |" under
+    "| tok/s per node | 9,846 |" on 4 GPUs is a replica's share. The total is the figure of the division
+    written on the line or in the figure's own parenthesis, else the nearest total of the scenario stated
+    beside it (the same table, the same list); a total known only by its value makes a warning."""
+    if claim.kind != "token_rate" or claim.operand or "per_device" not in claim.qualifier.split():
+        return None
+    share = _share_written(claim)
+    if share is not None:
+        total_value, k = share
+        total = _total_by_value(total_value, claim, ctx)
+        scenario = claim.scenario or (total.scenario if total is not None else None) or _only(ctx)
+        if scenario is None:
+            return None
+        counts = device_counts(ctx, scenario)
+        if total is not None:
+            devices = counts[counted(total)]
+            if abs(k - devices) < 0.5:
+                return None
+            sure = total.evidence.confident and claim.scenario is not None and claim.evidence.scenario not in ("", "sentence")
+        else:
+            if any(abs(k - n) < 0.5 for n in counts.values()):
+                return None  # a total we cannot place, divided by a count of the layout: nothing to hold it to
+            devices, sure = counts["deployment"], False
+        return (total_value / devices, "total / devices that produce it",
+                f"{format_quantity(total_value, 'tok/s')} / {devices:g} devices of {scenario} (not {k:g})", {"unsure": not sure})
+    total = total_beside(claim, ctx)
+    if total is None:
+        return None
+    devices = device_counts(ctx, total.scenario)[counted(total)]
+    return (total.value / devices, "total / devices that produce it",
+            f"{_fmt(total)} (line {total.line}) / {devices:g} devices of {total.scenario}", {"unsure": True})
+
+
+def _share_written(claim: Claim) -> tuple[float, float] | None:
+    """(total, divisor) of "T / k = X" written before the figure, or of "X (T / k)" right after it."""
+    for w in expressions_before(claim.text, claim.start, claim.figure):
+        m = _SHARE.match(w.as_written.replace(" ", ""))
+        if m:
+            return float(m.group("total")), float(m.group("k"))
+    aside = re.fullmatch(r"\s*(?P<total>[\d,.]+[Kk]?)\s*/\s*(?P<k>\d+)\s*", _own_parenthesis(claim))
+    if aside:
+        total = as_written(aside.group("total"))
+        if total:
+            return total, float(aside.group("k"))
+    return None
+
+
+def _total_by_value(value: float, claim: Claim, ctx: Context) -> Claim | None:
+    """The report's own total throughput of that value, stated before the figure (the latest)."""
+    for o in reversed(ctx.claims[: claim.index]):
+        if (o.metric in _RATES and not o.operand and not o.quoted and "per_device" not in o.qualifier.split()
+                and o.scenario is not None and abs(o.value - value) <= 0.005 * value
+                and (claim.scenario is None or o.scenario == claim.scenario)):
+            return o
+    return None
+
+
+def total_beside(claim: Claim, ctx: Context) -> Claim | None:
+    """The total throughput the figure stands beside: the same scenario, the same section, within a few lines,
+    in a table when the figure is in one; the nearest."""
+    if claim.scenario is None:
+        return None
+    near = [o for o in ctx.claims[max(0, claim.index - _NEAR): claim.index + _NEAR]
+            if o.index != claim.index and o.metric in _RATES and o.scenario == claim.scenario
+            and not o.operand and not o.quoted and not o.versus and o.scope[:-1] == claim.scope[:-1]
+            and abs(o.line - claim.line) <= 4 and bool(o.column) == bool(claim.column)
+            and not {"per_device", "per_replica", "min"} & set(o.qualifier.split())
+            and (o.evidence.confident or o.line == claim.line)
+            and (None in (_phase(o.metric), _phase(claim.metric)) or _phase(o.metric) == _phase(claim.metric))]
+    if not near:
+        return None
+    return min(near, key=lambda o: (abs(o.line - claim.line), abs(o.index - claim.index)))
+
+
+def _phase(metric: str | None) -> str | None:
+    return {"decode_throughput": "decode", "prefill_throughput": "prefill"}.get(metric or "")
+
+
+def counted(total: Claim) -> str:
+    q = total.qualifier.split()
+    return "node" if "per_node" in q else "replica" if "per_replica" in q else "deployment"
+
+
+def device_counts(ctx: Context, scenario: str) -> dict[str, float]:
+    devices = ctx.figure(scenario, "device_count")
+    return {"deployment": devices, "node": min(devices, ctx.figure(scenario, "devices_per_node")),
+            "replica": ctx.figure(scenario, "devices_per_replica")}
+
+
+def _only(ctx: Context) -> str | None:
+    return next(iter(ctx.estimates)) if len(ctx.estimates) == 1 else None
+
 
 METRIC_RELATIONS = frozenset({"product", "work_over_rate"})
 """Relations whose premise is the figure's metric (a device count, a time), not only the report's arithmetic."""
@@ -402,4 +508,5 @@ _RELATIONS = {
     "product": _product,
     "work_over_rate": _work_over_rate,
     "arithmetic": _arithmetic,
+    "per_device": _per_device,
 }
