@@ -401,6 +401,13 @@ def test_every_figure_carries_its_own_physical_line(text, expected):
     assert [(c.line, c.figure) for c in _extract(text)] == expected
 
 
+def test_a_closing_line_with_a_colon_titles_the_list_after_it():
+    # a chat export: who posted, then "B, per GPU:" over the list it introduces
+    claims = _extract("**sam** · 09:40\nB, per GPU:\n- weights 8 GB\n- KV 3 GB\n\nlater 5 GB\n")
+    assert [(c.line, c.figure, c.scope) for c in claims] == [
+        (3, "8 GB", ("B, per GPU",)), (4, "3 GB", ("B, per GPU",)), (6, "5 GB", ("B, per GPU",))]
+
+
 def test_inline_reading_is_linear_in_the_line():
     """Unclosed markers ("**a **a ..."), unclosed links and comments cost time linear in the line: 8 times the
     line costs about 8 times the time (quadratic reading would cost 64 times). Ratios, not a time budget."""

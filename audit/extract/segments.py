@@ -258,6 +258,13 @@ def _is_bold_heading(text: str, bold: list[tuple[int, int]]) -> bool:
         bold[0][1] >= len(stripped.rstrip(":")) - 1)
 
 
+def _introduces_list(line: str, tokens, i: int) -> bool:
+    """The last line of a paragraph that ends in a colon right before a list titles that list ("measured B
+    (one TP2 pair, 32 concurrent):"); its figures stay the paragraph's."""
+    return line.rstrip().endswith(":") and len(line.split()) <= 12 and i + 2 < len(tokens) \
+        and tokens[i + 2].type in ("bullet_list_open", "ordered_list_open")
+
+
 def _is_title_line(text: str) -> bool:
     """A short line that ends in a colon and introduces what follows: "Memory per GPU:"."""
     return text.endswith(":") and len(text.split()) <= 8
@@ -389,6 +396,8 @@ def segments(text: str, depth: int = 0) -> Iterator[Segment]:
                 items[-1] = _label_of(lines[0][0], lines[0][1])[0] or whole[:80]
             grp = groups[-1] if groups else (group := group + 1)
             yield from _paragraph_segments(lines, first_line, scope, grp, in_list=bool(items))
+            if not items and len(lines) > 1 and _introduces_list(lines[-1][0], tokens, i):
+                bold_heading = lines[-1][0].strip().rstrip(":").strip()  # "**raj** · 10:15\nB, per GPU:" then a list
             i += 1
             continue
         i += 1
