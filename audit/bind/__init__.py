@@ -53,6 +53,8 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         metric, unit = (term.metric, term.unit) if term else (None, c.unit)
         if term and term.achieved and _ACHIEVED.search(c.before):
             metric = term.achieved
+        elif metric in _REQUIRED and _REQUIREMENT_LABEL.search(c.label) and not _ACHIEVED.search(c.before):
+            metric = _REQUIRED[metric]  # "**Requirement:** TTFT ≤ 1.5 s": the line's label says what it is
         if term and c.ambiguous_flops:
             unit = term.unit
         scenario, found = scenario_of(c, matchers)
@@ -65,7 +67,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
                        evidence=Evidence(phrase, words, found))
         bound = _plausible(refine(bound))
         out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
-    out = _formula_operands(parts(out), chains)
+    out = _times_of_work(_formula_operands(parts(out), chains), chains)
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
@@ -147,7 +149,32 @@ def _formula_operands(claims: list[Claim], chains: dict[int, set[int]]) -> list[
     return out
 
 
+_REQUIRED = {"ttft": "requirement_ttft", "decode_step_time": "requirement_tpot", "throughput": "requirement_throughput"}
+"""A metric -> the requirement on it, for a figure under a line labelled as a requirement."""
+_REQUIREMENT_LABEL = re.compile(r"^\W*(requirements?|targets?|slos?|slas?|goals?|constraints?)\W*$", re.I)
+
 _EQUALS_BEFORE = re.compile(r"(?:=|≈|~=|≃|≅)\s*$")
+_AT_PEAK = re.compile(r"\b(?:mfu|(?:of|at) (?:the )?peak|at peak)\b", re.I)
+
+
+def _times_of_work(claims: list[Claim], chains: dict[int, set[int]]) -> list[Claim]:
+    """A time no words name, known by the work it is the time of: FLOPs over a FLOP rate written out ("2.63
+    PFLOPs / (8 × 1,979 TFLOPS) ≈ 0.17 s"), or a time at some MFU or share of peak, is a prefill time; bytes
+    over a bandwidth is a decode step. Bound loosely: a warning at most."""
+    out = list(claims)
+    for n, c in enumerate(out):
+        if c.metric is not None or c.kind != "time" or c.operand or c.quoted:
+            continue
+        kinds = {out[m].kind for m in chains.get(n, ())} | {out[m].metric for m in chains.get(n, ())}
+        if {"flops", "flop_rate"} <= kinds or {"flops", "peak_flops"} <= kinds or (
+                not kinds and _AT_PEAK.search(c.text)):
+            metric, why = "ttft", "a prefill's FLOPs over a FLOP rate"
+        elif {"bytes", "bandwidth"} <= kinds:
+            metric, why = "decode_step_time", "bytes over a bandwidth"
+        else:
+            continue
+        out[n] = evolve(c, metric=metric, unit="s", evidence=Evidence("loose", why, c.evidence.scenario))
+    return out
 
 _SUPERSEDED = re.compile(r"^\W*(v0|v1|old|previous|prior|draft|superseded|was|claimed|reported|stated)\b", re.I)
 """A table column of figures the report replaces or disputes: they are quoted, not asserted."""
