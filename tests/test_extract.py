@@ -349,7 +349,7 @@ def test_inline_markup_is_read_as_text(text, figures):
     assert [(c.figure, c.value) for c in claims] == [(f, pytest.approx(v)) for f, v in figures]
 
 
-HEADERS = """| Layout | Output throughput (tok/s per GPU) | TTFT [ms] | Weights, GiB | tok/s | HBM used (of 96 GB) |
+HEADERS = """| Layout | Output throughput (tok/s per GPU) | TTFT [ms] | Weights, GiB | Output tok/s ¹ | HBM used (of 96 GB) |
 |---|---|---|---|---|---|
 | wide | 1,250 | 85 | 16 | 9,800 | 30% |
 |      | 1,100 | 92 | 8 | 8,600 | 20% |
@@ -369,6 +369,22 @@ def test_table_headers_give_their_unit_and_empty_cells_inherit_the_row_above():
         (4, "20%", "percent", 0.20, "wide"),
     ]
     assert claims[1].column == "Output throughput (tok/s per GPU)"  # "per GPU" stays for the binder
+
+
+HTML_TWO_HEADER_ROWS = """<table>
+<thead>
+<tr><th rowspan="2">Prompt (K)</th><th rowspan="2">GPUs</th><th colspan="2">With CP</th></tr>
+<tr><th>TP</th><th>TFLOPS / GPU</th></tr>
+</thead>
+<tr><td>16</td><td>8</td><td>2</td><td>610</td></tr>
+</table>
+"""
+
+
+def test_header_rows_of_an_html_table_add_up():
+    claims = _extract(HTML_TWO_HEADER_ROWS)
+    assert [(c.figure, c.column, c.kind, c.value) for c in claims] == [
+        ("8", "GPUs", "count", 8), ("2", "With CP TP", "count", 2), ("610", "With CP TFLOPS / GPU", "flops", 610e12)]
 
 
 CORNERS = [

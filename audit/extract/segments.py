@@ -362,11 +362,12 @@ def segments(text: str, depth: int = 0) -> Iterator[Segment]:
             for cells, header, first, line in html_table.read(tok.content, tok.map[0] + 1):
                 group += 1
                 if first:
-                    table = _Table([c for c, _ in cells] if header else [], line, base, group)
+                    table = _Table([], line, base, group)
                 if table is None:
                     continue
-                if header:
-                    yield from table.header_segments()
+                if header and not table.rows:  # header rows at the top of the table
+                    table.add_header([c for c, _ in cells])
+                    yield from table.header_segments([c for c, _ in cells], line)
                 else:
                     yield from table.row_segments(cells, group)
             if not html_table.open:
@@ -412,27 +413,37 @@ _DITTO = frozenset({"", '"', "〃", "″", "''", "ditto", "same", "^"})
 class _Table:
     """A table being read: its header, the corner cell and the units its headers give, the row above."""
 
-    __slots__ = ("header", "line", "base", "scope", "group", "units", "corner_unit", "above")
+    __slots__ = ("header", "line", "base", "scope", "group", "units", "corner_unit", "above", "rows")
 
     def __init__(self, header: list[str], line: int, base: tuple[str, ...], group: int) -> None:
-        self.header = header
+        self.header: list[str] = []
         self.line = line
         self.base = base
-        corner = header[0].strip() if header else ""
-        self.units = [_unit_of(h) for h in header]
+        self.group = group
+        self.above: list[str] = []
+        self.rows = 0  # body rows read
+        self.add_header(header)
+
+    def add_header(self, cells: list[str]) -> None:
+        """A header row; a second one (an HTML table's "<th colspan=5>With CP</th>" over "TP", "PP", ...) adds
+        to the header of each column: "With CP TP"."""
+        for col, cell in enumerate(cells):
+            if col >= len(self.header):
+                self.header.append(cell)
+            elif cell and cell != self.header[col]:
+                self.header[col] = f"{self.header[col]} {cell}".strip()
+        corner = self.header[0].strip() if self.header else ""
+        self.units = [_unit_of(h) for h in self.header]
         self.corner_unit = self.units[0] if self.units else ""
         # a corner cell that scopes ("Per GPU", "Per GPU, at 4K context", "GB") says what every cell of the table
         # is; one that only names the row labels ("Metric", "Scenario") does not
-        self.scope = base + ((corner,) if corner and (self.corner_unit or _SCOPING.search(corner)) else ())
-        self.group = group
-        self.above: list[str] = []
+        self.scope = self.base + ((corner,) if corner and (self.corner_unit or _SCOPING.search(corner)) else ())
 
-    def header_segments(self) -> Iterator[Segment]:
+    def header_segments(self, cells: list[str] | None = None, line: int | None = None) -> Iterator[Segment]:
         """A header cell may state figures of its own ("one_node (TP8, 32 seqs)", "HBM used (of 256 GB)")."""
-        base = self.scope[:-1] if len(self.scope) > len(self.base) else self.scope
-        for cell in self.header:
+        for cell in self.header if cells is None else cells:
             if any(ch.isdigit() for ch in cell):
-                yield Segment(self.line, cell, "", base, group=self.group)
+                yield Segment(self.line if line is None else line, cell, "", self.base, group=self.group)
 
     def row_segments(self, cells: list[tuple[str, int]], group: int) -> Iterator[Segment]:
         """One segment per cell after the row label, under its column. An empty cell takes the cell above when
@@ -445,6 +456,7 @@ class _Table:
                     and (col == 0 or not any(ch.isdigit() for ch in self.above[col])):
                 texts[col] = self.above[col]
         self.above = texts
+        self.rows += 1
         label = texts[0]
         label_unit = _unit_of(label)
         for col in range(1, len(texts)):
@@ -534,7 +546,7 @@ class _HtmlTable:
         if self.row:
             first = self.rows_read == 0
             self.rows_read += 1
-            yield self.row, self.row_header and first, first, self.row[0][1]
+            yield self.row, self.row_header, first, self.row[0][1]
         self.row = None
 
 
@@ -580,18 +592,20 @@ def _sentences(seg: Segment, split: bool) -> Iterator[Segment]:
                      line_starts=(0, *(s - start for s in starts)))
 
 
+_FOOTNOTE_SIGNS = " ⁰¹²³⁴⁵⁶⁷⁸⁹*†‡§"
 _UNIT_PART = re.compile(r"\(([^()]{1,40})\)\s*$|\[([^\[\]]{1,40})\]\s*$|,\s*([^,]{1,40})$")
 _PER_AFTER_UNIT = re.compile(r"\s*(?:$|(?:per|each|in|at|@)\b|/)", re.I)
 
 
 def _unit_of(header: str) -> str:
     """The unit a table header, corner cell or row label gives the bare numbers under it: "Throughput
-    (tokens/s)", "Output throughput (tok/s per GPU)", "TTFT [ms]", "Latency (p50, ms)", "TTFT, ms", "tok/s",
-    "GB/GPU". What follows the unit ("per GPU") stays in the header, for the binder."""
-    header = header.strip()
+    (tokens/s)", "Output throughput (tok/s per GPU)", "TTFT [ms]", "Latency (p50, ms)", "TTFT, ms", "Output
+    tok/s", "TFLOPS / GPU", "GB/GPU". What follows the unit ("per GPU") stays in the header, for the binder."""
+    header = header.strip().rstrip(_FOOTNOTE_SIGNS).strip()  # "Achieved HBM GB/s ¹", "TTFT (ms)*"
     if not header or len(header) > 120 or "\n" in header:
         return ""
-    candidates = [header]
+    words = header.split()
+    candidates = [" ".join(words[-k:]) for k in (3, 2, 1) if len(words) > k] + [header]  # "Output tok/s"
     m = _UNIT_PART.search(header)
     if m is not None:
         inner = next(g for g in m.groups() if g is not None)
