@@ -166,8 +166,9 @@ def _times_of_work(claims: list[Claim], chains: dict[int, set[int]]) -> list[Cla
         if c.metric is not None or c.kind != "time" or c.operand or c.quoted:
             continue
         kinds = {out[m].kind for m in chains.get(n, ())} | {out[m].metric for m in chains.get(n, ())}
-        if {"flops", "flop_rate"} <= kinds or {"flops", "peak_flops"} <= kinds or (
-                not kinds and _AT_PEAK.search(c.text)):
+        flops = [m for m in chains.get(n, ()) if out[m].kind == "flops"]
+        if {"flops", "flop_rate"} <= kinds or {"flops", "peak_flops"} <= kinds or len(flops) >= 2 or (
+                not kinds and _AT_PEAK.search(c.text)):  # "607 TFLOP / (4 × 9 PFLOPS)": FLOPS may read as FLOPs
             metric, why = "ttft", "a prefill's FLOPs over a FLOP rate"
         elif {"bytes", "bandwidth"} <= kinds:
             metric, why = "decode_step_time", "bytes over a bandwidth"

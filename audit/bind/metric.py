@@ -41,6 +41,8 @@ def own_words(claim: Claim, next_start: int | None) -> tuple[str, str]:
         tail = claim.text[end:]
     stop = _AFTER_END.search(tail)
     after = " ".join((tail[: stop.start()] if stop else tail).split()[:6])
+    if re.match(r"[^×*/+÷=]*\s[=≈]\s", tail[: stop.start()] if stop else tail):
+        after = ""  # "≈ 26 ms decode floor = 8.0 GB / ...": the words name the next expression ("TP=4" is a key)
     return before, after
 
 

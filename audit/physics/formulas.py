@@ -521,4 +521,6 @@ stated("compute_utilization", "%", "Model FLOPs utilisation (MFU).")
 stated("bandwidth_utilization", "%", "Memory bandwidth utilisation (MBU): bytes moved over time, as a fraction of the HBM "
        "bandwidth.")
 stated("interconnect_bandwidth", "B/s", "Interconnect bandwidth (NVLink, ICI, ...).")
+stated("achieved_bandwidth", "B/s", "Memory bandwidth a run achieved (measured, effective): at most the HBM bandwidth.")
+stated("achieved_flops", "FLOP/s", "FLOP rate a run achieved per device (measured, effective): at most the peak.")
 stated("input_tokens", "1", "A prompt length the report names: inside the workload's range.")
