@@ -190,7 +190,11 @@ _QUALIFIERS = (
     ("per_device", re.compile(r"(per|/|each)\s*(gpu|device|npu|card|chip|accelerator)\b|每\s*张?卡|单卡|/\s*卡", re.I)),
     ("per_node", re.compile(r"(per|/|each)\s*(node|server|host|machine)\b|\((node|server|host)\)", re.I)),
     ("per_replica", re.compile(r"(per|/|each)\s*(replica|instance|dp rank)\b", re.I)),
+    ("bound", re.compile(r"\b(floors?|ceilings?|roofline|caps?|theoretical|lower bound|upper bound|at (the )?peak|"
+                         r"100% (mfu|of (the )?peak)|at 100%|at best|at most|at least|no less than|can'?t go below)\b"
+                         r"|下限|上限|理论", re.I)),
 )
+"""`bound`: the figure is a bound the report computes (a floor at 100% of peak), not a time it achieves."""
 
 
 def qualifiers(claim: Claim) -> str:

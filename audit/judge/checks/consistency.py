@@ -9,6 +9,7 @@ work_over_rate "206.71 TFLOPs per GPU ... Estimated time: 0.05 s" at 400 TFLOPS 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -498,7 +499,67 @@ def _only(ctx: Context) -> str | None:
     return next(iter(ctx.estimates)) if len(ctx.estimates) == 1 else None
 
 
-METRIC_RELATIONS = frozenset({"product", "work_over_rate"})
+def _utilization_at(claim: Claim, ctx: Context):
+    """A utilization at a time the report states: "tp2's 170 ms is ~79% MFU" is the time at 100% of peak over
+    170 ms (the TTFT floor of the scenario, a batch's prefill floor for a burst). Wrong only when every
+    reading of the floor disagrees."""
+    if claim.metric not in _FLOOR_OF_UTILIZATION or claim.operand or claim.value >= 0.99:
+        return None  # "at 100% MFU" is the floor itself
+    from audit.expression import compile_formula
+    from audit.judge.rules import NAMES
+
+    floor = _FLOOR_OF_UTILIZATION[claim.metric]
+    if floor == "ttft_floor" and _BURST.search(claim.text):
+        floor = "batch_prefill_floor"
+    formula = compile_formula(floor, NAMES)
+    at_peak = [c.value for s in ctx.scenarios_for(claim) for c in ctx.candidates(formula, s, conditions=claim.conditions)]
+    time = _time_beside(claim, ctx, at_peak)
+    if time is None or time.value <= 0:
+        return None
+    if time.metric == "batch_prefill_time" and floor != "batch_prefill_floor":
+        formula = compile_formula("batch_prefill_floor", NAMES)
+    cands = [c for s in ctx.scenarios_for(claim) for c in ctx.candidates(formula, s, conditions=time.conditions)]
+    if not cands:
+        return None
+    shares = [c.value / time.value for c in cands]
+    if any(abs(claim.value - v) <= _LOOSE * v for v in shares):
+        return None
+    best = min(range(len(cands)), key=lambda i: abs(math.log(claim.value / shares[i])) if claim.value > 0 else 0)
+    c = cands[best]
+    return (shares[best], f"{floor} / time", f"{format_quantity(c.value, 's')} ({c.substitution}) / {_fmt(time)}",
+)
+
+
+_FLOOR_OF_UTILIZATION = {"compute_utilization": "ttft_floor"}
+"""An MBU is not judged this way: what a step reads (KV at which context, weights once or per micro-batch) is
+the report's to say."""
+_BURST = re.compile(r"\b(burst|whole batch|full batch|all \d+ prompts|\d+ × \d+K? prompts)\b", re.I)
+_LOOSE = 0.3
+"""How far a utilization may be from the floor over the time and still be right: MFU is quoted roughly."""
+
+
+def _time_beside(claim: Claim, ctx: Context, at_peak: list[float]) -> Claim | None:
+    """The time a utilization is of: after it when it is a rate assumed ("at ~40% MFU, ≈ 41 ms"), else the
+    nearest before it in its sentence ("170 ms is ~79% MFU"), else the first after it; never the time at
+    100% of peak itself (the floor the sentence may start from)."""
+    sentence = [o for o in ctx.claims[max(0, claim.index - 12): claim.index + 12]
+                if o.text == claim.text and o.kind == "time" and not o.quoted and o.index != claim.index
+                and not any(abs(o.value - v) <= 0.1 * v for v in at_peak)]
+    before = [o for o in sentence if o.start < claim.start and claim.start - o.start <= _WITHIN
+              and not _CUT.search(claim.text, o.start, claim.start)]
+    after = [o for o in sentence if o.start > claim.start and o.start - claim.start <= _WITHIN
+             and not _CUT.search(claim.text, claim.start, o.start)]
+    if after and re.search(r"\bat\s+(?:a\s+)?(?:\w+\s+)?[~≈]?$", claim.text[: claim.start]):
+        return after[0]
+    return before[-1] if before else after[0] if after else None
+
+
+_CUT = re.compile(r"[;.]\s")
+_WITHIN = 80
+"""Characters between a utilization and the time it is of, at most."""
+
+
+METRIC_RELATIONS = frozenset({"product", "work_over_rate", "utilization_at"})
 """Relations whose premise is the figure's metric (a device count, a time), not only the report's arithmetic."""
 
 _RELATIONS = {
@@ -509,4 +570,5 @@ _RELATIONS = {
     "work_over_rate": _work_over_rate,
     "arithmetic": _arithmetic,
     "per_device": _per_device,
+    "utilization_at": _utilization_at,
 }
