@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from audit.arithmetic import chain_before
+from audit.arithmetic import as_written, chain_before
 from audit.bind.conditions import conditions_of
 from audit.bind.metric import _ACHIEVED, metric_of
 from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
@@ -67,7 +67,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
                        evidence=Evidence(phrase, words, found))
         bound = _plausible(refine(bound))
         out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
-    out = _times_of_work(_formula_operands(parts(out), chains), chains)
+    out = _parts_of_totals(_times_of_work(_formula_operands(parts(out), chains), chains), chains)
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
@@ -155,6 +155,58 @@ _REQUIREMENT_LABEL = re.compile(r"^\W*(requirements?|targets?|slos?|slas?|goals?
 
 _EQUALS_BEFORE = re.compile(r"(?:=|≈|~=|≃|≅)\s*$")
 _AT_PEAK = re.compile(r"\b(?:mfu|(?:of|at) (?:the )?peak|at peak)\b", re.I)
+
+
+_PER_DEVICE_WORDS = re.compile(r"\b(?:per|/|each|a|every)\s*(?:gpu|device|chip|card|npu|accelerator|rank)\b|每卡|单卡", re.I)
+_PART_NOUNS = (("weights_per_device", re.compile(r"^\W*(?:of\s+)?(?:\w+\s+)?weights?\b", re.I)),
+               ("kv_cache_per_device", re.compile(r"^\W*(?:of\s+)?(?:\w+\s+)?(?:kv|cache|mla cache|kv cache)\b", re.I)))
+_PER_DEVICE_TOTALS = frozenset({"memory_per_device", "decode_bytes_per_device", "decode_step_time"})
+
+
+def _parts_of_totals(claims: list[Claim], chains: dict[int, set[int]]) -> list[Claim]:
+    """The parts of a per-device total written out are per-device figures: "8.8 GB weights + 13.4 GB KV = 22.2 GB
+    per GPU", "(17.6 GB + 5.4 GB of FP8 KV) / 4.8 TB/s = 4.8 ms". A part is what its own noun says (weights,
+    KV), or, bare, the per-device figure of the same number stated on an earlier line ("18.2 + 85.9 = 104.1 GB"
+    after "145.4 / 8 = 18.2 GB per GPU"); a total of such parts is the memory per device. Bound loosely, and
+    judged as figures of their own: an operand is a premise the report asserts."""
+    out = list(claims)
+    for n, members in chains.items():
+        total = out[n]
+        over_bandwidth = total.kind == "time" and any(out[m].kind == "bandwidth" for m in members)
+        per_device = (total.metric in _PER_DEVICE_TOTALS or over_bandwidth
+                      or (total.kind == "bytes" and bool(_PER_DEVICE_WORDS.search(total.text[total.start:]))))
+        parts = [m for m in sorted(members) if out[m].kind == "bytes"]
+        if not per_device or len(parts) < 2 or (total.kind == "time" and not over_bandwidth):
+            continue
+        named = []
+        for m in parts:
+            o = out[m]
+            own = o.text[o.start + len(o.figure): o.start + len(o.figure) + 30]
+            metric = next((name for name, pattern in _PART_NOUNS if pattern.match(own)), None)
+            why = "a part of a per-device total"
+            if metric is None:
+                earlier = _stated_before(o, out)
+                metric, why = (earlier.metric, f"the line {earlier.line} figure it restates") if earlier else (None, "")
+            if metric is None or (o.metric is not None and o.evidence.confident):
+                continue
+            out[m] = evolve(o, metric=metric, operand=False, evidence=Evidence("loose", why, o.evidence.scenario))
+            named.append(metric)
+        if total.kind == "bytes" and total.metric is None and len(named) == len(parts) and set(named) == {
+                "weights_per_device", "kv_cache_per_device"}:
+            out[n] = evolve(total, metric="memory_per_device", unit="B",
+                            evidence=Evidence("loose", "weights + KV per device", total.evidence.scenario))
+    return out
+
+
+def _stated_before(operand: Claim, claims: list[Claim]) -> Claim | None:
+    """The per-device weights or KV figure stated on an earlier line with the number a bare operand repeats."""
+    written = as_written(operand.figure)
+    for c in reversed(claims[: operand.index]):
+        if (c.line < operand.line and c.metric in ("weights_per_device", "kv_cache_per_device") and not c.operand
+                and c.kind == "bytes" and as_written(c.figure) == written
+                and (operand.scenario is None or c.scenario in (None, operand.scenario))):
+            return c
+    return None
 
 
 def _times_of_work(claims: list[Claim], chains: dict[int, set[int]]) -> list[Claim]:

@@ -61,7 +61,8 @@ def _phrases(claim: Claim, previous: Claim | None, next_start: int | None = None
         keys.append(f"{previous.figure} {claim.before}")  # "19% of" 141 GB
     prefix = _FIGURE.sub(" ", claim.text[: claim.start]).strip()  # other figures' units are not words
     return {"noun": [after] if after else [], "key": keys, "label": labels, "loose": [after] if after else [],
-            "prefix": [prefix[-100:]] if prefix and prefix != before and claim.kind in _PREFIX_KINDS else [],
+            "prefix": [p for p in (prefix[-100:], f"{prefix[-100:]} {after}" if after else "")
+                       if p] if prefix and prefix != before and claim.kind in _PREFIX_KINDS else [],
             "scoped": scoped,
             "bare": labels}
 
