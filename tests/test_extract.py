@@ -161,6 +161,8 @@ ARITHMETIC = [
     ("- Weights per GPU: 9.6 GB / 4 + 70.4 GB / 8 = 11.2 GB",  # 2.4 + 8.8 = 11.2; 4 and 8 are divisors, not GB
      [("9.6 GB", "bytes", True), ("4", "count", True), ("70.4 GB", "bytes", True), ("8", "count", True),
       ("11.2 GB", "bytes", False)], [9.6e9, 4, 70.4e9, 8, 11.2e9]),
+    ("- GPUs: 3 replicas × TP4 = 12",  # a factor beside a named one ("TP4") is a term too
+     [("3", "count", True), ("12", "count", False)], [3, 12]),
     ("- Heads: 40 query / 8 KV per GPU",  # figures side by side, not a quotient
      [("40", "count", False), ("8", "count", False)], [40, 8]),
     ("- Latency: 120 / 340 ms",  # p50 / p99: the unit written once is both figures'
@@ -187,9 +189,11 @@ def test_written_arithmetic(text, expected, values):
 
 
 def test_a_result_does_not_take_the_last_terms_words():
-    # "× 8 replicas ≈ 12.8K tok/s": "replicas" counts the 8, not the result
+    # "× 8 replicas ≈ 12.8K tok/s": "replicas" counts the 8, not the result; "/ TP8 =" is the term's
     [*_, result] = _extract("- Pool rate: 32 / 20 ms × 8 replicas ≈ 12.8K tok/s")
     assert result.before == ""
+    total, per_gpu = _extract("- Weights: 140 GB / TP4 = 35 GB per GPU")
+    assert (total.operand, per_gpu.operand, per_gpu.before) == (True, False, "")
 
 
 SIDE_BY_SIDE_LABELS = [

@@ -31,7 +31,9 @@ _CONTINUATION = {"to", "vs", "vs.", "versus", "→", "->", "and", "or", "from", 
 _OPERATOR_BEFORE = re.compile(r"([×*/+]|[\d)]\s*[xX]|\s[xX])\s*\(?\s*$")
 _OPERATOR_AFTER = re.compile(r"^\s*\)?\s*([A-Za-z][\w-]*\s+){0,3}[×*]\s*\(?\s*[\d~]|^\s*\)?\s*[/+]\s*\(?\s*[\d~]"
                              r"|^\s*[xX]\s*\d"
-                             r"|^\s*\)?\s*([A-Za-z][\w-]*\s+){0,3}[xX]\s+\(?\s*[\d~]")
+                             r"|^\s*\)?\s*([A-Za-z][\w-]*\s+){0,3}[xX]\s+\(?\s*[\d~]"
+                             r"|^\s*([A-Za-z][\w-]*\s+){0,3}[×*/+]\s*\(?\s*[A-Za-z][\w-]*\s*\)?\s*[=≈]")  # "2 replicas × TP8 = 16"
+_NAMED_TERM = re.compile(r"\s*(?:[A-Za-z][\w-]*\s+){0,3}[×*/+]\s*\(?\s*[A-Za-z][\w-]*\s*\)?\s*[=≈]\s*")
 _TOP_K = re.compile(r"\btop[- ]?(\d{1,3})\b", re.I)
 _ORDINAL = re.compile(r"\b(option|layout|scenario|step|phase|table|figure|fig\.|section|case|plan|variant|node|gpu|"
                       r"rank|version|v|q[1-4]|no\.|#)\s*#?$", re.I)
@@ -166,6 +168,8 @@ def _arithmetic(text: str, figures: list) -> tuple[list[bool], list[bool], list]
             fig = figures[k]
             operand[k] = bool(_OPERATOR_BEFORE.search(text, max(0, fig.start - 40), fig.start)
                               or _OPERATOR_AFTER.search(text[fig.end: fig.end + 80]))
+            if k + 1 < count and _NAMED_TERM.fullmatch(text, fig.end, figures[k + 1].start):
+                result_of[k + 1] = True  # "671 GB / TP8 = 83.9 GB": the figure after "=" is the result
         k = end + 1
     return operand, result_of, figures
 
