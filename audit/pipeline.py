@@ -90,6 +90,8 @@ class Auditor:
                     sc = replace(sc, batch_size=n)
                 elif what == "replica_batch":
                     sc = replace(sc, batch_size=n * sc.dp)
+                elif what == "copies":
+                    sc = replace(sc, dp=sc.dp * n, batch_size=sc.batch_size * n)
                 else:
                     sc = replace(sc, input_tokens=(n, n), output_tokens=None if what == "context" else sc.output_tokens)
             return self.estimates(sc)

@@ -27,8 +27,8 @@ class Evidence:
     words: str = ""
     """The words that matched."""
     scenario: str = ""
-    """How the scenario was found: "clause", "label", "sentence", "section", "column", "layout", "only" (the
-    spec has one), "" (none: any scenario)."""
+    """How the scenario was found: "clause", "label", "sentence", "section", "table" (the section of a table
+    cell whose column names none), "column", "layout", "only" (the spec has one), "" (none: any scenario)."""
 
     @property
     def confident(self) -> bool:
@@ -40,9 +40,10 @@ class Evidence:
             why = {"sentence": "named only earlier in its sentence", "section": "named only by its section",
                    "fallback": "bound by its unit alone", "": "bound by nothing"}.get(self.phrase, "bound loosely")
             return f"the figure's metric is {why}" + (f" ({self.words!r})" if self.words else "")
-        if scenarios > 1 and self.scenario in ("", "sentence"):
-            return ("its scenario is named only earlier in its sentence" if self.scenario
-                    else "the figure names none of the scenarios")
+        if scenarios > 1 and self.scenario in ("", "sentence", "table"):
+            return {"sentence": "its scenario is named only earlier in its sentence",
+                    "table": "its column names no scenario, only the table's section does"}.get(
+                        self.scenario, "the figure names none of the scenarios")
         return ""
 
 

@@ -41,11 +41,34 @@ CONTEXT_METRICS = frozenset({"kv_cache_per_device", "memory_per_device", "memory
 _FLOPS = frozenset({"prefill_flops", "prefill_flops_attention", "prefill_flops_mlp"})
 
 
+_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "double": 2, "twice": 2}
+_COPIES = r"(?P<k>two|three|four|five|six|eight|[2-9])\s+(?:independent\s+|separate\s+|identical\s+|full\s+)?"
+COPIED_METRICS = frozenset({"device_count", "batch_size", "throughput", "decode_throughput", "prefill_throughput"})
+
+
+def copies_of(claim: Claim) -> float | None:
+    """How many copies of its scenario a figure counts: "Two independent one_node replicas. Same 16 GPUs" is
+    about 2 x one_node."""
+    if claim.scenario is None or claim.metric not in COPIED_METRICS:
+        return None
+    name = re.escape(claim.scenario).replace(r"\_", "[ _-]")
+    pattern = rf"\b{_COPIES}`?{name}`?\s+(?:replicas?|copies|instances|deployments|pools?|groups?)\b"
+    m = re.search(pattern, f"{claim.label} {claim.text[: claim.start]}", re.I)
+    if m is None:
+        return None
+    k = m.group("k").lower()
+    return float(_WORDS.get(k) or int(k))
+
+
 def conditions_of(claim: Claim) -> tuple[tuple[str, float], ...]:
     """(("prompt", tokens),) or (("context", tokens),) when the figure names what it was measured at; for a
-    batch's prefill also ("batch", sequences) over the deployment, or ("replica_batch", sequences)."""
+    batch's prefill also ("batch", sequences) over the deployment, or ("replica_batch", sequences); for a
+    figure about several copies of its scenario ("copies", k)."""
     if claim.metric in _FLOPS and _PER_TOKEN.search(f"{claim.text[claim.start:][:60]} {claim.label}"):
         return (("prompt", 1.0),)
+    k = copies_of(claim)
+    if k is not None:
+        return (("copies", k),)
     found: tuple[tuple[str, float], ...] = ()
     if claim.metric == "batch_prefill_time":
         region = f"{_own_asides(claim)} {claim.label} {claim.text[: claim.start]}"

@@ -46,6 +46,8 @@ def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]]) -> tuple[s
             continue
         hits = {name for name, pat in matchers if pat.search(place)}
         if len(hits) == 1:
+            if where == "section" and claim.column:
+                where = "table"  # a cell whose column names no scenario: the section's may be any column's
             return hits.pop(), where
         if len(hits) > 1:  # "original vs optimized": the section is about both
             return None, ""

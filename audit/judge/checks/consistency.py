@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from audit.arithmetic import as_written, expressions_before, holds
 from audit.judge.checks import Context, message_values, ratio
-from audit.records import Claim, Finding
+from audit.records import Claim, Finding, evolve
 from audit.units import format_quantity
 
 _TOTAL = re.compile(r"^\W*(total|sum|overall|combined)\b", re.I)
@@ -113,6 +113,8 @@ def _pairs(claim: Claim, ctx: Context, within: str) -> list[_Pair]:
               if o.text == claim.text and o.index != claim.index and lo <= o.start < hi and o.kind != "ratio"]
     out = []
     for a, b in zip(around, around[1:], strict=False):
+        if "/" not in claim.text[a.start + len(a.figure): b.start]:
+            a = _in_unit_of(a, b)  # "96.6 of 114.8 GB": the bare number is in the unit written once
         if a.kind != b.kind or a.unit != b.unit or a.value <= 0 or b.value <= 0:
             continue
         between = claim.text[a.start + len(a.figure): b.start]
@@ -123,6 +125,16 @@ def _pairs(claim: Claim, ctx: Context, within: str) -> list[_Pair]:
                 out.append(_Pair(a, b, joint))
                 break
     return out
+
+
+def _in_unit_of(bare: Claim, other: Claim) -> Claim:
+    """A bare number beside a figure with a unit, read in that unit (as written: "45.6 of 82.0 GB")."""
+    if bare.unit != "1" or other.unit == "1" or bare.kind == other.kind:
+        return bare
+    mine, theirs = as_written(bare.figure), as_written(other.figure)
+    if not mine or not theirs:
+        return bare
+    return evolve(bare, value=mine * other.value / theirs, unit=other.unit, kind=other.kind)
 
 
 def _own_parenthesis(claim: Claim) -> str:
@@ -544,7 +556,7 @@ def _time_beside(claim: Claim, ctx: Context, at_peak: list[float]) -> Claim | No
     100% of peak itself (the floor the sentence may start from)."""
     sentence = [o for o in ctx.claims[max(0, claim.index - 12): claim.index + 12]
                 if o.text == claim.text and o.kind == "time" and not o.quoted and o.index != claim.index
-                and not any(abs(o.value - v) <= 0.1 * v for v in at_peak)]
+                and "bound" not in o.qualifier.split() and not any(abs(o.value - v) <= 0.02 * v for v in at_peak[:1])]
     before = [o for o in sentence if o.start < claim.start and claim.start - o.start <= _WITHIN
               and not _CUT.search(claim.text, o.start, claim.start)]
     after = [o for o in sentence if o.start > claim.start and o.start - claim.start <= _WITHIN
