@@ -81,11 +81,11 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     if tail is None or re.search(r"\bper\b", tail.group(0), re.I):
         return None  # "8 × 400 Gb/s per node = 50 GB/s per GPU": a change of what is counted, not a result
     gaps: list[re.Match] = []
-    for previous in reversed(figures[:-1]):
-        gap = _GAP.match(lhs[previous.end: chain[0].start])
+    for earlier in reversed(figures[:-1]):
+        gap = _GAP.match(lhs[earlier.end: chain[0].start])
         if gap is None:
             break
-        chain.insert(0, previous)
+        chain.insert(0, earlier)
         gaps.insert(0, gap)
     if len(chain) < 2:
         return None

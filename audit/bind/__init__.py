@@ -41,6 +41,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         following = claims[n + 1] if n + 1 < len(claims) else None
         next_start = following.start if following is not None and following.text == c.text else None
         restated = _restated(c, previous, out)
+        term: Term | None
         if restated is not None:  # as sure as the figure it says again
             term, phrase, words = restated, out[-1].evidence.phrase, out[-1].evidence.words
         elif c.column and c.label and _names_a_scenario(c.label, matchers):

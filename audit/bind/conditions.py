@@ -80,10 +80,9 @@ def conditions_of(claim: Claim) -> tuple[tuple[str, float], ...]:
         if claim.metric not in metrics:
             continue
         for place in (_own_asides(claim), claim.label):
-            lengths = {_tokens(m) for p in patterns for m in p.finditer(place)}
-            lengths.discard(None)
+            lengths = {n for p in patterns for m in p.finditer(place) if (n := _tokens(m)) is not None}
             if len(lengths) == 1:
-                return (*found, (name, lengths.pop()))  # type: ignore[return-value]
+                return (*found, (name, lengths.pop()))
             if lengths:
                 return found
     return found

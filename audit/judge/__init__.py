@@ -21,8 +21,8 @@ def judge(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Find
     carried = [r for r in rules if r.spec.check == "carried"]
     for _ in range(_ROUNDS if carried else 0):  # what a carried error is built on is carried in turn
         found = _run(carried, claims, replace(ctx, flagged=tuple(findings)))
-        new = [f for f in found if (f.rule, f.claim.index if f.claim else f.line) not in
-               {(g.rule, g.claim.index if g.claim else g.line) for g in findings}]
+        seen = {(g.rule, g.claim.index if g.claim else g.line) for g in findings}
+        new = [f for f in found if (f.rule, f.claim.index if f.claim else f.line) not in seen]
         if not new:
             break
         findings.extend(new)

@@ -22,7 +22,9 @@ into a headroom is followed too.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from audit.arithmetic import as_written, expressions_before, holds
 from audit.judge.checks import Context, closeness, message_values, ratio
@@ -36,26 +38,75 @@ _MATCH = 0.03
 """A figure follows from a premise when it is within this of what the premise gives."""
 
 
-def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
-    premises = sorted((f for f in ctx.flagged if _premise(f)), key=lambda f: (f.severity == "error", f.line))
-    """The latest error last: it is the premise a figure most likely says again."""
-    if not premises:
-        return
-    judged = {f.claim.index for f in ctx.flagged if f.claim is not None and f.severity == "error"}
-    for claim in claims:
-        if claim.index in judged or claim.quoted:
-            continue
-        before = [p for p in premises if p.claim.index != claim.index and p.claim.line <= claim.line]
-        errors = [p for p in before if p.severity == "error"]  # a figure known by its number: a sure premise
-        found = (_ingredient(rule, claim, before, ctx) or _operand(rule, claim, errors, ctx)
-                 or _restated(rule, claim, errors, ctx) or _share(rule, claim, errors, ctx))
-        if found is not None:
-            yield found
+@dataclass(frozen=True, slots=True)
+class Premise:
+    """A wrong figure other figures may be built on: its finding, and what it should be."""
+
+    finding: Finding
+    claim: Claim
+    should: float
+    """The recomputed value, or the bound the figure crosses."""
+    written: float | None
+    """The number as written ("2.9" of "2.9 GB")."""
+
+    @property
+    def sure(self) -> bool:
+        return self.finding.severity == "error"
+
+    @property
+    def scenario(self) -> str | None:
+        return self.finding.scenario
 
 
-def _premise(f: Finding) -> bool:
-    """A finding whose figure can be corrected to one number (a bound's floor or ceiling)."""
-    return f.claim is not None and f.suppressed is None and f.severity in ("error", "warning") and corrected(f) > 0
+class Premises:
+    """The wrong figures of a report, looked up by metric, by number as written and by claim."""
+
+    def __init__(self, findings: tuple[Finding, ...]):
+        found = [p for f in findings if (p := premise(f)) is not None]
+        found.sort(key=lambda p: (p.claim.line, p.sure))  # the latest, an error over a warning, last
+        self.by_metric: dict[str | None, list[Premise]] = {}
+        self.by_number: dict[float, list[Premise]] = {}
+        self.by_index = {p.claim.index: p for p in found}
+        for p in found:
+            self.by_metric.setdefault(p.claim.metric, []).append(p)
+            if p.written is not None and p.sure:
+                self.by_number.setdefault(_key(p.written), []).append(p)
+        self.judged = {f.claim.index for f in findings if f.claim is not None and f.severity == "error"}
+
+    def __bool__(self) -> bool:
+        return bool(self.by_index)
+
+    def latest(self, metric: str, scenario: str, line: int) -> Premise | None:
+        """The latest premise of `metric` about `scenario` stated before `line`."""
+        for p in reversed(self.by_metric.get(metric, ())):
+            if p.claim.line < line and p.scenario == scenario:
+                return p
+        return None
+
+    def numbered(self, written: float, line: int) -> list[Premise]:
+        """The sure premises stated before `line` whose number is `written`, the latest first."""
+        hits = [p for k in _keys(written) for p in self.by_number.get(k, ())
+                if p.claim.line < line and p.written is not None and abs(p.written - written) <= _SAME * abs(p.written)]
+        return sorted(hits, key=lambda p: p.claim.line, reverse=True)
+
+
+def _key(x: float) -> float:
+    return float(f"{x:.2g}") if x else 0.0
+
+
+def _keys(x: float) -> set[float]:
+    """The keys a number within _SAME of `x` may be filed under (rounding to two digits can cross a step)."""
+    return {_key(x * (1 - _SAME)), _key(x), _key(x * (1 + _SAME))}
+
+
+def premise(f: Finding) -> Premise | None:
+    """A finding whose figure can be corrected to one number (a recomputed value, a bound's floor or ceiling)."""
+    if f.claim is None or f.suppressed is not None or f.severity not in ("error", "warning"):
+        return None
+    should = corrected(f)
+    if should <= 0 or not math.isfinite(should):
+        return None
+    return Premise(f, f.claim, should, as_written(f.claim.figure))
 
 
 def corrected(f: Finding) -> float:
@@ -68,7 +119,20 @@ def corrected(f: Finding) -> float:
     return 0.0
 
 
-def _ingredient(rule, claim: Claim, premises: list[Finding], ctx: Context) -> Finding | None:
+def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
+    premises = Premises(ctx.flagged)
+    if not premises:
+        return
+    for claim in claims:
+        if claim.index in premises.judged or claim.quoted:
+            continue
+        found = (_ingredient(rule, claim, premises, ctx) or _operand(rule, claim, premises, ctx)
+                 or _restated(rule, claim, premises, ctx) or _share(rule, claim, premises, ctx))
+        if found is not None:
+            yield found
+
+
+def _ingredient(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding | None:
     """The claim's metric recomputed with the report's wrong figures for its ingredients matches the claim;
     with first principles for them it does not."""
     if claim.metric is None or claim.operand or ctx.ingredients is None or ctx.held is None:
@@ -77,35 +141,34 @@ def _ingredient(rule, claim: Claim, premises: list[Finding], ctx: Context) -> Fi
         estimates = ctx.estimates[scenario]
         if claim.metric not in estimates:
             continue
-        uses = ctx.ingredients(scenario, claim.metric)
-        wrong: dict[str, Finding] = {}
-        for p in premises:  # the latest wrong statement of each ingredient wins, an error over a warning
-            if p.claim.metric in uses and p.scenario == scenario and p.claim.line < claim.line:
-                wrong[p.claim.metric] = p
+        wrong = {m: p for m in ctx.ingredients(scenario, claim.metric) if m in premises.by_metric
+                 and (p := premises.latest(m, scenario, claim.line)) is not None and p.claim.index != claim.index}
         if not wrong:
             continue
-        held = ctx.held(scenario, claim.metric, {m: p.claimed for m, p in wrong.items() if p.claimed})
+        held = ctx.held(scenario, claim.metric, {m: p.finding.claimed or p.claim.value for m, p in wrong.items()})
         physics = estimates[claim.metric].readings
         n = min(range(len(held.readings)), key=lambda i: closeness(claim.value, held.readings[i].value))
         if closeness(claim.value, held.readings[n].value) > _MATCH:
             continue
         if any(abs(claim.value - r.value) <= rule.spec.tolerance * r.value for r in physics):
             continue
-        first = min(wrong.values(), key=lambda p: p.line)
+        first = min(wrong.values(), key=lambda p: p.claim.line)
         return _finding(rule, claim, physics[n].value, "follows from", first, scenario,
-                        physics[n].formula, physics[n].substitution,
-                        sure=all(p.severity == "error" for p in wrong.values()))
+                        physics[n].formula, physics[n].substitution, sure=all(p.sure for p in wrong.values()))
     return None
 
 
-def _operand(rule, claim: Claim, premises: list[Finding], ctx: Context) -> Finding | None:
+def _operand(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding | None:
     """An operand of the arithmetic written before the claim is a wrong figure stated before: the claim,
     recomputed with the corrected operand."""
     if claim.operand or claim.index == 0:
         return None
     readings = expressions_before(claim.text, claim.start, claim.figure)
     result = as_written(claim.figure)
-    if not readings or not result or not any(holds(w, result, claim.value, rule.spec.tolerance) for w in readings):
+    if not readings or not result:
+        return None
+    old = next((w for w in readings if holds(w, result, claim.value, rule.spec.tolerance)), None)
+    if old is None or not old.value:
         return None  # arithmetic that does not hold is the arithmetic rule's to report
     operands = [o for o in ctx.claims[max(0, claim.index - 40): claim.index]
                 if o.text == claim.text and o.line == claim.line and o.start < claim.start]
@@ -113,36 +176,34 @@ def _operand(rule, claim: Claim, premises: list[Finding], ctx: Context) -> Findi
         written = as_written(o.figure)
         if written is None or (written == int(written) and written < 10):
             continue  # "2 x", "8 GPUs": too common a number to say which figure it is
-        p = _same_figure(o, written, premises, claim)
+        p = next((p for p in premises.numbered(written, claim.line) if o.kind in ("count", p.claim.kind)
+                  and _same_scenario(claim, p)), None)
         if p is None:
             continue
         scale = written / o.value if o.value else 1.0
-        new = expressions_before(claim.text, claim.start, claim.figure, replace={o.start: corrected(p) * scale})
-        old = next(w for w in readings if holds(w, result, claim.value, rule.spec.tolerance))
+        new = expressions_before(claim.text, claim.start, claim.figure, replace={o.start: p.should * scale})
         again = next((w for w in new if w.text == old.text), None)
-        if again is None or not old.value:
+        if again is None:
             continue
         expected = claim.value * again.value / old.value
         if abs(claim.value - expected) <= rule.spec.tolerance * abs(expected):
             continue
         return _finding(rule, claim, expected, "is computed from", p, p.scenario, old.text,
-                        f"{old.text} with {format_quantity(corrected(p), p.unit)} for {o.figure.strip()}")
+                        f"{old.text} with {format_quantity(p.should, p.finding.unit)} for {o.figure.strip()}")
     return None
 
 
-def _restated(rule, claim: Claim, premises: list[Finding], ctx: Context) -> Finding | None:
+def _restated(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding | None:
     """The claim is a wrong figure stated on an earlier line, said again, and no scenario has it right."""
     if claim.operand or claim.kind in ("count", "ratio"):
         return None
     written = as_written(claim.figure)
     if written is None:
         return None
-    for p in reversed(premises):
-        if p.claim.line >= claim.line or p.claim.kind != claim.kind or p.claim.unit != claim.unit:
+    for p in premises.numbered(written, claim.line):
+        if p.claim.kind != claim.kind or p.claim.unit != claim.unit or not _same_scenario(claim, p):
             continue
         if claim.metric not in (None, p.claim.metric) or abs(claim.value - p.claim.value) > _SAME * p.claim.value:
-            continue
-        if claim.scenario is not None and p.scenario is not None and claim.scenario != p.scenario:
             continue
         metric = p.claim.metric
         if metric is not None and any(  # the same number is right for another scenario
@@ -150,62 +211,51 @@ def _restated(rule, claim: Claim, premises: list[Finding], ctx: Context) -> Find
                 for s in ctx.scenarios_for(claim) if metric in ctx.estimates[s]
                 for r in ctx.estimates[s][metric].readings):
             continue
-        return _finding(rule, claim, corrected(p), "repeats", p, p.scenario, p.formula, p.substitution)
+        return _finding(rule, claim, p.should, "repeats", p, p.scenario, p.finding.formula, p.finding.substitution)
     return None
 
 
-def _share(rule, claim: Claim, premises: list[Finding], ctx: Context) -> Finding | None:
+def _share(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding | None:
     """A throughput per device that is a wrong total over its devices: the corrected total over them."""
     if claim.kind != "token_rate" or "per_device" not in claim.qualifier.split():
         return None
     total = total_beside(claim, ctx)
-    if total is None:
+    if total is None or total.scenario is None:
         return None
-    p = next((p for p in reversed(premises) if p.claim.index == total.index), None)
-    if p is None:
+    p = premises.by_index.get(total.index)
+    if p is None or not p.sure:
         return None
     devices = device_counts(ctx, total.scenario)[counted(total)]
     if abs(claim.value * devices - total.value) > rule.spec.tolerance * total.value:
         return None  # not this total's share
-    expected = corrected(p) / devices
+    expected = p.should / devices
     if abs(claim.value - expected) <= rule.spec.tolerance * expected:
         return None
     return _finding(rule, claim, expected, "is a share of", p, total.scenario, "total / devices",
-                    f"{format_quantity(corrected(p), p.unit)} / {devices:g}")
+                    f"{format_quantity(p.should, p.finding.unit)} / {devices:g}")
 
 
-def _same_figure(operand: Claim, written: float, premises: list[Finding], claim: Claim) -> Finding | None:
-    """The wrong figure an operand says again: the same number as written, of the same kind, stated on an
-    earlier line about the claim's scenario."""
-    for p in reversed(premises):
-        if p.claim.line >= claim.line:
-            continue
-        theirs = as_written(p.claim.figure)
-        if theirs is None or abs(theirs - written) > _SAME * abs(theirs):
-            continue
-        if operand.kind not in ("count", p.claim.kind):
-            continue
-        if claim.scenario is not None and p.scenario is not None and claim.scenario != p.scenario:
-            continue
-        return p
-    return None
+def _same_scenario(claim: Claim, p: Premise) -> bool:
+    return claim.scenario is None or p.scenario is None or claim.scenario == p.scenario
 
 
-def _finding(rule, claim: Claim, expected: float, how: str, premise: Finding, scenario: str | None,
+def _finding(rule, claim: Claim, expected: float, how: str, premise: Premise, scenario: str | None,
              formula: str, substitution: str, sure: bool = False) -> Finding:
     what = (premise.claim.metric or "figure").replace("_", " ")
-    should = "should be" if isinstance(premise.expected, float) else \
-        "is at most" if isinstance(premise.expected, tuple) and premise.expected[1] else "is at least"
-    said = f"line {premise.line}'s {premise.claim.figure.strip()} {what}, which {should} " \
-           f"{format_quantity(corrected(premise), premise.unit)}"
+    bound = premise.finding.expected
+    should = "should be" if isinstance(bound, float) else \
+        "is at most" if isinstance(bound, tuple) and bound[1] else "is at least"
+    line = premise.claim.line
+    said = f"line {line}'s {premise.claim.figure.strip()} {what}, which {should} " \
+           f"{format_quantity(premise.should, premise.finding.unit)}"
     values = message_values(claim, claimed=claim.value, expected=expected, ratio=ratio(claim.value, expected),
                             formula=formula, substitution=substitution, interpretation=scenario or "",
                             premise=said, how=how)
     return Finding(
         rule=rule.id, name=rule.spec.name, severity=rule.spec.level if sure else "warning", line=claim.line,
         message=rule.message(values), claim=claim, scenario=claim.scenario or scenario,
-        metric=claim.metric or (premise.claim.metric if how == "repeats" else None), claimed=claim.value, expected=expected, unit=claim.unit,
-        ratio=ratio(claim.value, expected), interpretation=f"{scenario}: with line {premise.line} corrected"
-        if scenario else f"with line {premise.line} corrected", formula=formula, substitution=substitution,
-        extra={"premise_line": premise.line},
+        metric=claim.metric or (premise.claim.metric if how == "repeats" else None), claimed=claim.value,
+        expected=expected, unit=claim.unit, ratio=ratio(claim.value, expected),
+        interpretation=f"{scenario}: with line {line} corrected" if scenario else f"with line {line} corrected",
+        formula=formula, substitution=substitution, extra={"premise_line": line},
     )

@@ -375,18 +375,17 @@ def _work_over_rate(claim: Claim, ctx: Context):
     devices: tuple[str, ...] = ("tp",) if claim.metric == "ttft" else ("tp", "pp")
     if flops.metric == "flops_per_device":
         devices = ()  # the report already divided the work
-    rates = []
+    totals: list[tuple[float, float, float]] = []
     for scenario in ctx.scenarios_for(claim):
         count = 1.0
         for d in devices:
             count *= ctx.figure(scenario, d)
         peak = ctx.report_peak or ctx.figure(scenario, "peak_flops")
-        rates.append((count * peak, count, peak))
-    rate, count, peak = max(rates)
-    if rate <= 0:
+        totals.append((count * peak, count, peak))
+    total_rate, count, peak = max(totals)
+    if total_rate <= 0:
         return None
-
-    floor = flops.value / rate
+    floor = flops.value / total_rate
     if claim.value >= floor * (1 - 0.05):
         return None  # slower than peak is only an efficiency below 100%
     return (floor, "FLOPs / peak of the devices",
@@ -444,7 +443,7 @@ def _per_device(claim: Claim, ctx: Context):
         return (total_value / devices, "total / devices that produce it",
                 f"{format_quantity(total_value, 'tok/s')} / {devices:g} devices of {scenario} (not {k:g})", {"unsure": not sure})
     total = total_beside(claim, ctx)
-    if total is None:
+    if total is None or total.scenario is None:
         return None
     devices = device_counts(ctx, total.scenario)[counted(total)]
     return (total.value / devices, "total / devices that produce it",
