@@ -57,14 +57,14 @@ def _scaled(c: Candidate, claim: Claim, ctx: Context, scenario: str) -> Candidat
     devices = ctx.figure(scenario, "device_count")
     per_node, dp = ctx.figure(scenario, "devices_per_node"), ctx.figure(scenario, "dp")
     if "per_device" in q:
-        div, what = devices, f"{devices:g} devices"
+        div, what, per = devices, f"{devices:g} devices", "device"
     elif "per_node" in q and devices > per_node:
-        div, what = devices / per_node, f"{devices:g} devices / {per_node:g} per node"
+        div, what, per = devices / per_node, f"{devices:g} devices / {per_node:g} per node", "node"
     elif "per_replica" in q:
-        div, what = dp, f"DP {dp:g}"
+        div, what, per = dp, f"DP {dp:g}", "replica"
     else:
         return c
-    return Candidate(c.value / div, c.scenario, f"{c.interpretation}; counted per {q[0].split('_')[1]}",
+    return Candidate(c.value / div, c.scenario, f"{c.interpretation}; counted per {per}",
                      f"({c.formula}) / {what}", f"({c.substitution}) / {div:g}")
 
 
