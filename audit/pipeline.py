@@ -70,8 +70,9 @@ class Auditor:
         layouts = layouts_from_report(bind.bind(claims, {}, self.vocabulary))
         if not layouts:
             return self.spec.default_scenarios()
-        return {name: self.spec.scenario(name, lay.tp or 1, lay.pp or 1, lay.dp or 1, lay.ep or 1, lay.batch_size)
-                for name, lay in layouts.items()}
+        return {name: self.spec.scenario(name, lay.tp or 1, lay.pp or 1, lay.dp or 1, lay.ep or 1, lay.batch_size,
+                                         origin="report" if (lay.tp, lay.pp, lay.dp) != (None, None, None) else "default")
+                for name, lay in layouts.items()}  # a layout that states no degree is assumed
 
     def audit_text(self, text: str, report_path: str = "<report>",
                    max_figures: int = extract.DEFAULT_MAX_FIGURES) -> ReportResult:
@@ -100,7 +101,8 @@ class Auditor:
 
         ctx = Context(estimates=estimates, claims=claims, report_peak=report_peak, derive=derive,
                       ingredients=lambda name, metric: ingredients(scenarios[name], metric),
-                      held=lambda name, metric, values: evaluate_with(scenarios[name], metric, values))
+                      held=lambda name, metric, values: evaluate_with(scenarios[name], metric, values),
+                      assumed=frozenset(name for name, sc in scenarios.items() if sc.origin == "default"))
         findings = judge.judge(self.rules, claims, ctx)
         known = {r.id: r.spec.name for r in self.rules}
         findings = list(suppress.apply(findings, suppress.parse_directives(text), known=known))

@@ -117,7 +117,7 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
             return term, "loose", text
         return term, _evidence(kind, text, claim, pat), text
     for term in candidates:
-        if term.fallback:
+        if term.fallback and not (term.unless and any(u.search(clause) for u in term.unless)):
             return term, "fallback", claim.figure
     return None, "", ""
 

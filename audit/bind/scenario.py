@@ -72,7 +72,7 @@ class Layout:
 def layouts_from_report(claims: list[Claim]) -> dict[str, Layout]:
     """Scenarios the report itself describes: one per table column stating TP/PP/DP/EP/batch, or,
     when no table does, one per section stating them."""
-    stated = [c for c in claims if c.metric in LAYOUT_METRICS and not c.quoted and not c.operand
+    stated = [c for c in claims if c.metric in LAYOUT_METRICS and not c.quoted and not c.operand and not c.comparison
               and 0 < c.value <= 1_000_000 and c.value == int(c.value)]  # "DP=1e400" is no layout
     in_tables = [c for c in stated if _is_cell(c)]
     if in_tables:

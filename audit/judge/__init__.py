@@ -11,6 +11,7 @@ from audit.expression import FormulaError
 from audit.judge.checks import Context, registry
 from audit.judge.checks.consistency import METRIC_RELATIONS
 from audit.judge.rules import Rule
+from audit.physics.formulas import METRICS
 from audit.records import Claim, Finding, evolve
 
 
@@ -47,7 +48,7 @@ def _run(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Findi
             except FormulaError as e:  # a formula that loads but cannot be evaluated: name the rule
                 raise AuditError(f"{rule.id}: {e.message}", rule.source) from None
             if rule.spec.check != "consistency" or rule.spec.relation in METRIC_RELATIONS:
-                found = [_sure(f, len(ctx.estimates)) for f in found]
+                found = [_sure(f, len(ctx.estimates), ctx.assumed) for f in found]
             findings.extend(found)
     return findings
 
@@ -59,15 +60,24 @@ def _premises_first(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if not any(p in wrong for p in f.extra.get("premises", ()))]
 
 
-def _sure(finding: Finding, scenarios: int) -> Finding:
+def _sure(finding: Finding, scenarios: int, assumed: frozenset[str] = frozenset()) -> Finding:
     """An error is a promise: when the figure's words do not name its metric, or it names none of several
-    scenarios, the finding is a warning that says why it is unsure."""
+    scenarios, or its scenario's layout is assumed (neither the spec nor the report states one), the
+    finding is a warning that says why it is unsure."""
     doubt = finding.claim.evidence.doubt(scenarios) if finding.claim is not None else ""
+    if not doubt and finding.scenario in assumed and not _layout_free(finding.metric):
+        doubt = "neither the spec nor the report states a layout: one device (TP = PP = DP = 1) is assumed"
     if not doubt:
         return finding
     if finding.severity != "error":
         return evolve(finding, unsure=doubt)
     return evolve(finding, severity="warning", unsure=doubt, message=f"{finding.message} (unsure: {doubt})")
+
+
+def _layout_free(metric: str | None) -> bool:
+    """A figure of the spec itself (parameters, heads, a device's memory): right or wrong whatever the layout."""
+    m = METRICS.get(metric or "")
+    return m is not None and m.kind == "figure" and metric not in ("tp", "pp", "dp", "ep")
 
 
 def _one_per_claim_and_rule(findings: list[Finding]) -> list[Finding]:

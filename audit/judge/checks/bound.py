@@ -70,6 +70,9 @@ def _scaled(c: Candidate, claim: Claim, ctx: Context, scenario: str) -> Candidat
 
 def _judge(rule, claim: Claim, value: float, floor: Candidate | None, ceiling: Candidate | None) -> Finding | None:
     tol, margin = rule.spec.tolerance, rule.spec.warn_margin
+    if claim.comparison in ("<", "<="):
+        ceiling = None  # "EP ≤ 32" says the most it may be: any smaller ceiling agrees with it
+    # "≥ 29 s at 100% MFU" is the report's floor: below the physical floor it is wrong, as a value would be
     if floor is not None and value < floor.value * (1 - tol):
         return _finding(rule, claim, value, floor, rule.spec.level, "below the floor", (floor.value, None))
     if ceiling is not None and value > ceiling.value * (1 + tol):
