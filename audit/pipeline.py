@@ -102,7 +102,8 @@ class Auditor:
         ctx = Context(estimates=estimates, claims=claims, report_peak=report_peak, derive=derive,
                       ingredients=lambda name, metric: ingredients(scenarios[name], metric),
                       held=lambda name, metric, values: evaluate_with(scenarios[name], metric, values),
-                      assumed=frozenset(name for name, sc in scenarios.items() if sc.origin == "default"))
+                      assumed=frozenset(name for name, sc in scenarios.items()
+                                        if sc.origin == "default" and sc.hardware.devices > 1))
         findings = judge.judge(self.rules, claims, ctx)
         known = {r.id: r.spec.name for r in self.rules}
         findings = list(suppress.apply(findings, suppress.parse_directives(text), known=known))
