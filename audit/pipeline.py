@@ -27,6 +27,10 @@ class Auditor:
     vocabulary: tuple
     _physics: dict = field(default_factory=dict, compare=False, repr=False)
     """(scenario name, layout) -> estimates: a scenario's physics is computed once per process."""
+    _ingredients: dict = field(default_factory=dict, compare=False, repr=False)
+    """(scenario key, metric) -> the metrics its formula is built from."""
+    _held: dict = field(default_factory=dict, compare=False, repr=False)
+    """(scenario key, metric, ingredients held) -> the metric with them held at a report's figures."""
 
     @property
     def spec_path(self) -> str:
@@ -47,11 +51,30 @@ class Auditor:
         """Every metric of `scenario`, computed once per scenario and layout."""
         from audit.physics.model import evaluate
 
-        key = (scenario.name, scenario.origin, scenario.layout, scenario.input_tokens, scenario.output_tokens,
-               scenario.batch_size)
+        key = _key(scenario)
         found = self._physics.get(key)
         if found is None:
             found = self._physics[key] = evaluate(scenario)
+        return found
+
+    def ingredients(self, scenario: Scenario, metric: str) -> frozenset[str]:
+        """The metrics `metric`'s formula is built from in `scenario`, worked out once per process."""
+        from audit.physics.model import ingredients
+
+        key = (_key(scenario), metric)
+        found = self._ingredients.get(key)
+        if found is None:
+            found = self._ingredients[key] = ingredients(scenario, metric)
+        return found
+
+    def held(self, scenario: Scenario, metric: str, values: dict[str, float]) -> Estimate:
+        """`metric` of `scenario` with some ingredients held at a report's figures (`evaluate_with`), once each."""
+        from audit.physics.model import evaluate_with
+
+        key = (_key(scenario), metric, tuple(sorted(values.items())))
+        found = self._held.get(key)
+        if found is None:
+            found = self._held[key] = evaluate_with(scenario, metric, values)
         return found
 
     def audit(self, report_path: str, max_bytes: int = extract.DEFAULT_MAX_BYTES) -> ReportResult:
@@ -97,11 +120,9 @@ class Auditor:
                     sc = replace(sc, input_tokens=(n, n), output_tokens=None if what == "context" else sc.output_tokens)
             return self.estimates(sc)
 
-        from audit.physics.model import evaluate_with, ingredients
-
         ctx = Context(estimates=estimates, claims=claims, report_peak=report_peak, derive=derive,
-                      ingredients=lambda name, metric: ingredients(scenarios[name], metric),
-                      held=lambda name, metric, values: evaluate_with(scenarios[name], metric, values),
+                      ingredients=lambda name, metric: self.ingredients(scenarios[name], metric),
+                      held=lambda name, metric, values: self.held(scenarios[name], metric, values),
                       assumed=frozenset(name for name, sc in scenarios.items()
                                         if sc.origin == "default" and sc.hardware.devices > 1))
         findings = judge.judge(self.rules, claims, ctx)
@@ -109,3 +130,9 @@ class Auditor:
         findings = list(suppress.apply(findings, suppress.parse_directives(text), known=known))
         findings.sort(key=lambda f: (f.line, f.claim.index if f.claim else -1, f.rule))
         return ReportResult(report_path, self.spec_path, tuple(claims), tuple(findings), estimates)
+
+
+def _key(scenario: Scenario) -> tuple:
+    """What a scenario's physics depends on beyond the spec: its name, where it came from, layout, workload."""
+    return (scenario.name, scenario.origin, scenario.layout, scenario.input_tokens, scenario.output_tokens,
+            scenario.batch_size)
