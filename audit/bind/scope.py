@@ -19,10 +19,13 @@ _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
     ("device", re.compile(rf"(?:\bper\s+|/\s*|\beach\s+|\bon each\s+|\bevery\s+|\bper-){_DEVICE}\b|每卡|单卡|每张卡"
                           rf"|\b(?:each|every)\s+{_DEVICE}\s+(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?)\b"
                           rf"|\blocal\b", re.I)),
-    ("replica", re.compile(r"(?:\bper\s+|/\s*|\beach\s+|\bevery\s+)(?:replica|instance|dp rank|copy)\b", re.I)),
+    ("replica", re.compile(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:replica|instance|dp rank|copy)\b"
+                           r"|\b(?:a|one|each)\s+(?:model\s+)?(?:replica|copy)\s+(?:needs|uses|takes|spans|has|is)\b", re.I)),
     ("stage", re.compile(r"(?:\bper\s+|/\s*|\beach\s+|\bevery\s+)(?:pipeline\s+)?stage\b|\bstages? (?:holds?|keeps?)\b",
                          re.I)),
-    ("node", re.compile(r"(?:\bper\s+|/\s*|\beach\s+|\bevery\s+)(?:node|server|host|machine|box)\b", re.I)),
+    ("node", re.compile(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:node|server|host|machine|box)\b", re.I)),
+    ("total", re.compile(r"\b(?:aggregate|combined|in all|in total|cluster[- ]wide|fleet[- ]wide|summed)\b"
+                         r"|\bacross (?:all |the )?(?:\d+ )?(?:gpus|devices|chips|cards|nodes)\b", re.I)),
 )
 _GROUP = re.compile(r"\b(?:each|replicated|spread|shared|split|lives?|sits?|runs?)\b.{0,40}\b(?:on|over|across|by)\s*$"
                     r"|\b(?:replicas?|pairs?|groups?|instances?|canary) of\s*$", re.I)
@@ -50,6 +53,9 @@ REFINED: dict[tuple[str, str], str | None] = {
     ("memory_capacity", "replica"): None,
     ("memory_bandwidth", "node"): None,
     ("peak_flops", "node"): None,
+    ("memory_capacity", "total"): None,
+    ("memory_bandwidth", "total"): None,
+    ("peak_flops", "total"): None,
 }
 """(metric of the whole, what the figure counts over) -> the metric of the part (None: no metric)."""
 

@@ -21,7 +21,8 @@ from audit.units import format_quantity
 
 _TOTAL = re.compile(r"^\W*(total|sum|overall|combined)\b", re.I)
 _OF = re.compile(r"^of\b", re.I)
-_LAYOUT = ("tp", "pp", "dp", "ep")
+_LAYOUT = ("tp", "pp", "dp")
+"""The degrees whose product is the device count: EP ranks are drawn from the TP x DP devices."""
 _NEAR = 40  # claims: how far back a check looks for the figures a claim relates to
 _FLOP_AMOUNTS = ("prefill_flops", "prefill_flops_attention", "prefill_flops_mlp", "flops_per_device")
 
