@@ -19,7 +19,7 @@ from audit.judge.checks import Context, message_values, ratio
 from audit.records import Claim, Finding, evolve
 from audit.units import format_quantity
 
-_TOTAL = re.compile(r"^\W*(total|sum|overall|combined)\b", re.I)
+_TOTAL = re.compile(r"^\W*(totals?|sum|overall|combined)\b", re.I)
 _OF = re.compile(r"^of\b", re.I)
 _LAYOUT = ("tp", "pp", "dp")
 """The degrees whose product is the device count: EP ranks are drawn from the TP x DP devices."""
@@ -75,6 +75,73 @@ def _sum(claim: Claim, ctx: Context):
     parts.reverse()
     total = sum(p.value for p in parts)
     return total, " + ".join(p.label or p.before or "part" for p in parts), " + ".join(_fmt(p) for p in parts)
+
+
+def _table_sum(claim: Claim, ctx: Context):
+    """A table's totals: the cell of a "Total" row is the sum of the cells above it in its column (a column of
+    amounts: not shares, times, ratios or per-X figures); the cell of a "Total" column the sum of the cells of
+    its row just left of it, in its unit (a column of bytes, FLOPs or rates: a total of GPUs may be a product).
+    As written, since a table often writes its unit once."""
+    if not claim.column or claim.operand or _several(claim, ctx):
+        return None
+    written = as_written(claim.figure)
+    if not written:
+        return None
+    if _TOTAL.search(claim.label) and not _NOT_ADDITIVE.search(claim.column):
+        parts = _cells_above(claim, ctx)
+        how = "the cells above it"
+    elif _TOTAL.search(claim.column) and claim.kind in ("bytes", "flops", "token_rate", "count") and not (
+            claim.kind == "count" and re.search(r"\b(gpus?|devices?|cards?|chips?|nodes?)\b", claim.column, re.I)):
+        parts = _cells_left(claim, ctx)
+        how = "the cells left of it"
+    else:
+        return None
+    values = [as_written(p.figure) for p in parts]
+    if len(parts) < 2 or any(v is None for v in values):
+        return None
+    total = sum(v for v in values if v is not None)
+    if abs(total - written) <= 0.02 * abs(total) + 0.051:  # a total of rounded cells is off by their rounding
+        return None
+    return (total * claim.value / written, f"sum of {how}", " + ".join(_fmt(p) for p in parts),
+            {"unsure": how == "the cells left of it"})
+
+
+_NOT_ADDITIVE = re.compile(r"\bper\b|/\s*(gpu|node|device|chip|replica)|%|share|util|avg|average|mean|median|p\d\d|"
+                           r"latency|ttft|itl|tpot|time|\bms\b|\(s\)|ratio|speed-?up|\bx\b|×|spare|needed", re.I)
+
+
+def _several(claim: Claim, ctx: Context) -> bool:
+    """A cell holding more than one figure ("6.7 → 7"): not a plain amount."""
+    return any(o.text == claim.text and o.line == claim.line and o.index != claim.index and o.column == claim.column
+               for o in ctx.claims[max(0, claim.index - 3): claim.index + 3])
+
+
+def _cells_above(claim: Claim, ctx: Context) -> list[Claim]:
+    """The cells of the claim's column in the rows right above it, up to the header (rows with nothing in the
+    column, another total, are stepped over)."""
+    found: list[Claim] = []
+    row = claim.line
+    for o in reversed(ctx.claims[max(0, claim.index - 200): claim.index]):
+        if o.line == row - 1 and o.column and o.scope[:-1] == claim.scope[:-1]:
+            row = o.line  # the next row up
+        elif o.line != row:
+            break  # the table's start
+        if o.line == claim.line or o.column != claim.column or o.scope != claim.scope or _TOTAL.search(o.label):
+            continue
+        if _several(o, ctx):
+            return []
+        found.append(o)
+    return list(reversed(found))
+
+
+def _cells_left(claim: Claim, ctx: Context) -> list[Claim]:
+    """The cells of the claim's row just left of it in the claim's unit."""
+    found: list[Claim] = []
+    for o in reversed(ctx.claims[max(0, claim.index - 12): claim.index]):
+        if o.line != claim.line or not o.column or o.unit != claim.unit or o.kind != claim.kind or _several(o, ctx):
+            break
+        found.append(o)
+    return list(reversed(found))
 
 
 def _first_on_line(claim: Claim, ctx: Context) -> Claim:
@@ -583,4 +650,5 @@ _RELATIONS = {
     "arithmetic": _arithmetic,
     "per_device": _per_device,
     "utilization_at": _utilization_at,
+    "table_sum": _table_sum,
 }
