@@ -53,7 +53,31 @@ def expressions_before(text: str, start: int, figure: str,
     """The readings of the arithmetic written before the figure at `start` of `text`, if the figure is its
     result: with the parenthesised asides after figures left out, and as written."""
     found = [expression_before(text, start, figure, asides, replace) for asides in (True, False)]
+    found += [_last_term(w) for w in found if w is not None]
     return [w for n, w in enumerate(found) if w is not None and w not in found[:n]]
+
+
+def _last_term(w: Written) -> Written | None:
+    """The product after the last top-level "+" or "-" read on its own: in "65.5 GB weights + 16 × 2.15 GB =
+    34.4 GB KV" the result is the KV term's, the weights being another figure the sentence adds after."""
+    def split(expr: str) -> int:
+        depth, at = 0, -1
+        for i, ch in enumerate(expr):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0 and ch in "+-" and i > 0 and expr[i - 1] not in "*/(eE+-":
+                at = i
+        return at
+    cut, cut_base = split(w.as_written), split(w.text.translate(_SYMBOLS))
+    if cut < 0 or cut_base < 0:
+        return None
+    rest = w.as_written[cut + 1:]
+    if not re.search(r"[*/]", rest):
+        return None  # a single figure after the sign: no arithmetic of its own
+    value = _evaluate(rest)
+    if value is None:
+        return None
+    text = w.text[cut_base + 1:].strip()
+    return Written(text, rest, value, None)
 
 
 def expression_before(text: str, start: int, figure: str, asides: bool = True,

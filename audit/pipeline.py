@@ -103,7 +103,8 @@ class Auditor:
         scenarios = self.scenarios_for(claims)
         estimates = {name: self.estimates(sc) for name, sc in scenarios.items()}
         named = {name: list(sc.aliases) for name, sc in scenarios.items()}
-        layout = {name: {m: estimates[name][m].value for m in bind.LAYOUT_METRICS} for name in scenarios}
+        layout = {name: {m: estimates[name][m].value for m in (*bind.LAYOUT_METRICS, *bind.SHAPE_FIGURES)
+                         if m in estimates[name]} for name in scenarios}
         claims = bind.bind(claims, named, self.vocabulary, layout)
         report_peak = next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted and c.value > 0), None)
         def derive(name: str, conditions: tuple) -> dict[str, Estimate]:

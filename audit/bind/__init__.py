@@ -11,7 +11,10 @@ from audit.bind.metric import _ACHIEVED, metric_of
 from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
 from audit.bind.scope import layout_named, parts, refine
 
-__all__ = ["LAYOUT_METRICS", "bind", "qualifiers"]
+__all__ = ["LAYOUT_METRICS", "SHAPE_FIGURES", "bind", "qualifiers"]
+
+SHAPE_FIGURES = ("layers", "kv_heads", "heads", "head_dim")
+"""The model's shape figures a layout carries too: written arithmetic over them says what it computes."""
 from audit.bind.vocabulary import Term
 from audit.records import Claim, Evidence, evolve
 
@@ -69,6 +72,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         bound = _plausible(refine(bound))
         out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
     out = _parts_of_totals(_times_of_work(_formula_operands(parts(out), chains), chains), chains)
+    out = _kv_per_token_written(out, chains, layouts or {})
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
@@ -197,6 +201,34 @@ def _parts_of_totals(claims: list[Claim], chains: dict[int, set[int]]) -> list[C
             out[n] = evolve(total, metric="memory_per_device", unit="B",
                             evidence=Evidence("loose", "weights + KV per device", total.evidence.scenario))
     return out
+
+
+def _kv_per_token_written(claims: list[Claim], chains: dict[int, set[int]],
+                          layouts: dict[str, dict[str, float]]) -> list[Claim]:
+    """Bytes written out as a product over the model's layers, its (KV) heads and its head dimension are KV
+    bytes per token, whatever the words: "126 × 8 × 128 × 2 B = 258,048 B". Bound loosely."""
+    out = list(claims)
+    shapes = [lay for lay in layouts.values() if {"layers", "head_dim"} <= lay.keys()]
+    for n, members in chains.items():
+        c = out[n]
+        if c.kind != "bytes" or (c.metric is not None and c.evidence.confident) or len(members) < 3:
+            continue
+        counts = [as_written(out[m].figure) for m in members if out[m].kind == "count"]  # "128 KiB" is no head dim
+        if any(_uses(counts, lay["layers"], lay["head_dim"], lay.get("kv_heads")) or
+               _uses(counts, lay["layers"], lay["head_dim"], lay.get("heads")) for lay in shapes):
+            out[n] = evolve(c, metric="kv_cache_per_token", unit="B",
+                            evidence=Evidence("loose", "layers x heads x head dim written out", c.evidence.scenario))
+    return out
+
+
+def _uses(counts: list[float | None], *figures: float | None) -> bool:
+    """Each of `figures` is a different one of the written counts."""
+    left = list(counts)
+    for f in figures:
+        if f is None or f not in left:
+            return False
+        left.remove(f)
+    return True
 
 
 def _stated_before(operand: Claim, claims: list[Claim]) -> Claim | None:

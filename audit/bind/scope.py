@@ -25,6 +25,7 @@ _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
                          re.I)),
     ("node", re.compile(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:node|server|host|machine|box)\b", re.I)),
     ("total", re.compile(r"\b(?:aggregate|combined|in all|in total|cluster[- ]wide|fleet[- ]wide|summed)\b"
+                         r"|\bfor (?:the )?(?:whole |entire )?(?:rack|cluster|pod|fleet|system|deployment)\b"
                          r"|\bacross (?:all |the )?(?:\d+ )?(?:gpus|devices|chips|cards|nodes)\b", re.I)),
 )
 _GROUP = re.compile(r"\b(?:each|replicated|spread|shared|split|lives?|sits?|runs?)\b.{0,40}\b(?:on|over|across|by)\s*$"
@@ -78,6 +79,8 @@ def clause_of(claim: Claim, asides: bool = False) -> str:
 
 
 _PARENTHESIS = re.compile(r"\([^()]*\)")
+_NEXT_COUNT = re.compile(r"[^\d/,;+×*=]*?[A-Za-z][^\d/,;+×*=]*?\s(\d+)\s+(?:per|each|/)\b", re.I)
+"""Words, then another count with its own "per X": the scope words are that count's."""
 _ASSIGNED = re.compile(r"\b(?:TP|PP|DP|EP|CP|SP)\s*=\s*\d", re.I)
 """A parallel degree given its value ("TP=4"): the words after it are that figure's."""
 
@@ -99,6 +102,8 @@ def scope_of(claim: Claim) -> str | None:
     at = clause.find(claim.figure)
     assigned = _ASSIGNED.search(clause, at + len(claim.figure)) if at >= 0 else None
     clause = clause[: assigned.start()] if assigned else clause  # "32 GPUs ... with TP=4 within each stage"
+    after = _NEXT_COUNT.match(clause, at + len(claim.figure)) if at >= 0 else None
+    clause = clause[: after.start(1)] if after else clause  # "the 8 KV heads 4 per GPU": "per GPU" is the 4's
     region = clause if inside else f"{clause} {claim.label}"  # an aside keeps to its words
     for name, pattern in _SCOPES:
         if pattern.search(region):

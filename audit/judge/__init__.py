@@ -41,7 +41,8 @@ def _run(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Findi
         metrics = set(rule.spec.metric)
         subject = [c for c in claims if (c.metric in metrics or "*" in metrics)
                    and (rule.spec.include_quoted or not c.quoted)
-                   and (not c.operand or rule.spec.relation == "arithmetic")]
+                   and (not c.operand or rule.spec.relation == "arithmetic"
+                        or (c.metric in rule.spec.include_operands and c.evidence.phrase == "noun"))]
         if subject:
             try:
                 found = list(checks[rule.spec.check](rule, subject, ctx))

@@ -80,6 +80,7 @@ class RuleSpec(BaseModel):
     tolerance: float = 0.10
     warn_margin: float | None = None  # a bound met by less than this margin is a warning
     include_quoted: bool = False
+    include_operands: list[str] = []  # metrics judged also as terms of written arithmetic their noun names
 
     @field_validator("metric", "expected", "unscoped_expected", mode="before")
     @classmethod
