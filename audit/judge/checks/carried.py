@@ -57,13 +57,18 @@ class Premise:
     def scenario(self) -> str | None:
         return self.finding.scenario
 
+    @property
+    def physics(self) -> bool:
+        """First principles say what the figure should be (not only the report's own arithmetic)."""
+        return self.finding.interpretation != "the report's own figures"
+
 
 class Premises:
     """The wrong figures of a report, looked up by metric, by number as written and by claim."""
 
     def __init__(self, findings: tuple[Finding, ...]):
         found = [p for f in findings if (p := premise(f)) is not None]
-        found.sort(key=lambda p: (p.claim.line, p.sure))  # the latest, an error over a warning, last
+        found.sort(key=lambda p: (p.claim.line, p.sure, p.physics))  # the latest, sure, physics last
         self.by_metric: dict[str | None, list[Premise]] = {}
         self.by_number: dict[float, list[Premise]] = {}
         self.by_index = {p.claim.index: p for p in found}
@@ -87,7 +92,7 @@ class Premises:
         """The sure premises stated before `line` whose number is `written`, the latest first."""
         hits = [p for k in _keys(written) for p in self.by_number.get(k, ())
                 if p.claim.line < line and p.written is not None and abs(p.written - written) <= _SAME * abs(p.written)]
-        return sorted(hits, key=lambda p: p.claim.line, reverse=True)
+        return sorted(hits, key=lambda p: (p.claim.line, p.physics), reverse=True)
 
 
 def _key(x: float) -> float:
