@@ -24,7 +24,11 @@ from audit.expression import FormulaError, compile_formula
 _EQUALS = re.compile(r"(?:=|≈|~=|≃|≅|≒)\s*$")
 _WORD = r"(?:[^\W\d_][\w.'&/-]*|\([^()]*\))"
 _WORDS = rf"(?:\s*{_WORD}(?:\s+{_WORD})*)?"
-_OPERATOR = r"(?:[+*×·∙/÷]|(?<=[\s\d)])[-−–](?=[\s\d(])|(?<=[\s\d])x(?=[\s\d(]))"
+_DIVIDED = r"(?:(?:divided|spread|split|sharded|distributed)\s+(?:over|across|among|between|by)|over|across)"
+_TIMES = r"(?:times|multiplied by)"
+_OPERATOR = (r"(?:[+*×·∙/÷]|(?<=[\s\d)])[-−–](?=[\s\d(])|(?<=[\s\d])x(?=[\s\d(])"
+             rf"|(?<=\s){_DIVIDED}(?=\s)|(?<=\s){_TIMES}(?=\s))")
+"""An operator between two figures: a sign, or words ("16.1 GB spread over the 4 GPUs = 4.0 GB")."""
 _GAP = re.compile(rf"^(?P<close>[\s)]*)(?P<exp>\^\s*\d|[²³])?{_WORDS}\s*(?P<op>{_OPERATOR}){_WORDS}\s*(?P<open>[\s(]*)$", re.I)
 _TAIL = re.compile(rf"^(?P<close>[\s)]*)(?P<exp>\^\s*\d|[²³])?{_WORDS}\s*$")
 _ASIDE = re.compile(r"(?<=[^\s+\-−–*×·∙/÷(])\s*\([^()]*\)")
@@ -121,7 +125,7 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     for n, fig in enumerate(chain):
         gap = gaps[n - 1] if n else None
         if gap is not None:
-            joint = (f"{')' * gap.group('close').count(')')}{_exponent(gap)} {gap.group('op').translate(_SYMBOLS)} "
+            joint = (f"{')' * gap.group('close').count(')')}{_exponent(gap)} {_symbol(gap.group('op'))} "
                      f"{'(' * gap.group('open').count('(')}")
             written.append(joint)
             base.append(joint)
@@ -140,6 +144,13 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     if value is None:
         return None
     return Written(text[chain[0].start: eq].strip(), expr, value, _evaluate(expr_base))
+
+
+def _symbol(op: str) -> str:
+    """The operator as Python writes it: "×" -> "*", "spread over" -> "/", "times" -> "*"."""
+    if op[:1].isalpha() and len(op) > 1:
+        return "*" if re.fullmatch(_TIMES, op, re.I) else "/"
+    return op.translate(_SYMBOLS)
 
 
 def _balanced(expr: str) -> str:
