@@ -117,6 +117,8 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
         gaps.insert(0, gap)
     if len(chain) < 2:
         return None
+    if any(g.group("op")[:1].isalpha() for g in gaps) and not _same_kind(chain[0], figure):
+        return None  # "KV for 32 seqs split over 2 cards = 34.4 GB": words about the figure, not its arithmetic
     lead = lhs[: chain[0].start]
     if re.search(rf"(?:{_OPERATOR}|[=≈])[\s(`]*$", lead):
         return None  # "64 路 × 5,120 × ...": the expression began before what could be read
@@ -144,6 +146,12 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     if value is None:
         return None
     return Written(text[chain[0].start: eq].strip(), expr, value, _evaluate(expr_base))
+
+
+def _same_kind(first: units.Figure, figure: str) -> bool:
+    """The first term is the same kind of quantity as the result (what a division in words divides)."""
+    found = units.find_figures(figure)
+    return bool(found) and found[0].quantity.kind == first.quantity.kind
 
 
 def _symbol(op: str) -> str:

@@ -30,6 +30,8 @@ _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
 )
 _GROUP = re.compile(r"\b(?:each|replicated|spread|shared|split|lives?|sits?|runs?)\b.{0,40}\b(?:on|over|across|by)\s*$"
                     r"|\b(?:replicas?|pairs?|groups?|instances?|canary) of\s*$", re.I)
+_NODES_OF = re.compile(r"\b(?:nodes?|servers?|hosts?|machines?|boxes|trays?) of\s*$", re.I)
+""""16 GPUs in two nodes of 8": the 8 counts a node's devices."""
 _PART_OF = re.compile(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|all\s+)?[~≈]?\d", re.I)
 _BOUNDARY = re.compile(r"[;:]\s|,\s|\.\s|\s[-–—]\s")
 
@@ -93,6 +95,8 @@ def scope_of(claim: Claim) -> str | None:
     tail = claim.text[claim.start + len(claim.figure):]
     if _WHOLE_OF.search(claim.text[: claim.start]):
         return None  # "2 of the 4 KV heads": the 4 is the whole
+    if claim.metric == "device_count" and _NODES_OF.search(claim.text[: claim.start]):
+        return "node"
     if claim.metric == "device_count" and _GROUP.search(claim.text[: claim.start]):
         return "group"  # "4 replicas of 2 GPUs", "replicated on 2 GPUs": the size of a group, not the deployment
     if claim.metric in _WHOLE and _PART_OF.match(tail):

@@ -51,7 +51,8 @@ class Premise:
 
     @property
     def sure(self) -> bool:
-        return self.finding.severity == "error"
+        """An error, or a figure this check found built on one: what it is known to be wrong by."""
+        return self.finding.severity == "error" or "premise_line" in self.finding.extra
 
     @property
     def scenario(self) -> str | None:

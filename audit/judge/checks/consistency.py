@@ -128,6 +128,8 @@ def _cells_above(claim: Claim, ctx: Context) -> list[Claim]:
             break  # the table's start
         if o.line == claim.line or o.column != claim.column or o.scope != claim.scope or _TOTAL.search(o.label):
             continue
+        if o.unit != claim.unit:
+            break  # "| Layers | 126 |" above "| Weights | 50.7 GB |": the parts are the rows of the total's unit
         if _several(o, ctx):
             return []
         found.append(o)
