@@ -110,6 +110,37 @@ _NOT_ADDITIVE = re.compile(r"\bper\b|/\s*(gpu|node|device|chip|replica)|%|share|
                            r"latency|ttft|itl|tpot|time|\bms\b|\(s\)|ratio|speed-?up|\bx\b|×|spare|needed", re.I)
 
 
+def _table_share(claim: Claim, ctx: Context):
+    """A table's shares of a capacity its header names: "| HBM used (of 256 GB) | 42% |" is the row's total
+    over 256 GB; "| Free |" is 256 GB less the total. The row's total is its "Total" (or "used") cell."""
+    if not claim.column or claim.operand or _several(claim, ctx):
+        return None
+    row = [o for o in ctx.claims[max(0, claim.index - 12): claim.index + 12]
+           if o.line == claim.line and o.column and o.index != claim.index]
+    capacity = next((c for c in (_capacity_in(claim.column), *(_capacity_in(o.column) for o in row)) if c), None)
+    total = next((o for o in row if _TOTAL.search(o.column) and o.kind != "percent"), None)
+    if capacity is None or total is None:
+        return None
+    used, cap = as_written(total.figure), as_written(capacity)
+    mine = as_written(claim.figure)
+    if not used or not cap or mine is None:
+        return None
+    if claim.kind == "percent" and _capacity_in(claim.column):
+        return used / cap, "total / capacity", f"{_fmt(total)} / {capacity}"
+    if _FREE.search(claim.column) and claim.kind != "percent":
+        return ((cap - used) * claim.value / mine if mine else None, "capacity - total",
+                f"{capacity} - {_fmt(total)}") if mine else None
+    return None
+
+
+def _capacity_in(header: str) -> str | None:
+    m = re.search(r"\bof\s+([\d.,]+\s*[GT]i?B)\b", header)
+    return m.group(1) if m else None
+
+
+_FREE = re.compile(r"^\W*(free|headroom|left|remaining|spare)\b", re.I)
+
+
 def _several(claim: Claim, ctx: Context) -> bool:
     """A cell holding more than one figure ("6.7 → 7"): not a plain amount."""
     return any(o.text == claim.text and o.line == claim.line and o.index != claim.index and o.column == claim.column
@@ -653,4 +684,5 @@ _RELATIONS = {
     "per_device": _per_device,
     "utilization_at": _utilization_at,
     "table_sum": _table_sum,
+    "table_share": _table_share,
 }
