@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from audit import bind, extract, judge, suppress
-from audit.bind.scenario import layouts_from_report
+from audit.bind.scenario import layouts_from_report, scenario_matchers
 from audit.errors import AuditError
 from audit.judge.checks import Context
 from audit.records import Estimate, ReportResult, Scenario
@@ -124,6 +124,7 @@ class Auditor:
         ctx = Context(estimates=estimates, claims=claims, report_peak=report_peak, derive=derive,
                       ingredients=lambda name, metric: self.ingredients(scenarios[name], metric),
                       held=lambda name, metric, values: self.held(scenarios[name], metric, values),
+                      matchers=dict(scenario_matchers(named)),
                       assumed=frozenset(name for name, sc in scenarios.items()
                                         if sc.origin == "default" and sc.hardware.devices > 1))
         findings = judge.judge(self.rules, claims, ctx)

@@ -37,6 +37,8 @@ class Context:
     held: Callable[[str, str, dict[str, float]], Estimate] | None = None
     """(scenario, metric, {ingredient: value}) -> the metric with those ingredients held at the report's
     figures (`audit.physics.model.evaluate_with`)."""
+    matchers: dict = field(default_factory=dict)
+    """Scenario -> the pattern of its name and aliases (`audit.bind.scenario.scenario_matchers`)."""
     assumed: frozenset[str] = frozenset()
     """Scenarios whose layout neither the spec nor the report states (one device is assumed)."""
     flagged: tuple[Finding, ...] = ()

@@ -380,7 +380,8 @@ def _between_scenarios(claim: Claim, ctx: Context):
                   None)
     names = list(ctx.estimates)
     if len(names) > 2:  # "large_tp8 decodes 3.1x more per GPU than large_tp4": the two its sentence names
-        names = [n for n in names if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", claim.text)]
+        names = [n for n in names if (ctx.matchers[n].search(claim.text) if n in ctx.matchers
+                                      else re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", claim.text))]
     if family is None or len(names) != 2:
         return None
     per = "per_device" if re.search(r"\bper\s+(?:gpu|device|chip|card)\b", words, re.I) else ""
