@@ -73,6 +73,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
     out = _parts_of_totals(_times_of_work(_formula_operands(parts(out), chains), chains), chains)
     out = _kv_per_token_written(out, chains, layouts or {})
+    out = _said_again(out)
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
@@ -219,6 +220,33 @@ def _kv_per_token_written(claims: list[Claim], chains: dict[int, set[int]],
             out[n] = evolve(c, metric="kv_cache_per_token", unit="B",
                             evidence=Evidence("loose", "layers x heads x head dim written out", c.evidence.scenario))
     return out
+
+
+def _said_again(claims: list[Claim]) -> list[Claim]:
+    """A figure no words bind that repeats, to three digits and in its unit, a figure bound by its own words on
+    an earlier line is that metric again ("Layout B is the same 58.8 GB per GPU" after "weights per GPU:
+    58.8 GB"), judged in its own scenario. Bound loosely: a warning at most."""
+    bound: dict[tuple[str, float], Claim] = {}
+    out = list(claims)
+    for n, c in enumerate(out):
+        written = as_written(c.figure)
+        if written is None or c.kind not in _SAID_AGAIN or len(re.sub(r"\D", "", c.figure.split(".")[0] + (
+                c.figure.split(".")[1] if "." in c.figure else ""))) < 3:
+            continue
+        key = (c.unit, written)
+        if c.metric is not None:
+            if c.evidence.confident and not c.operand and not c.quoted:
+                bound.setdefault(key, c)
+            continue
+        earlier = bound.get(key)
+        if earlier is not None and earlier.line < c.line and not c.operand:
+            out[n] = evolve(c, metric=earlier.metric, unit=earlier.unit, qualifier=qualifiers(evolve(c, metric=earlier.metric)),
+                            evidence=Evidence("loose", f"the figure of line {earlier.line} said again",
+                                              c.evidence.scenario))
+    return out
+
+
+_SAID_AGAIN = frozenset({"bytes", "time", "token_rate", "flops", "flop_rate"})
 
 
 def _uses(counts: list[float | None], *figures: float | None) -> bool:
