@@ -117,7 +117,7 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
         gaps.insert(0, gap)
     if len(chain) < 2:
         return None
-    if any(g.group("op")[:1].isalpha() for g in gaps) and not _same_kind(chain[0], figure):
+    if any(len(g.group("op")) > 1 for g in gaps) and not _same_kind(chain[0], figure):
         return None  # "KV for 32 seqs split over 2 cards = 34.4 GB": words about the figure, not its arithmetic
     lead = lhs[: chain[0].start]
     if re.search(rf"(?:{_OPERATOR}|[=≈])[\s(`]*$", lead):
