@@ -73,6 +73,32 @@ def test_phrase_names_its_metric(line, metric):
     assert metric_of(line) == metric
 
 
+@pytest.mark.parametrize(("line", "figure", "metric"), [
+    # what a figure is part of, or a multiple of
+    ("- Aggregate HBM bandwidth across the 32 devices: 57.6 TB/s", 1, None),  # a total, not a device's
+    ("- 186 GB per GPU, 8 TB/s; 13.4 TB and 576 TB/s for the rack", 3, None),
+    ("- A replica needs 2 GPUs, one per TP rank", 0, "devices_per_replica"),
+    ("- 64 chips span 16 hosts of 4 chips", 2, "devices_per_node"),
+    ("- B splits the 8 KV heads 4 per GPU", 0, "kv_heads"),  # "per GPU" is the 4's
+    ("- B splits the 8 KV heads 4 per GPU", 1, "kv_heads_per_device"),
+    ("- Per-replica batch: 64 sequences", 0, "batch_per_replica"),
+    # what a figure is not
+    ("- Tested on the Data Center GPU Max 1550 GPU", 0, None),  # a product's number
+    ("- The NVMe SSD reads at 7 GB/s, so loading takes a while", 0, None),
+    ("- Achieved HBM bandwidth: 2.4 TB/s", 0, "achieved_bandwidth"),
+    ("- Measured 520 TFLOPS per device during prefill", 0, "achieved_flops"),
+    ("- Expert parameters: 227.1B", 0, "params_experts"),
+    ("- Attention and embeddings are 1.5B of non-expert parameters", 0, None),
+    # a requirement by its line's label; a time by the work written before it
+    ("**Requirement:** TTFT ≤ 1.5 s.", 0, "requirement_ttft"),
+    ("Time at peak: 2.63 PFLOPs / (8 × 1,979 TFLOPS) ≈ 0.17 s", 3, "ttft"),
+    ("Step: (16.1 GB + 12.9 GB) / 2.039 TB/s ≈ 14.2 ms", 3, "decode_step_time"),
+    ("- Context length: 10,240 tokens", 0, "context_tokens"),
+])
+def test_what_a_figure_counts(line, figure, metric):
+    assert metric_of(line, figure) == metric
+
+
 def test_every_vocabulary_metric_is_a_metric_of_the_registry():
     for term in load_vocabulary():
         assert term.metric in METRICS

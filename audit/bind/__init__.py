@@ -73,7 +73,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
     out = _parts_of_totals(_times_of_work(_formula_operands(parts(out), chains), chains), chains)
     out = _kv_per_token_written(out, chains, layouts or {})
-    out = _said_again(out)
+    out = _said_again(_elliptic_per(out))
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
@@ -219,6 +219,29 @@ def _kv_per_token_written(claims: list[Claim], chains: dict[int, set[int]],
                _uses(counts, lay["layers"], lay["head_dim"], lay.get("heads")) for lay in shapes):
             out[n] = evolve(c, metric="kv_cache_per_token", unit="B",
                             evidence=Evidence("loose", "layers x heads x head dim written out", c.evidence.scenario))
+    return out
+
+
+_PER_ONLY = re.compile(r"^\s*(?:per|/|each)\s*(gpu|device|card|chip|npu|rank|replica|node)\b", re.I)
+_PER_SCOPE = {"gpu": "device", "device": "device", "card": "device", "chip": "device", "npu": "device",
+              "rank": "device", "replica": "replica", "node": "node"}
+
+
+def _elliptic_per(claims: list[Claim]) -> list[Claim]:
+    """A bare count followed only by "per GPU" says the previous count's noun again, per GPU: "the 8 KV heads
+    4 per GPU" is 4 KV heads per GPU. Bound loosely."""
+    from audit.bind.scope import REFINED
+
+    out = list(claims)
+    for n, c in enumerate(out):
+        m = _PER_ONLY.match(c.after or "")
+        if c.metric is not None or c.kind != "count" or m is None or n == 0:
+            continue
+        prev = out[n - 1]
+        part = REFINED.get((prev.metric or "", _PER_SCOPE[m.group(1).lower()]))
+        if prev.text == c.text and prev.kind == "count" and 0 < c.start - prev.start <= 40 and part:
+            out[n] = evolve(c, metric=part, unit="1",
+                            evidence=Evidence("loose", f"{prev.figure} {prev.after[:20]} again", c.evidence.scenario))
     return out
 
 

@@ -44,6 +44,7 @@ REFINED: dict[tuple[str, str], str | None] = {
     ("batch_size", "device"): None,
     ("batch_size", "node"): None,
     ("batch_size", "stage"): None,
+    ("batch_size", "replica"): "batch_per_replica",
     ("device_count", "replica"): "devices_per_replica",
     ("device_count", "node"): "devices_per_node",
     ("device_count", "stage"): None,
