@@ -36,6 +36,7 @@ from functools import lru_cache
 from typing import Literal
 
 from audit.errors import UnitError
+from audit.precompiled import regex
 
 Kind = Literal["bytes", "flops", "flop_rate", "bandwidth", "time", "token_rate", "count", "percent", "ratio"]
 
@@ -144,14 +145,14 @@ _RATIO_RE = (rf"(?<!{_SP})[×xX](?!{_SP}?\d)(?![(\[])(?!{_SP}{_ARITHMETIC_PARENS
              rf"|(?<={_SP})×(?!{_SP}?[\d(\[A-Z])")
 
 _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern)) for name, pattern in (
+    (name, regex(pattern)) for name, pattern in (
         ("flop", _FLOP_RE), ("bandwidth", _BANDWIDTH_RE), ("token_rate", _TOKEN_RATE_RE),
         ("bytes", _BYTES_RE), ("time", _TIME_RE), ("percent", _PERCENT_RE), ("ratio", _RATIO_RE),
     )
 )
 _UNIT_RE = "|".join(f"(?:{p.pattern})" for _, p in _FAMILIES)
 # named groups may occur once per pattern: strip them for the combined scanner
-_UNIT_RE = re.sub(r"\(\?P<\w+>", "(?:", _UNIT_RE)
+_UNIT_RE = regex(r"\(\?P<\w+>").sub("(?:", _UNIT_RE)
 
 # A number: thousands separators only in groups of three ("2,480.50"), scientific "2.94e10",
 # "2.94 × 10^10", "1.2·10¹²", or a power ("2^40", "2⁴⁰", "10¹²", "3,072²"). Atomic, so that "2.94e10abc" is not
@@ -174,8 +175,8 @@ _END = f"(?![^\\W{_SUPERSCRIPTS}])"  # not inside a word; a superscript after a 
 # Where a figure may start: a digit, "[" or "~" not inside an identifier ("H100", "fp8",
 # "Qwen3-235B", "Llama-3.1-70B", "v1.2.3"). A plain character class first lets the regex engine
 # skip to candidates at C speed; the lookbehinds then look at the character before it.
-_START = re.compile(r"[\d\[~≈∼](?<![\w.].)(?<!\w-.)")
-_BODY = re.compile(
+_START = regex(r"[\d\[~≈∼](?<![\w.].)(?<!\w-.)")
+_BODY = regex(
     r"(?P<skip>\d{4}-\d{2}-\d{2}(?!\d)|\d+(?:\.\d+){2,}|\d{1,2}:\d{2}(?::\d{2})?(?![\d.,]))"  # dates, versions, clock times
     r"|(?P<product>\d+(?:\.\d+)?(?:[x×]\d+(?:\.\d+)?)+)(?![\w.])"  # "4x4x2": three counts
     rf"|(?P<devices>\d+)(?=[xX×]{_SP}?[A-Z]{{1,4}}\d)"  # "8x H100", "8xA100": a count, not a ratio
@@ -185,10 +186,10 @@ _BODY = re.compile(
     rf"(?P<mult>{_MULT_RE})?(?:{_SP}?(?P<unit>{_UNIT_RE}){_END}"
     rf"|{_SP}(?P<words>{_RATE_WORDS_RE})(?P<rate>{_TOKEN_RATE_RE}){_END})?{_END})"
 )
-_STRICT = re.compile(rf"\s*(?P<num>[+-]?{_NUM_RE})(?P<mult>{_MULT_RE})?\s*(?P<unit>.*?)\s*", re.S)
-_PRODUCT_SPLIT = re.compile(r"[x×]")
-_TIMES_TEN = re.compile(rf"{_SP}?[×x·*]{_SP}?10\^")
-_SUPER_TO_CARET = re.compile(f"(?:{_SUPER_EXPONENT})")
+_STRICT = regex(rf"\s*(?P<num>[+-]?{_NUM_RE})(?P<mult>{_MULT_RE})?\s*(?P<unit>.*?)\s*", re.S)
+_PRODUCT_SPLIT = regex(r"[x×]")
+_TIMES_TEN = regex(rf"{_SP}?[×x·*]{_SP}?10\^")
+_SUPER_TO_CARET = regex(f"(?:{_SUPER_EXPONENT})")
 _SUPER_DIGITS = str.maketrans(_SUPERSCRIPTS + "⁺⁻", "0123456789+-")
 
 
@@ -344,7 +345,7 @@ def find_figures(text: str) -> list[Figure]:
     return figures
 
 
-_UNIT_AT = re.compile(rf"{_SP}?(?:{_UNIT_RE}){_END}")
+_UNIT_AT = regex(rf"{_SP}?(?:{_UNIT_RE}){_END}")
 
 
 def unit_at(text: str, pos: int) -> str:

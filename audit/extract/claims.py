@@ -16,43 +16,44 @@ from audit import units
 from audit.errors import AuditError
 from audit.extract.read import DEFAULT_MAX_BYTES
 from audit.extract.segments import Segment, segments
+from audit.precompiled import regex
 from audit.records import Claim, evolve
 
 DEFAULT_MAX_FIGURES = DEFAULT_MAX_BYTES // 400  # one figure costs ~0.2 ms to audit: 10,000 take ~2 s
-_NUMBER = re.compile(r"\d+")
+_NUMBER = regex(r"\d+")
 
 
 # --- figures within a segment ----------------------------------------------------------------
 
-_BOUNDARY = re.compile(r"[,;()\[\]|]|\s[-–—]\s|→|->|\bvs\.?\s|\bversus\b|\.\s|:\s(?=\S)")
-_QUOTE_WORDS = re.compile(r"\b(claimed|reported|stated|previous(ly)?|originally claimed)\b", re.I)
-_ACTUAL = re.compile(r"\b(actual(ly)?|measured|real|recomputed|correct(ed)?|true)\b", re.I)
+_BOUNDARY = regex(r"[,;()\[\]|]|\s[-–—]\s|→|->|\bvs\.?\s|\bversus\b|\.\s|:\s(?=\S)")
+_QUOTE_WORDS = regex(r"\b(claimed|reported|stated|previous(ly)?|originally claimed)\b", re.I)
+_ACTUAL = regex(r"\b(actual(ly)?|measured|real|recomputed|correct(ed)?|true)\b", re.I)
 _CONTINUATION = {"to", "vs", "vs.", "versus", "→", "->", "and", "or", "from", ""}
-_OPERATOR_BEFORE = re.compile(r"([×*/+]|[\d)]\s*[xX]|\s[xX])\s*\(?\s*$")
-_OPERATOR_AFTER = re.compile(r"^\s*\)?\s*([A-Za-z][\w-]*\s+){0,3}[×*]\s*\(?\s*[\d~]|^\s*\)?\s*[/+]\s*\(?\s*[\d~]"
+_OPERATOR_BEFORE = regex(r"([×*/+]|[\d)]\s*[xX]|\s[xX])\s*\(?\s*$")
+_OPERATOR_AFTER = regex(r"^\s*\)?\s*([A-Za-z][\w-]*\s+){0,3}[×*]\s*\(?\s*[\d~]|^\s*\)?\s*[/+]\s*\(?\s*[\d~]"
                              r"|^\s*[xX]\s*\d"
                              r"|^\s*\)?\s*([A-Za-z][\w-]*\s+){0,3}[xX]\s+\(?\s*[\d~]"
                              r"|^\s*([A-Za-z][\w-]*\s+){0,3}[×*/+]\s*\(?\s*[A-Za-z][\w-]*\s*\)?\s*[=≈]")  # "2 replicas × TP8 = 16"
-_NAMED_TERM = re.compile(r"\s*(?:[A-Za-z][\w-]*\s+){0,3}[×*/+]\s*\(?\s*[A-Za-z][\w-]*\s*\)?\s*[=≈]\s*")
-_TOP_K = re.compile(r"\btop[- ]?(\d{1,3})\b", re.I)
-_ORDINAL = re.compile(r"\b(option|layout|scenario|step|phase|table|figure|fig\.|section|case|plan|variant|node|gpu|"
+_NAMED_TERM = regex(r"\s*(?:[A-Za-z][\w-]*\s+){0,3}[×*/+]\s*\(?\s*[A-Za-z][\w-]*\s*\)?\s*[=≈]\s*")
+_TOP_K = regex(r"\btop[- ]?(\d{1,3})\b", re.I)
+_ORDINAL = regex(r"\b(option|layout|scenario|step|phase|table|figure|fig\.|section|case|plan|variant|node|gpu|"
                       r"rank|version|v|q[1-4]|no\.|#)\s*#?$", re.I)
 
 # Written arithmetic: the text between two figures that joins them by an operator, words allowed before it
 # ("16 seqs × 2,560 tok", "5 GB dense + 12 GB expert", "(30.5 + 9.7) GB / 3.35 TB/s"), and the text between
 # the last term and its result ("= 17 GB", "= ~17 GB", "≈ 447 GB/s").
 _WORDS = r"(?:[A-Za-z][\w-]*\s+){0,3}"
-_LINK = re.compile(rf"\s*\)*\s*{_WORDS}(?P<op>[×*/+−·]|(?<=\s)[xX](?=\s)|-(?=\s))\s*\(*\s*")
-_RESULT = re.compile(rf"\s*\)*\s*{_WORDS}(?:(?P<sign>=|≈|~=|≃|≅|:=)\s*)?")
+_LINK = regex(rf"\s*\)*\s*{_WORDS}(?P<op>[×*/+−·]|(?<=\s)[xX](?=\s)|-(?=\s))\s*\(*\s*")
+_RESULT = regex(rf"\s*\)*\s*{_WORDS}(?:(?P<sign>=|≈|~=|≃|≅|:=)\s*)?")
 _MULTIPLY = frozenset("×*xX·")
 _ADD = frozenset("+−-")  # "-" only between spaces (`_LINK`)
-_CLOSING_UNIT = re.compile(r"\s*\)")
-_PER_DEVICE = re.compile(r"(?:\s*per\s+|/)(?:gpu|device|card|chip|accelerator|npu|tpu|node|host|server|replica|"
+_CLOSING_UNIT = regex(r"\s*\)")
+_PER_DEVICE = regex(r"(?:\s*per\s+|/)(?:gpu|device|card|chip|accelerator|npu|tpu|node|host|server|replica|"
                          r"instance|rank|worker|user|request|sequence|stream)s?\b", re.I)
-_QUALIFYING_PARENS = re.compile(r"[^(),;:]{0,60}\(\s*")  # "128 experts (" 8 active)
-_ADJECTIVE_AFTER = re.compile(r"\s*(?P<word>[A-Za-z][\w-]*)(?P<rest>(?:\s+[\w/-]+){0,3})\s*\)")
+_QUALIFYING_PARENS = regex(r"[^(),;:]{0,60}\(\s*")  # "128 experts (" 8 active)
+_ADJECTIVE_AFTER = regex(r"\s*(?P<word>[A-Za-z][\w-]*)(?P<rest>(?:\s+[\w/-]+){0,3})\s*\)")
 _NOT_ADJECTIVES = frozenset({"each", "per", "of", "in", "at", "on", "for", "to", "and", "or", "total", "x"})
-_LENGTH_NOUN = re.compile(r"(?P<token>-?\s?(?:tokens?|toks?)(?:-|\s))?(?P<noun>prompts?|inputs?|contexts?|sequences?|seqs?|"
+_LENGTH_NOUN = regex(r"(?P<token>-?\s?(?:tokens?|toks?)(?:-|\s))?(?P<noun>prompts?|inputs?|contexts?|sequences?|seqs?|"
                           r"requests?|completions?|outputs?|generations?|windows?)\b", re.I)
 _LENGTH_NAMES = {"prompt": "prompt", "input": "prompt", "context": "context", "window": "context",
                  "sequence": "sequence", "seq": "sequence", "request": "request", "completion": "output",
@@ -285,20 +286,27 @@ def _length_of(text: str, fig) -> str:
     return ""
 
 
+_VS_AFTER = regex(r"\s*(\([^)]*\)\s*)?(vs\.?|versus)\b(.*)", re.I)
+_FROM_BEFORE = regex(r"\bfrom\s*$", re.I)
+_TO_AFTER = regex(r"\s*\S*\s*(to|→|->)", re.I)
+_VS_BEFORE = regex(r"\b(vs\.?|versus)\s*$", re.I)
+_COMPARES = regex(r"\b(vs\.?|versus)\b|→|->", re.I)
+
+
 def _is_quoted(text: str, fig) -> bool:
     """ "Claimed X vs actual Y" quotes X: the report disputes it rather than asserts it."""
     tail = text[fig.end:]
     head = text[: fig.start]
-    vs_after = re.match(r"\s*(\([^)]*\)\s*)?(vs\.?|versus)\b(.*)", tail, re.I)
+    vs_after = _VS_AFTER.match(tail)
     return bool(vs_after and (_ACTUAL.search(vs_after.group(3)[:40]) or _QUOTE_WORDS.search(head[-60:])))
 
 
 def _is_versus(text: str, fig, n: int) -> bool:
     """The other side of a comparison: "Y" in "X vs Y", "X" in "from X to Y"."""
     head, tail = text[: fig.start], text[fig.end:]
-    if re.search(r"\bfrom\s*$", head, re.I) and re.match(r"\s*\S*\s*(to|→|->)", tail, re.I):
+    if _FROM_BEFORE.search(head) and _TO_AFTER.match(tail):
         return True
-    return n > 0 and bool(re.search(r"\b(vs\.?|versus)\s*$", head, re.I)) and not _ACTUAL.search(head[-30:])
+    return n > 0 and bool(_VS_BEFORE.search(head)) and not _ACTUAL.search(head[-30:])
 
 
 def _in_comparison(text: str, start: int) -> bool:
@@ -308,7 +316,7 @@ def _in_comparison(text: str, start: int) -> bool:
         return False
     close_at = text.find(")", start)
     inner = text[open_at: close_at if close_at > 0 else len(text)]
-    return bool(re.search(r"\b(vs\.?|versus)\b|→|->", inner, re.I))
+    return bool(_COMPARES.search(inner))
 
 
 def _clause(text: str, fig, before: str, after: str) -> str:

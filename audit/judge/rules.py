@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from audit.errors import AuditError, from_validation
 from audit.expression import Formula, FormulaError, compile_formula
 from audit.physics.formulas import METRICS
+from audit.precompiled import regex
 from audit.records import RuleInfo
 from audit.yamlio import LineMap
 
@@ -44,7 +45,7 @@ PLACEHOLDERS = frozenset({
 NAMES = frozenset(name for name, m in METRICS.items() if m.computed)
 """Names a formula may use: every metric the model computes and every figure of the spec."""
 
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_PLACEHOLDER = regex(r"\{([^{}]*)\}")
 
 
 def _percent(v: object) -> float:

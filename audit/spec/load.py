@@ -22,7 +22,6 @@ fields override the top level's. Its `precision` fields override the top level's
 from __future__ import annotations
 
 import difflib
-import re
 import types
 import typing
 from dataclasses import dataclass, replace
@@ -31,6 +30,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from audit.errors import AuditError
+from audit.precompiled import regex
 from audit.records import Scenario
 from audit.spec.schema import BITS, Hardware, Precision, Spec
 from audit.yamlio import LineMap, load_yaml
@@ -356,7 +356,7 @@ def _field_path(loc: tuple, data: object = None) -> tuple:
     return tuple(path)
 
 
-_TAG = re.compile(r"[a-z][a-z-]*\[.*\]")
+_TAG = regex(r"[a-z][a-z-]*\[.*\]")
 _UNION_TAGS = frozenset({"int", "float", "str", "bool", "dict", "list", "none", "TokenRange", "json-or-python"})
 
 
