@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -166,12 +167,41 @@ def load_yaml(path: str | Path) -> tuple[object, LineMap]:
         if e.message == "no such file":  # a missing spec or rule file is said as it always was
             raise AuditError("cannot read: no such file", name) from None
         raise
+    shipped = _shipped(raw)
+    if shipped is not None:
+        return shipped
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise AuditError(f"not UTF-8 text (byte 0x{raw[e.start]:02x})", name, line) from None
     return parse_yaml(text, name)
+
+
+def _shipped(raw: bytes) -> tuple[object, LineMap] | None:
+    """A shipped file (rule file, vocabulary, catalog) as parsed when audit/_shipped.py was generated (`python -m
+    audit.precompiled`), when it is byte for byte that file and this module is the one that parsed it."""
+    try:
+        from audit import _shipped as generated
+    except ImportError:
+        return None
+    import hashlib
+
+    found = generated.FILES.get(hashlib.sha256(raw).hexdigest())
+    if found is None or generated.PARSER != _source_hash():
+        return None
+    data, lines = found()
+    return data, LineMap(lines)
+
+
+@lru_cache(maxsize=1)
+def _source_hash() -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    except OSError:  # installed without its source: every file is parsed
+        return ""
 
 
 def parse_yaml(text: str, name: str = "<string>") -> tuple[object, LineMap]:

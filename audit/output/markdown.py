@@ -12,11 +12,11 @@ findings, figures not verified, conventions) follows in collapsible `<details>` 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from audit.output import Run, figures
+from audit.precompiled import regex
 from audit.records import Claim, Finding, ReportResult
 
 PREAMBLE = ("Floors (>=) and ceilings (<=) are first principles at 100% of peak compute or memory bandwidth: "
@@ -42,7 +42,7 @@ CONVENTIONS = (
 
 VERDICTS = {"fail": "FAIL", "warn": "PASS with warnings", "pass": "PASS"}
 MARKS = {"fail": "✗", "warn": "⚠", "pass": "✓", "note": "ℹ"}
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_MD_SPECIAL = regex(r"([\\`*_\[\]<>#|~])")
 _LABEL_CHARS = 60
 
 
@@ -73,15 +73,43 @@ def fmt(value, unit: str) -> str:
     return format_quantity(float(value), unit)
 
 
+TEMPLATE_NAME = "verdict.md.j2"
+_OPTIONS = {"autoescape": False, "keep_trailing_newline": True, "trim_blocks": True, "lstrip_blocks": True}
+
+
+def options_key() -> str:
+    """What the compiled template depends on besides its text and jinja2's version."""
+    return repr(sorted(_OPTIONS.items())) + " StrictUndefined"
+
+
 @lru_cache(maxsize=1)
 def _environment():
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    env = Environment(loader=PackageLoader("audit.output", "templates"), undefined=StrictUndefined,
-                      autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=PackageLoader("audit.output", "templates"), undefined=StrictUndefined, **_OPTIONS)
     env.filters["md"] = md_escape
     env.filters["q"] = fmt
     return env
+
+
+@lru_cache(maxsize=1)
+def _template():
+    """The verdict's template: jinja2's compiled form of it (audit/output/_verdict.py, `python -m
+    audit.precompiled`) when it was compiled from this text with this jinja2, else compiled here."""
+    import hashlib
+
+    import jinja2
+
+    env = _environment()
+    try:
+        from audit.output import _verdict as compiled
+    except ImportError:
+        compiled = None
+    if compiled is not None and compiled.JINJA2 == jinja2.__version__ and compiled.OPTIONS == options_key():
+        source, _, _ = env.loader.get_source(env, TEMPLATE_NAME)
+        if compiled.SOURCE == hashlib.sha256(source.encode("utf-8")).hexdigest():
+            return env.template_class.from_module_dict(env, compiled.__dict__, env.make_globals(None))
+    return env.get_template(TEMPLATE_NAME)
 
 
 # --- one report ----------------------------------------------------------------------------------
@@ -104,7 +132,7 @@ def markdown(result: ReportResult, rules: Sequence = (), charts: Sequence[tuple[
     shown_confirmed = [_row(j, estimates, judging) for j in confirmed]
     if not flagged:  # a PASS verdict lists what it confirmed, up front
         rows, shown_confirmed = shown_confirmed, []
-    return _environment().get_template("verdict.md.j2").render(
+    return _template().render(
         r=result, verdict=VERDICTS[result.result], headline=headline(counts), preamble=PREAMBLE,
         rows=rows, confirmed=shown_confirmed, evidence=[_evidence(j) for j in judged if j.findings],
         charts=[{"scenario": s, "path": p} for s, p in charts],
