@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from audit import units
 from audit.errors import AuditError
+from audit.precompiled import regex
 from audit.records import evolve
 
 
@@ -51,29 +52,29 @@ class Segment:
 
 # --- segments from the token stream ---------------------------------------------------------
 
-_VERB = re.compile(r"\b(is|are|was|were|has|have|had|uses?|used|needs?|takes?|gives?|makes?|requires?|costs?|"
+_VERB = regex(r"\b(is|are|was|were|has|have|had|uses?|used|needs?|takes?|gives?|makes?|requires?|costs?|"
                    r"reach(es)?|runs?|keeps?|means|shows?|drops?|fits?|becomes?|yields?)\b", re.I)
-_BULLET = re.compile(r"^\s*(?:[✓✔✗✘❌✅⚠️•→*\-+]|\[[ xX]\])\s*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
+_BULLET = regex(r"^\s*(?:[✓✔✗✘❌✅⚠️•→*\-+]|\[[ xX]\])\s*")
+_SENTENCE_END = regex(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
 
 
 # --- inline Markdown, in time linear in the line -------------------------------------------
 
-_SPECIAL = re.compile(r"[`*_\[!<\\&]")  # where inline markup may start
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]{1,40}\]:?|\[\d{1,3}\](?![(\[:])")  # "[^2]", "[^note]:", "[3]"
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
+_SPECIAL = regex(r"[`*_\[!<\\&]")  # where inline markup may start
+_ENTITY = regex(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_FOOTNOTE_MARK = regex(r"\[\^[^\]\s]{1,40}\]:?|\[\d{1,3}\](?![(\[:])")  # "[^2]", "[^note]:", "[3]"
+_TAG = regex(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
 _SPACED_TAGS = frozenset({"br", "p", "div", "li", "tr", "td", "th", "table", "ul", "ol", "hr", "dd", "dt"})
-_EXPONENT = re.compile(r"[+\-−]?\d{1,3}")
-_POWER_BASE = re.compile(r"(?<![\d.,])(?:10|2)$")
+_EXPONENT = regex(r"[+\-−]?\d{1,3}")
+_POWER_BASE = regex(r"(?<![\d.,])(?:10|2)$")
 _TEX_SYMBOLS = {"times": "×", "cdot": "·", "approx": "≈", "sim": "~", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥"}
-_TEX = re.compile(r"\\(times|cdot|approx|sim|leq?|geq?)(?![A-Za-z])")
+_TEX = regex(r"\\(times|cdot|approx|sim|leq?|geq?)(?![A-Za-z])")
 _ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 # closers found once per line, so that an opener finds its closer by bisection
 _CLOSERS = {
-    "**": re.compile(r"(?<=\S)(?=\*\*)"), "__": re.compile(r"(?<=\S)(?=__)"), "*": re.compile(r"\*"),
-    "_": re.compile(r"_"), "]": re.compile(r"\]"), ")": re.compile(r"\)"), "-->": re.compile(r"-->"),
-    ">": re.compile(r">"), "</sup>": re.compile(r"</sup\s*>", re.I), "`": re.compile(r"`+"),
+    "**": regex(r"(?<=\S)(?=\*\*)"), "__": regex(r"(?<=\S)(?=__)"), "*": regex(r"\*"),
+    "_": regex(r"_"), "]": regex(r"\]"), ")": regex(r"\)"), "-->": regex(r"-->"),
+    ">": regex(r">"), "</sup>": regex(r"</sup\s*>", re.I), "`": regex(r"`+"),
 }
 
 
@@ -270,15 +271,50 @@ def _is_title_line(text: str) -> bool:
     return text.endswith(":") and len(text.split()) <= 8
 
 
-@lru_cache(maxsize=1)
-def _markdown():
-    """CommonMark plus tables; HTML stays HTML, so suppression comments remain visible."""
+@lru_cache(maxsize=32)
+def _markdown(off: frozenset[str] = frozenset()):
+    """CommonMark plus tables; HTML stays HTML, so suppression comments remain visible. The block rules in
+    `off` are left out: `_parser` leaves out only rules that cannot match the text."""
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark").enable("table")
     md.disable("inline")  # inline Markdown is read by `_plain`: only text and bold labels are needed
+    if off:
+        md.disable(sorted(off))
     md.options["maxNesting"] = MAX_NESTING  # commonmark's 20 would drop deeper blocks without a word
     return md
+
+
+# Block rules and what a text needs for them to match at all. markdown-it tries every block rule at the start
+# of every block and every rule that may end a paragraph on each of its lines; a rule that cannot match
+# returns False without touching the parser's state, so leaving it out gives the same tokens, faster (a
+# third of the parse of a report without code fences, quotes, HTML, references, rules or setext headings).
+# Each test is a necessary condition of the rule's own: a fence opens with three backticks or tildes, a
+# quote with ">", an HTML block with "<", a reference definition has "]:" right after its label, an ATX
+# heading has "#", a table's header line "|". A thematic break is a line that ends in three or more of one
+# of "*", "-", "_" with only spaces or tabs among and after them, and a setext underline a line that ends in
+# a run of "-" or "=" (then only spaces or tabs) preceded by the line's start, a space, a tab or ">": those two
+# are read on the text reversed, each line then tried at its start only, in time linear in the text.
+_HR_REVERSED = regex(r"^[ \t]*([*_-])(?:[ \t]*\1){2,}", re.M)
+_UNDERLINE_REVERSED = regex(r"^[ \t]*(?:-+|=+)(?:[ \t>]|$)", re.M)
+_NEEDS = (
+    ("fence", lambda text, rev: "```" in text or "~~~" in text),
+    ("blockquote", lambda text, rev: ">" in text),
+    ("html_block", lambda text, rev: "<" in text),
+    ("reference", lambda text, rev: "]:" in text),
+    ("heading", lambda text, rev: "#" in text),
+    ("table", lambda text, rev: "|" in text),
+    ("hr", lambda text, rev: _HR_REVERSED.search(rev) is not None),
+    ("lheading", lambda text, rev: _UNDERLINE_REVERSED.search(rev) is not None),
+)
+
+
+def _parser(text: str):
+    """The parser for `text`: every block rule it may need, none it cannot."""
+    if "\r" in text:  # lines as markdown-it reads them
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    reverse = text[::-1]
+    return _markdown(frozenset(name for name, needed in _NEEDS if not needed(text, reverse)))
 
 
 MAX_NESTING = 100
@@ -290,7 +326,7 @@ _DOCUMENT_FENCES = frozenset({"suggestion", "markdown", "md"})  # a fence that h
 def segments(text: str, depth: int = 0) -> Iterator[Segment]:
     """Every piece of the report a figure can be read from, in document order. A fenced block of document
     text (a review's "```suggestion", "```markdown") is read as the Markdown it holds."""
-    tokens = _markdown().parse(text)
+    tokens = _parser(text).parse(text)
     deepest = max(tokens, key=lambda t: t.level, default=None)
     if deepest is not None and deepest.level >= MAX_NESTING - 1:  # markdown-it stops reading there
         line = next((t.map[0] + 1 for t in tokens if t.level >= MAX_NESTING - 2 and t.map), None)
@@ -406,7 +442,7 @@ def segments(text: str, depth: int = 0) -> Iterator[Segment]:
 
 # --- tables: Markdown and raw HTML ----------------------------------------------------------
 
-_SCOPING = re.compile(r"\b(per|each|every|at|for|in)\b|@", re.I)
+_SCOPING = regex(r"\b(per|each|every|at|for|in)\b|@", re.I)
 _DITTO = frozenset({"", '"', "〃", "″", "''", "ditto", "same", "^"})
 
 
@@ -465,9 +501,9 @@ class _Table:
             yield Segment(cells[col][1], texts[col], label, self.scope, column=column, group=group, unit=unit)
 
 
-_HTML_TABLE_START = re.compile(r"<table\b", re.I)
-_HTML_CELL_TAG = re.compile(r"<(/?)(table|thead|tbody|tfoot|tr|th|td)\b([^<>]{0,500})>", re.I)
-_SPAN = re.compile(r"\b(row|col)span\s*=\s*[\"']?(\d{1,3})", re.I)
+_HTML_TABLE_START = regex(r"<table\b", re.I)
+_HTML_CELL_TAG = regex(r"<(/?)(table|thead|tbody|tfoot|tr|th|td)\b([^<>]{0,500})>", re.I)
+_SPAN = regex(r"\b(row|col)span\s*=\s*[\"']?(\d{1,3})", re.I)
 
 
 class _HtmlTable:
@@ -593,8 +629,8 @@ def _sentences(seg: Segment, split: bool) -> Iterator[Segment]:
 
 
 _FOOTNOTE_SIGNS = " ⁰¹²³⁴⁵⁶⁷⁸⁹*†‡§"
-_UNIT_PART = re.compile(r"\(([^()]{1,40})\)\s*$|\[([^\[\]]{1,40})\]\s*$|,\s*([^,]{1,40})$")
-_PER_AFTER_UNIT = re.compile(r"\s*(?:$|(?:per|each|in|at|@)\b|/)", re.I)
+_UNIT_PART = regex(r"\(([^()]{1,40})\)\s*$|\[([^\[\]]{1,40})\]\s*$|,\s*([^,]{1,40})$")
+_PER_AFTER_UNIT = regex(r"\s*(?:$|(?:per|each|in|at|@)\b|/)", re.I)
 
 
 def _unit_of(header: str) -> str:
