@@ -4,7 +4,7 @@ template compiled, and the programs of the regular expressions a check compiles.
 Two stores, each holding only what would be computed again:
 
 - **Generated files in the package**, written by ``python -m audit.precompiled`` (``--check`` exits 1
-  when one is out of date; so does `tests/test_precompiled.py`): `audit/_shipped.py`, every shipped
+  when one is out of date; so does `tests/test_precompiled.py`): `audit/_shipped.json`, every shipped
   YAML file parsed (rule files, vocabulary, catalog), found by the hash of the file's bytes and used
   only with the `audit.yamlio` it was parsed by, so an edited file, or an edited parser, is simply
   parsed again; and `audit/output/_verdict.py`, the verdict's template as jinja2 compiles it, used only
@@ -15,7 +15,7 @@ Two stores, each holding only what would be computed again:
   auditing a report does. A program is kept under its pattern's text and flags for this Python build
   (the file's header holds ``sys.version`` and the regular expression engine's magic number: another
   build reads nothing), and only once the program built here gave a pattern equal to `re.compile`'s
-  (same flags, same code, same text). The file is ``$AUDIT_CACHE_DIR`` (empty: no file), else
+  (same flags, same code, same text). The folder is ``$AUDIT_CACHE_DIR`` (empty: none), else
   ``$XDG_CACHE_HOME/audit``, ``~/.cache/audit`` (``~/Library/Caches/audit`` on macOS,
   ``%LOCALAPPDATA%\\audit`` on Windows); it is read once per process and written at exit when
   something was added, atomically. A file that cannot be read, is damaged or is another build's is
@@ -188,7 +188,7 @@ def _from_program(pattern: str, program: tuple) -> re.Pattern[str]:
 # --- the generated files ---------------------------------------------------------------------------
 
 PACKAGE = Path(__file__).resolve().parent
-SHIPPED = PACKAGE / "_shipped.py"
+SHIPPED = PACKAGE / "_shipped.json"
 TEMPLATE = PACKAGE / "output" / "_verdict.py"
 
 
@@ -208,23 +208,29 @@ def parser_hash() -> str:
 
 
 def shipped_source() -> str:
-    """The text of `audit/_shipped.py`: every shipped YAML file as `audit.yamlio` parses it today."""
+    """The text of `audit/_shipped.json`: every shipped YAML file as `audit.yamlio` parses it today.
+
+    JSON, so that reading it costs the same whether or not Python keeps bytecode: ``{"parser": the
+    SHA-256 of audit/yamlio.py, "files": {the SHA-256 of a file's bytes: the JSON text of [its name, its
+    data, its lines as [[key, ...], line] pairs]}}``; each file's data is decoded anew at every use."""
     import hashlib
+    import json
 
     from audit import yamlio
 
-    out = ['"""Generated from the shipped YAML files by `python -m audit.precompiled`: do not edit.', "",
-           "Each function gives one file as `audit.yamlio.load_yaml` parses it, (data, lines), built anew at",
-           'every call; `FILES` finds it by the SHA-256 of the file\'s bytes, `PARSER` is that of audit/yamlio.py."""',
-           "", "# fmt: off", f"PARSER = {parser_hash()!r}", ""]
-    names = {}
-    for n, path in enumerate(shipped_files()):
+    files = {}
+    for path in shipped_files():
         raw = path.read_bytes()
         data, lines = yamlio.parse_yaml(raw.decode("utf-8-sig"), str(path))
-        out += [f"def _f{n}():  # {path.parent.name}/{path.name}", f"    return {data!r}, {lines.lines!r}", ""]
-        names[hashlib.sha256(raw).hexdigest()] = f"_f{n}"
-    out += ["", "FILES = {", *(f"    {key!r}: {fn}," for key, fn in names.items()), "}", ""]
-    return "\n".join(out)
+        entry = [f"{path.parent.name}/{path.name}", data, [[list(key), line] for key, line in lines.lines.items()]]
+        text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+        back = json.loads(text)
+        if repr(back[1]) != repr(data):  # a key or value JSON cannot hold as it is (an int key, a date): parsed
+            continue
+        files[hashlib.sha256(raw).hexdigest()] = text
+    document = {"generated": "by `python -m audit.precompiled` from the shipped YAML files: do not edit",
+                "parser": parser_hash(), "files": files}
+    return json.dumps(document, ensure_ascii=False, indent=0) + "\n"
 
 
 def template_source() -> str:

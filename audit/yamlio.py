@@ -11,6 +11,10 @@ are composed and constructed by the same Python code as with the pure loader, so
 above is the same code on both paths. A document the C path cannot read is read again by the pure
 loader, whose error (message and line) is the one reported: errors do not depend on libyaml.
 
+A shipped file (rule files, vocabulary, catalog) is not parsed at all: audit/_shipped.json holds each as
+parsed here, found by the SHA-256 of the file's bytes and used only while this module's source is the
+one that parsed it (`python -m audit.precompiled` writes it; an edited file is parsed as any other).
+
 The `LineMap` maps a path of keys and indices (``("hardware", "memory")``) to the 1-based line
 the key or sequence item stands on, so a pydantic error location can be pointed back at the file.
 """
@@ -179,29 +183,31 @@ def load_yaml(path: str | Path) -> tuple[object, LineMap]:
 
 
 def _shipped(raw: bytes) -> tuple[object, LineMap] | None:
-    """A shipped file (rule file, vocabulary, catalog) as parsed when audit/_shipped.py was generated (`python -m
-    audit.precompiled`), when it is byte for byte that file and this module is the one that parsed it."""
-    try:
-        from audit import _shipped as generated
-    except ImportError:
-        return None
+    """A shipped file (rule file, vocabulary, catalog) as parsed when audit/_shipped.json was generated (`python -m
+    audit.precompiled`), when it is byte for byte that file and this module the one that parsed it."""
     import hashlib
 
-    found = generated.FILES.get(hashlib.sha256(raw).hexdigest())
-    if found is None or generated.PARSER != _source_hash():
+    found = _generated().get(hashlib.sha256(raw).hexdigest())
+    if found is None:
         return None
-    data, lines = found()
-    return data, LineMap(lines)
+    import json
+
+    _, data, lines = json.loads(found)
+    return data, LineMap({tuple(key): line for key, line in lines})
 
 
 @lru_cache(maxsize=1)
-def _source_hash() -> str:
+def _generated() -> dict[str, str]:
+    """audit/_shipped.json's files, none when it is missing or was made by another version of this module."""
     import hashlib
+    import json
 
     try:
-        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    except OSError:  # installed without its source: every file is parsed
-        return ""
+        document = json.loads((Path(__file__).parent / "_shipped.json").read_text(encoding="utf-8"))
+        source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    except (OSError, ValueError):  # installed without it, or without this module's source: every file is parsed
+        return {}
+    return document["files"] if document.get("parser") == source else {}
 
 
 def parse_yaml(text: str, name: str = "<string>") -> tuple[object, LineMap]:

@@ -1,10 +1,10 @@
 """What start-up keeps instead of computing again (`audit.precompiled`) is exactly what it would compute.
 
-- the generated files (audit/_shipped.py, audit/output/_verdict.py) are what `python -m
+- the generated files (audit/_shipped.json, audit/output/_verdict.py) are what `python -m
   audit.precompiled` writes today: an edited rule file, vocabulary, catalog or template fails here until
   it is run (`AUDIT_UPDATE_GOLDEN=1` runs it);
 - a regular expression read back from the per-user cache is equal to `re.compile`'s (flags, code, text);
-- a shipped YAML file read from audit/_shipped.py is what the parser gives; the template compiled ahead
+- a shipped YAML file read from audit/_shipped.json is what the parser gives; the template compiled ahead
   renders what the template compiled here renders;
 - the block rules markdown-it is spared (`audit.extract.segments._parser`) change no token.
 """
@@ -42,7 +42,7 @@ def test_a_shipped_file_reads_as_parsed(path):
     parsed = yamlio.parse_yaml(raw.decode("utf-8-sig"), str(path))
     found = yamlio._shipped(raw)
     if found is None:
-        pytest.skip("audit/_shipped.py is out of date for this file (see the test above)")
+        pytest.skip("audit/_shipped.json is out of date for this file (see the test above)")
     assert found[0] == parsed[0] and found[1].lines == parsed[1].lines
     assert found[0] is not yamlio._shipped(raw)[0]  # a fresh copy each time: callers may change it
 
