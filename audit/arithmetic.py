@@ -93,8 +93,9 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     if figure[:1] == "≈" and not _EQUALS.search(head):
         eq = len(head.rstrip())  # "... / 8 ≈ 5.4 GB": the figure's own sign is the equals
         previous = units.find_figures(head)
-        if not head.rstrip().endswith(")") and not (previous and previous[-1].end >= eq):
-            return None  # "8 GPUs at ≈ 40%": an approximation, not a result
+        unit_rate = bool(previous) and re.fullmatch(r"\s*per\s+[^\W\d_]+\s*", head[previous[-1].end: eq] + " ") is not None
+        if not head.rstrip().endswith(")") and not (previous and previous[-1].end >= eq) and not unit_rate:
+            return None  # "8 GPUs at ≈ 40%": an approximation, not a result ("0.1456 TFLOP per token ≈" is one)
     else:
         m = _EQUALS.search(head)
         if m is None:
@@ -106,7 +107,7 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
         return None
     chain = [figures[-1]]
     tail = _TAIL.match(lhs[figures[-1].end:])
-    if tail is None or re.search(r"\bper\b", tail.group(0), re.I):
+    if tail is None or re.search(r"\bper\s+(?:gpu|device|node|replica|card|chip|rank|host|server|stage)", tail.group(0), re.I):
         return None  # "8 × 400 Gb/s per node = 50 GB/s per GPU": a change of what is counted, not a result
     gaps: list[re.Match] = []
     for earlier in reversed(figures[:-1]):
@@ -120,8 +121,8 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     if any(len(g.group("op")) > 1 for g in gaps) and not _same_kind(chain[0], figure):
         return None  # "KV for 32 seqs split over 2 cards = 34.4 GB": words about the figure, not its arithmetic
     lead = lhs[: chain[0].start]
-    if re.search(rf"(?:{_OPERATOR}|[=≈])[\s(`]*$", lead):
-        return None  # "64 路 × 5,120 × ...": the expression began before what could be read
+    if re.search(rf"(?:{_OPERATOR}|[=≈]|\bat|@)[\s(`~≈]*$", lead):
+        return None  # "64 路 × 5,120 × ...", "4 × 362 TFLOPS at ~45% MFU / ...": it began before what was read
     opening = lead[len(lead.rstrip("( ")):].count("(")
     written, base = ["(" * opening], ["(" * opening]
     for n, fig in enumerate(chain):
