@@ -295,18 +295,18 @@ _COMPARES = regex(r"\b(vs\.?|versus)\b|→|->", re.I)
 
 def _is_quoted(text: str, fig) -> bool:
     """ "Claimed X vs actual Y" quotes X: the report disputes it rather than asserts it."""
-    tail = text[fig.end:]
-    head = text[: fig.start]
-    vs_after = _VS_AFTER.match(tail)
-    return bool(vs_after and (_ACTUAL.search(vs_after.group(3)[:40]) or _QUOTE_WORDS.search(head[-60:])))
+    vs_after = _VS_AFTER.match(text, fig.end)  # as on text[fig.end:]: the pattern looks at nothing before it
+    return bool(vs_after and (_ACTUAL.search(vs_after.group(3)[:40])
+                              or _QUOTE_WORDS.search(text[max(0, fig.start - 60): fig.start])))
 
 
 def _is_versus(text: str, fig, n: int) -> bool:
     """The other side of a comparison: "Y" in "X vs Y", "X" in "from X to Y"."""
-    head, tail = text[: fig.start], text[fig.end:]
-    if _FROM_BEFORE.search(head) and _TO_AFTER.match(tail):
+    # searched up to fig.start, matched from fig.end: as on the text before and after it, without copying them
+    if _FROM_BEFORE.search(text, 0, fig.start) and _TO_AFTER.match(text, fig.end):
         return True
-    return n > 0 and bool(_VS_BEFORE.search(head)) and not _ACTUAL.search(head[-30:])
+    return n > 0 and bool(_VS_BEFORE.search(text, 0, fig.start)) \
+        and not _ACTUAL.search(text[max(0, fig.start - 30): fig.start])
 
 
 def _in_comparison(text: str, start: int) -> bool:
