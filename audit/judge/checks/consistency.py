@@ -294,7 +294,7 @@ def _percent_of(claim: Claim, ctx: Context):
                 base, other = (pair.first, pair.second) if pair.joint == "to" else (pair.second, pair.first)
                 readings.append((abs(b - a) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"))
     if not readings:
-        return None
+        return _change_between_scenarios(claim, ctx)
     tol = 0.05
     if any(abs(claim.value - value) <= tol * abs(value) or abs(claim.value - value) <= 0.006 for value, _ in readings):
         return None
@@ -302,6 +302,58 @@ def _percent_of(claim: Claim, ctx: Context):
     return value, "part / whole", written
 
 
+def _change_between_scenarios(claim: Claim, ctx: Context):
+    """ "TP8's decode throughput is 72% higher than TP4 x DP2's", "TP8 比 TP4 × DP2 的 TTFT 降低了 82%": a change
+    of a metric between the two scenarios the sentence names, against the report's own figure of it in each
+    (one value per scenario), relative to the second named. A warning at most."""
+    near = claim.text[max(0, claim.start - 12): claim.start + len(claim.figure) + 25]
+    if not (_CHANGE.search(near) or _CHANGE_ZH.search(near)):
+        return None  # "~83% scaling efficiency": a share, not a change
+    family = next((metrics for pattern, metrics in _FAMILIES if pattern.search(claim.text)), None)
+    if family is None:
+        return None
+    head = claim.text[: claim.start]
+    hits = sorted([(m.start(), name) for name, pattern in ctx.matchers.items() for m in [pattern.search(head)] if m]
+                  + _layouts_named(head, ctx), key=lambda h: h[0])
+    names = list(dict.fromkeys(name for _, name in hits))
+    if len(names) != 2:
+        return None
+    values = {}
+    for name in names:
+        found = {round(o.value, 9) for o in ctx.claims if o.metric in family and o.scenario == name and not o.quoted
+                 and not o.operand and not o.versus and not o.qualifier
+                 and (o.evidence.confident or o.evidence.phrase == "fallback")}
+        if len(found) > 1 and _WHOLE.search(claim.text):
+            found = {max(found)}  # "整机 decode 吞吐", "the node's throughput": a replica's own is smaller
+        if len(found) != 1:
+            return None  # none, or several that disagree: nothing to hold it to
+        values[name] = found.pop()
+    subject, base = values[names[0]], values[names[1]]
+    if base <= 0:
+        return None
+    change = abs(subject - base) / base
+    return (change, "the change between the report's own figures of both scenarios",
+            f"|{format_number(subject)} - {format_number(base)}| / {format_number(base)} ({names[0]} vs {names[1]})",
+            {"unsure": True})
+
+
+_LAYOUT_WORDS = re.compile(r"\b(?P<d1>TP|PP|DP|EP)\s*=?\s*(?P<n1>\d+)(?P<rest>(?:\s*[×x*,]\s*(?:TP|PP|DP|EP)\s*=?\s*\d+)*)",
+                           re.I)
+
+
+def _layouts_named(text: str, ctx: Context) -> list[tuple[int, str]]:
+    """(position, scenario) of each layout written in `text` ("TP4 × DP2") that fits exactly one scenario."""
+    out = []
+    for m in _LAYOUT_WORDS.finditer(text):
+        stated = {d.lower(): float(n) for d, n in re.findall(r"(TP|PP|DP|EP)\s*=?\s*(\d+)", m.group(0), re.I)}
+        fits = [s for s in ctx.estimates if all(ctx.figure(s, d) == v for d, v in stated.items())]
+        if len(fits) == 1:
+            out.append((m.start(), fits[0]))
+    return out
+
+
+_WHOLE = re.compile(r"整机|\b(?:whole|total|node|aggregate|deployment|cluster)\b", re.I)
+_CHANGE_ZH = re.compile(r"(降低|减少|提升|提高|增加|高|低|快|慢)了?")
 _CHANGE = re.compile(r"\b(?:(?P<less>less|lower|cut|cuts|reduc\w*|drops?|falls?|saves?|savings?|cheaper|smaller|"
                      r"shorter|down)|(?P<more>more|higher|gain|increase\w*|grows?|rises?|up|larger|bigger))\b", re.I)
 
@@ -362,12 +414,12 @@ def _either_side(claim: Claim, ctx: Context) -> list[_Pair]:
 
 
 _FAMILIES = (
-    (re.compile(r"\b(?:decode|output|generation)\s+(?:throughput|tok|tokens)|\bdecodes\b", re.I),
+    (re.compile(r"\b(?:decode|output|generation)\s+(?:throughput|tok|tokens)|\bdecodes\b|decode\s*吞吐", re.I),
      ("decode_throughput", "throughput")),
     (re.compile(r"\bprefill\s+(?:throughput|tok|tokens)", re.I), ("prefill_throughput",)),
     (re.compile(r"\b(?:throughput|tok/s|tokens/s|tokens per second|the tokens)\b", re.I),
      ("throughput", "decode_throughput")),
-    (re.compile(r"\b(?:ttft|first[- ]token)", re.I), ("ttft",)),
+    (re.compile(r"\b(?:ttft|first[- ]token)|首\s*token", re.I), ("ttft",)),
     (re.compile(r"\b(?:itl|tpot|decode step|step time|per-token latency|inter-token)", re.I), ("decode_step_time",)),
 )
 
