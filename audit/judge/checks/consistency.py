@@ -317,7 +317,7 @@ def _change_between_scenarios(claim: Claim, ctx: Context):
                   + _layouts_named(head, ctx), key=lambda h: h[0])
     names = list(dict.fromkeys(name for _, name in hits))
     if len(names) != 2:
-        return None
+        return _change_against_named(claim, ctx, family)
     values = {}
     for name in names:
         found = {round(o.value, 9) for o in ctx.claims if o.metric in family and o.scenario == name and not o.quoted
@@ -350,6 +350,38 @@ def _layouts_named(text: str, ctx: Context) -> list[tuple[int, str]]:
         if len(fits) == 1:
             out.append((m.start(), fits[0]))
     return out
+
+
+def _change_against_named(claim: Claim, ctx: Context, family: tuple[str, ...]):
+    """ "They would decode 2,666 tok/s, 25% more than the conservative two_node estimate": the figure before the
+    change against the one figure the report states for the scenario named after it (the one its words pick)."""
+    subject = next((o for o in reversed(ctx.claims[max(0, claim.index - 8): claim.index])
+                    if o.text == claim.text and o.metric in family and not o.operand), None)
+    after = claim.text[claim.start + len(claim.figure):]
+    than = re.match(r"\s*(?:more|higher|less|lower|faster|slower|fewer|above|below)\s+than\s+(?:the\s+)?(?P<words>[^,.;]*)",
+                    after, re.I)
+    if subject is None or than is None:
+        return None
+    named = [n for n, pattern in ctx.matchers.items() if pattern.search(than.group("words"))]
+    if len(named) != 1:
+        return None
+    name = named[0]
+    adjectives = [w for w in re.findall(r"[a-z]{4,}", than.group("words").lower())
+                  if not ctx.matchers[name].search(w) and w not in ("estimate", "figure", "number", "case")]
+    found = {}
+    for o in ctx.claims:
+        if (o.metric in family and o.scenario == name and not o.quoted and not o.operand and not o.qualifier
+                and o.index != subject.index and (o.evidence.confident or o.evidence.phrase == "fallback")):
+            found.setdefault(round(o.value, 9), set()).update(re.findall(r"[a-z]{4,}", o.text.lower()))
+    if len(found) > 1 and adjectives:
+        found = {v: w for v, w in found.items() if any(a in w for a in adjectives)}
+    if len(found) != 1:
+        return None
+    base = next(iter(found))
+    if base <= 0:
+        return None
+    return (abs(subject.value - base) / base, "the change against the report's own figure of the named scenario",
+            f"|{_fmt(subject)} - {format_number(base)}| / {format_number(base)} ({name})", {"unsure": True})
 
 
 _WHOLE = re.compile(r"整机|\b(?:whole|total|node|aggregate|deployment|cluster)\b", re.I)
