@@ -10,13 +10,13 @@ from audit.bind.conditions import conditions_of
 from audit.bind.metric import _ACHIEVED, metric_of
 from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
 from audit.bind.scope import layout_named, parts, refine
+from audit.bind.vocabulary import Term
+from audit.records import Claim, Evidence, evolve
 
 __all__ = ["LAYOUT_METRICS", "SHAPE_FIGURES", "bind", "qualifiers"]
 
 SHAPE_FIGURES = ("layers", "kv_heads", "heads", "head_dim")
 """The model's shape figures a layout carries too: written arithmetic over them says what it computes."""
-from audit.bind.vocabulary import Term
-from audit.records import Claim, Evidence, evolve
 
 
 def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple[Term, ...],
@@ -73,7 +73,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
     out = _parts_of_totals(_times_of_work(_formula_operands(parts(out), chains), chains), chains)
     out = _kv_per_token_written(out, chains, layouts or {})
-    out = _said_again(_elliptic_per(out))
+    out = _said_again(_elliptic_per(_flops_of_params(out, chains)))
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
@@ -225,6 +225,31 @@ def _kv_per_token_written(claims: list[Claim], chains: dict[int, set[int]],
 _PER_ONLY = re.compile(r"^\s*(?:per|/|each)\s*(gpu|device|card|chip|npu|rank|replica|node)\b", re.I)
 _PER_SCOPE = {"gpu": "device", "device": "device", "card": "device", "chip": "device", "npu": "device",
               "rank": "device", "replica": "replica", "node": "node"}
+
+
+_PARAMS = re.compile(r"^\s*~?\d[\d,.]*\s*[BM]\b")
+
+
+def _flops_of_params(claims: list[Claim], chains: dict[int, set[int]]) -> list[Claim]:
+    """FLOPs written out as 2 x parameters (x tokens) are a prefill's matmul FLOPs, at the tokens written (one
+    token when none is): "2 × 235.1B × 6,144 ≈ 2,889 TFLOP", "each decoded token costs 2 × 671B ≈ 1.34 TFLOP".
+    Bound loosely, at the prompt the product names."""
+    out = list(claims)
+    for n, members in chains.items():
+        c = out[n]
+        if c.kind != "flops" or (c.metric is not None and c.evidence.confident):
+            continue
+        terms = [out[m] for m in sorted(members)]
+        params = [t for t in terms if _PARAMS.match(t.figure) and t.value >= 1e8]
+        counts = [as_written(t.figure) for t in terms if t not in params]
+        if len(params) != 1 or 2.0 not in counts or any(t.kind not in ("count",) for t in terms):
+            continue
+        tokens = [x for x in counts if x is not None and x != 2.0]
+        if len(tokens) > 1:
+            continue
+        out[n] = evolve(c, metric="prefill_flops", unit="FLOP", conditions=(("prompt", float(tokens[0] if tokens else 1)),),
+                        evidence=Evidence("loose", "2 x parameters x tokens written out", c.evidence.scenario))
+    return out
 
 
 def _elliptic_per(claims: list[Claim]) -> list[Claim]:

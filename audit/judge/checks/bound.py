@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 from audit.judge.checks import Candidate, Context, message_values, ratio
-from audit.records import Claim, Finding
+from audit.records import Claim, Finding, evolve
 
 
 def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
@@ -28,6 +28,47 @@ def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
             if all(findings):  # wrong only when every reading of the figure is
                 yield findings[0]  # type: ignore[misc]
                 break
+        else:
+            stated = _stated_bound(rule, claim, ctx)
+            if stated is not None:
+                yield stated
+
+
+_STATED = 1.5
+"""A bound the report computes itself ("the floor is 0.37 s", "compute ceiling 16.8K tok/s") is the
+physical bound under some reading: more than this far on the safe side of every reading, it is wrong too."""
+
+
+def _stated_bound(rule, claim: Claim, ctx: Context) -> Finding | None:
+    """A floor stated far above the physical floor, or a ceiling far below the ceiling (a warning)."""
+    if "bound" not in claim.qualifier.split() or claim.comparison:
+        return None
+    which = "floor" if "floor" in rule.formulas else "ceiling" if "ceiling" in rule.formulas else None
+    if which is None or (rule.spec.floor or rule.spec.ceiling) not in _COMPUTE_BOUNDS:
+        return None  # a decode bound depends on what a step reads (the experts, the KV at which context)
+    words = f"{claim.label} {claim.before} {claim.after}".lower()
+    if which == "floor" and not re.search(r"\b(floor|minimum|at least|at (100% of )?peak|100%|lower bound|下限)", words):
+        return None
+    if which == "ceiling" and not re.search(r"\b(ceiling|cap|max(imum)?|at most|upper bound|roofline|上限)", words):
+        return None
+    lenient = _bound(rule, claim, ctx, "ceiling" if which == "floor" else "floor", widest=which)
+    if lenient is None or lenient.value <= 0:
+        return None
+    from audit.units import format_quantity
+
+    shown = format_quantity(claim.value, claim.unit)
+    if which == "floor" and claim.value > lenient.value * _STATED:
+        f = _finding(rule, claim, claim.value, lenient, "warning", "", (lenient.value, None))
+        return evolve(f, message=f"{shown} is stated as a floor, but the physical floor is at most "
+                                 f"{format_quantity(lenient.value, claim.unit)} under every reading ({lenient.substitution})")
+    if which == "ceiling" and claim.value < lenient.value / _STATED:
+        f = _finding(rule, claim, claim.value, lenient, "warning", "", (0.0, lenient.value))
+        return evolve(f, message=f"{shown} is stated as a ceiling, but the physical ceiling is at least "
+                                 f"{format_quantity(lenient.value, claim.unit)} under every reading ({lenient.substitution})")
+    return None
+
+
+_COMPUTE_BOUNDS = frozenset({"ttft_floor", "batch_prefill_floor", "prefill_throughput_ceiling"})
 
 
 def _readings(claim: Claim, value: float) -> tuple[float, ...]:
@@ -37,9 +78,12 @@ def _readings(claim: Claim, value: float) -> tuple[float, ...]:
     return (value,)
 
 
-def _bound(rule, claim: Claim, ctx: Context, which: str) -> Candidate | None:
-    field = "min_prompt_floor" if which == "floor" and "min" in claim.qualifier.split() \
-        and "min_prompt_floor" in rule.formulas else which
+def _bound(rule, claim: Claim, ctx: Context, which: str, widest: str | None = None) -> Candidate | None:
+    """The most lenient floor (its lowest reading) or ceiling (its highest); with `widest`, the other end of
+    the floor's or the ceiling's readings (its highest floor, its lowest ceiling)."""
+    field = widest or which
+    field = "min_prompt_floor" if field == "floor" and "min" in claim.qualifier.split() \
+        and "min_prompt_floor" in rule.formulas else field
     formulas = rule.formulas.get(field, ())
     pick = min if which == "floor" else max
     cands = []

@@ -368,7 +368,7 @@ def _change_against_named(claim: Claim, ctx: Context, family: tuple[str, ...]):
     name = named[0]
     adjectives = [w for w in re.findall(r"[a-z]{4,}", than.group("words").lower())
                   if not ctx.matchers[name].search(w) and w not in ("estimate", "figure", "number", "case")]
-    found = {}
+    found: dict[float, set[str]] = {}
     for o in ctx.claims:
         if (o.metric in family and o.scenario == name and not o.quoted and not o.operand and not o.qualifier
                 and o.index != subject.index and (o.evidence.confident or o.evidence.phrase == "fallback")):
