@@ -375,6 +375,15 @@ def test_table_headers_give_their_unit_and_empty_cells_inherit_the_row_above():
     assert claims[1].column == "Output throughput (tok/s per GPU)"  # "per GPU" stays for the binder
 
 
+@pytest.mark.parametrize(("table", "kind"), [
+    ("| layout | decode tok/s (node) |\n|---|---|\n| a | 9,846 |\n", "token_rate"),  # the unit before an aside
+    ("| | a |\n|---|---|\n| Output tok/s, node (measured) | 5,050 |\n", "token_rate"),  # a row label's
+    ("| layout | KV [GB], per GPU |\n|---|---|\n| a | 13.4 |\n", "bytes"),
+])
+def test_a_unit_written_before_its_qualifiers_is_the_cells(table, kind):
+    assert [c.kind for c in _extract(table)] == [kind]
+
+
 HTML_TWO_HEADER_ROWS = """<table>
 <thead>
 <tr><th rowspan="2">Prompt (K)</th><th rowspan="2">GPUs</th><th colspan="2">With CP</th></tr>

@@ -646,6 +646,11 @@ def _unit_of(header: str) -> str:
     if m is not None:
         inner = next(g for g in m.groups() if g is not None)
         candidates[:0] = [part.strip() for part in reversed(inner.split(","))]  # "(p50, ms)": the last part
+    bare = re.sub(r"\([^()]*\)|\[[^\]]*\]", " ", header)  # "decode tok/s (node)", "Output tok/s, node (measured)"
+    for part in bare.split(","):
+        tail = part.split()
+        candidates += [" ".join(tail[-k:]) for k in (2, 1) if len(tail) >= k]
+    candidates += [inner.strip() for inner in re.findall(r"[(\[]([^()\[\]]*)[)\]]", header)]  # "KV [GB], per GPU"
     return next((unit for unit in map(_unit_alone, candidates) if unit), "")
 
 
