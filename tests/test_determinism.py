@@ -32,7 +32,13 @@ OTHER_REPORT = """\
 - KV cache per GPU: 16 GB
 - TTFT: 0.2 s
 - Throughput: 5,000 tokens/s on 8 GPUs
+
+**Optimized Strategy:**
+- Weights per GPU 30 GB, KV cache per GPU 25 GB
+- Memory utilization: 85.9% of 64 GB
 """
+"""Its last line is built on two wrong figures of one line: which one a finding names must not depend on
+set order (it once did)."""
 
 # Ways of naming the same three reports: every order, and the folder or a glob that holds them.
 ORDERS = {

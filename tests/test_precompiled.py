@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import precompiled, units, yamlio
+from audit import precompiled, yamlio
 from audit.extract import segments
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,67 +76,14 @@ def test_the_compiled_template_renders_as_the_template(monkeypatch):
 
 # --- regular expressions -------------------------------------------------------------------------
 
-PATTERNS = [(p.pattern, p.flags & ~re.UNICODE) for p in (
-    units._BODY, units._START, units._STRICT, units._TIMES_TEN, *(f for _, f in units._FAMILIES),
-    segments._HR_REVERSED, segments._UNDERLINE_REVERSED)] + [
-    (r"(?P<a>x)(?P<b>y)?|\1", 0), (r"(?i)caf\u00e9|stra\u00dfe", 0), ("(?=.*a)(?=.*b)", re.I), (r"[^\W\d_]+", 0),
-]
+def test_a_pattern_is_compiled_once_per_process_and_is_re_compiles():
+    first = precompiled.regex(r"\d+ GB", re.I)
+    assert first is precompiled.regex(r"\d+ GB", re.I) and first == re.compile(r"\d+ GB", re.I)
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    """An empty per-user cache in tmp_path, and the module's state as a fresh process has it."""
-    monkeypatch.setenv("AUDIT_CACHE_DIR", str(tmp_path))
-    for name, value in (("_entries", None), ("_new", {}), ("_used", set()), ("_writable", [])):
-        monkeypatch.setattr(precompiled, name, value)
-    return tmp_path
-
-
-@pytest.mark.parametrize(("pattern", "flags"), PATTERNS)
-def test_a_kept_program_is_the_compiled_pattern(cache, pattern, flags):
-    compiled = precompiled.regex(pattern, flags)
-    assert compiled == re.compile(pattern, flags)
-    precompiled.save()
-    precompiled._entries, precompiled._new = None, {}  # as the next process
-    again = precompiled.regex(pattern, flags)
-    assert (pattern, int(flags)) in precompiled._used and not precompiled._new, "not read back from the cache"
-    assert again == re.compile(pattern, flags) and again.groupindex == compiled.groupindex
-    assert again.groups == compiled.groups and again.flags == compiled.flags
-    text = "x y café STRASSE ab ba 12 GB/s ~1.2M tokens/s"
-    assert [m.span() for m in again.finditer(text)] == [m.span() for m in compiled.finditer(text)]
-
-
-def test_a_damaged_or_foreign_cache_is_ignored(cache):
-    path = Path(precompiled.cache_path())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"not marshal")
-    assert precompiled.regex(r"\d+ GB") == re.compile(r"\d+ GB")
-    precompiled.save()  # replaced
-    precompiled._entries, precompiled._new = None, {}
-    assert precompiled._load()
-    import marshal
-
-    header, entries = marshal.loads(path.read_bytes())
-    path.write_bytes(marshal.dumps((("another build",), entries)))
-    precompiled._entries = None
-    assert precompiled._load() == {}
-
-
-def test_no_cache_when_asked(monkeypatch, tmp_path):
-    monkeypatch.setenv("AUDIT_CACHE_DIR", "")
-    assert precompiled.cache_dir() is None and precompiled.cache_path() is None
-
-
-def test_an_unwritable_cache_folder_is_left_alone(cache):
-    os.chmod(cache, 0o500)
-    try:
-        if os.access(cache, os.W_OK):
-            pytest.skip("running as a user who writes anywhere")
-        assert precompiled.regex(r"\bGiB\b") == re.compile(r"\bGiB\b")
-        assert not precompiled._new
-        precompiled.save()
-    finally:
-        os.chmod(cache, 0o700)
+def test_nothing_compiled_is_read_from_outside_the_package():
+    source = (ROOT / "audit" / "precompiled.py").read_text(encoding="utf-8")
+    assert "marshal" not in source and "_sre" not in source and "pickle" not in source
 
 
 # --- markdown-it's block rules --------------------------------------------------------------------

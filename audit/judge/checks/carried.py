@@ -147,7 +147,7 @@ def _ingredient(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding
         estimates = ctx.estimates[scenario]
         if claim.metric not in estimates:
             continue
-        wrong = {m: p for m in ctx.ingredients(scenario, claim.metric) if m in premises.by_metric
+        wrong = {m: p for m in sorted(ctx.ingredients(scenario, claim.metric)) if m in premises.by_metric
                  and (p := premises.latest(m, scenario, claim.line)) is not None and p.claim.index != claim.index}
         if not wrong:
             continue
@@ -158,7 +158,7 @@ def _ingredient(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding
             continue
         if any(abs(claim.value - r.value) <= rule.spec.tolerance * r.value for r in physics):
             continue
-        first = min(wrong.values(), key=lambda p: p.claim.line)
+        first = min(wrong.values(), key=lambda p: (p.claim.line, p.claim.index))  # deterministic: no set order
         return _finding(rule, claim, physics[n].value, "follows from", first, scenario,
                         physics[n].formula, physics[n].substitution, sure=all(p.sure for p in wrong.values()))
     return None
