@@ -15,10 +15,6 @@ each given), with the CPU time per report (parent and workers) and the parent's 
 (RUSAGE_SELF: the workers are not counted in it). The load average at the end says how quiet the
 machine was: on a shared 2-core machine, another process's load falls on the second worker first.
 
-The cold check is timed as a user's second run is: the compiled regular expressions kept per user
-(`audit.precompiled`; the first, uncounted run of each command fills that cache), and once more with
-no such cache (``AUDIT_CACHE_DIR=``), as a first run ever starts.
-
 Run it from a source tree with compiled files (an installed copy is; with PYTHONDONTWRITEBYTECODE
 set, an editable install compiles every module at every start, and the cold figures say so).
 """
@@ -143,13 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     floor = [python, "-c", "import " + ", ".join(modules)]
     bare = [python, "-c", "pass"]
 
-    runs: dict[str, list[float]] = {"python -c pass": [], "import floor": [], "cold check": [], "cold calc": [],
-                                    "cold check, no cache": []}
-    # the last: with no per-user cache of compiled regular expressions (audit.precompiled), as a first run
-    # ever, or one whose cache folder cannot be written, starts
-    uncached = dict(env, AUDIT_CACHE_DIR="")
-    commands = ((bare, env), (floor, env), (check, env), (calc, env), (check, uncached))
-    for command, command_env in commands:  # once each, not counted: the OS's file cache, and the cache filled
+    runs: dict[str, list[float]] = {"python -c pass": [], "import floor": [], "cold check": [], "cold calc": []}
+    commands = ((bare, env), (floor, env), (check, env), (calc, env))
+    for command, command_env in commands:  # once each, not counted: the OS's file cache
         timed(command, command_env)
     for _ in range(args.rounds):
         for name, (command, command_env) in zip(runs, commands, strict=True):
@@ -207,8 +199,6 @@ def main(argv: list[str] | None = None) -> int:
         ("cold `audit calc` of the seed spec", f"{median['cold calc'] * 1000:.0f} ms",
          f"{median['cold calc'] / median['python -c pass']:.2f}x python -c pass, "
          f"{median['cold calc'] / median['import floor']:.2f}x the import floor"),
-        ("the same check with no regex cache (a first run)", f"{median['cold check, no cache'] * 1000:.0f} ms",
-         f"{median['cold check, no cache'] / median['import floor']:.2f}x the import floor"),
         ("warm audit of the seed", f"{figures['warm_ms']['median']:.2f} ms", f"median of {args.warm}, "
          f"min {figures['warm_ms']['min']:.2f} ms"),
         *[(f"cost per figure, {size:,} figures", f"{ms * 1000:.0f} us", "") for size, ms in w.items()],
