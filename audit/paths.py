@@ -83,6 +83,8 @@ class Found:
     reports: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     """(directory, why) for each directory a walk could not list."""
+    skipped: list[str] = field(default_factory=list)
+    """Links out of a tree walked, to a report or a directory: not followed, and said so."""
 
 
 def expand_paths(paths: Sequence[str]) -> list[str]:
@@ -132,7 +134,7 @@ def find_reports(paths: Sequence[str], force_exclude: bool | None = None) -> Fou
         else:
             _keep_first(unique, os.path.realpath(report), report)
     reports = sorted(unique.values(), key=_path_order)
-    return Found(reports, sorted(set(walker.problems)))
+    return Found(reports, sorted(set(walker.problems)), sorted(set(walker.skipped)))
 
 
 def _keep_first(unique: dict[str, str], key: str, report: str) -> None:
@@ -167,6 +169,7 @@ class _Walker:
 
     def __init__(self) -> None:
         self.problems: list[tuple[str, str]] = []
+        self.skipped: list[str] = []
         self._configs: dict[Path, cfg.Config | None] = {}
         self._ignores: dict[Path, list] = {}
         self._specs: dict[tuple, object] = {}
@@ -211,7 +214,9 @@ class _Walker:
                     onerror(e)
                     continue
                 if is_link and not _inside(path, root):
-                    continue  # never out of the tree given
+                    if entry.name.endswith(".md") or os.path.isdir(entry.path):
+                        self.skipped.append(entry.path)  # never out of the tree given, and said so
+                    continue
                 if is_dir:
                     if not self.excluded(path, directory=True) and os.path.realpath(entry.path) not in seen:
                         subdirs.append(entry.path)

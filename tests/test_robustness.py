@@ -207,6 +207,7 @@ def test_a_symlink_out_of_the_tree_is_not_followed(tmp_path):
     p = _walk(tmp_path, "docs")
     assert "4242" not in p.stdout
     assert [r["path"] for r in json.loads(p.stdout)["reports"]] == ["docs/a/r.md"]
+    assert "docs/leak.md: a symbolic link leading out of the tree: not followed" in p.stderr  # said, not silent
 
 
 # --- unit spellings as real documents write them --------------------------------------------------

@@ -47,6 +47,8 @@ def run(args, write: Write) -> int:
     for directory, why in found.unreadable:
         print(f"audit: {directory}: cannot read this directory ({why}); the reports in it are not audited",
               file=sys.stderr)
+    for link in found.skipped:
+        print(f"audit: {link}: a symbolic link leading out of the tree: not followed", file=sys.stderr)
     reports = list(found.reports)
     texts: dict[str, str] = {}
     if paths.STDIN in reports:
