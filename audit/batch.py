@@ -250,8 +250,8 @@ def _through_pool(jobs: Sequence[Job], chunks: deque, keys: list[AuditorKey], se
 
     When a worker dies (killed, out of memory) the pool is gone, and every chunk in flight fails with
     it, whichever broke it: they go back on `chunks` in order, the one waited for split into single
-    jobs. A single job waited for when the pool breaks is a suspect; a suspect waited for when a pool
-    breaks again is reported. The caller goes on with a new pool."""
+    jobs. A single job waited for when the pool breaks is a suspect, audited next with nothing else in
+    flight; a suspect that breaks a pool so, alone, is reported. The caller goes on with a new pool."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -264,6 +264,8 @@ def _through_pool(jobs: Sequence[Job], chunks: deque, keys: list[AuditorKey], se
             waited = False
             try:
                 while chunks and len(queue) < workers * IN_FLIGHT:
+                    if queue and (_suspect(queue[0][0], suspects) or _suspect(chunks[0], suspects)):
+                        break  # a suspect runs alone: a pool that breaks under it was broken by it
                     future = pool.submit(_audit_chunk, [jobs[i] for i in chunks[0]])
                     queue.append((chunks.popleft(), future))
                 chunk, future = queue[0]
@@ -287,6 +289,10 @@ def _through_pool(jobs: Sequence[Job], chunks: deque, keys: list[AuditorKey], se
         finished = True
     finally:  # a broken pool, or the reader stopped (an output error, ^C): drop what has not started
         pool.shutdown(wait=True, cancel_futures=not finished)
+
+
+def _suspect(chunk: list[int], suspects: set[int]) -> bool:
+    return len(chunk) == 1 and chunk[0] in suspects
 
 
 def _died(job: Job) -> Outcome:
