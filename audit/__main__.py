@@ -1,5 +1,3 @@
-import sys
+from audit.cli import console
 
-from audit.cli import main
-
-sys.exit(main())
+console()

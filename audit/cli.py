@@ -155,6 +155,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def console() -> None:
+    """The `audit` command: `main`, then an exit that does not walk the heap.
+
+    The objects of a run are frozen before the interpreter ends, so its last garbage collection does
+    not visit them (~30 ms of a cold check: the whole collector's share of the run's end)."""
+    import gc
+
+    status = main()
+    gc.freeze()
+    sys.exit(status)
+
+
 # command -> (module, function(args, write) -> exit status); imported only when the command runs
 _COMMANDS = {
     "check": ("audit.commands.check", "run"),
