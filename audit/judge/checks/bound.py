@@ -123,20 +123,30 @@ def _judge(rule, claim: Claim, value: float, floor: Candidate | None, ceiling: C
         return _finding(rule, claim, value, ceiling, rule.spec.level, "above the ceiling", (0.0, ceiling.value))
     if margin and "bound" not in claim.qualifier.split():  # a floor the report computes may sit at the floor
         if floor is not None and value < floor.value / (1 - margin):
-            return _finding(rule, claim, value, floor, "warning", "within reach of the floor only at "
-                            f"{floor.value / value:.0%} of peak", (floor.value, None))
+            how = (f"within reach of the floor only at {floor.value / value:.0%} of peak" if value >= floor.value
+                   else f"{1 - value / floor.value:.1%} below it, within the {tol:.0%} tolerance")
+            return _finding(rule, claim, value, floor, "warning", how, (floor.value, None), near="floor")
         if ceiling is not None and value > ceiling.value * (1 - margin):
-            return _finding(rule, claim, value, ceiling, "warning", "needs "
-                            f"{value / ceiling.value:.0%} of the ceiling", (0.0, ceiling.value))
+            how = (f"needs {value / ceiling.value:.0%} of the ceiling" if value <= ceiling.value
+                   else f"{value / ceiling.value - 1:.1%} above it, within the {tol:.0%} tolerance")
+            return _finding(rule, claim, value, ceiling, "warning", how, (0.0, ceiling.value), near="ceiling")
     return None
 
 
-def _finding(rule, claim: Claim, value: float, bound: Candidate, level: str, how: str, expected) -> Finding:
+def _finding(rule, claim: Claim, value: float, bound: Candidate, level: str, how: str, expected,
+             near: str | None = None) -> Finding:
     where = f"{bound.scenario}: {bound.interpretation}" if bound.interpretation else bound.scenario
     r = ratio(value, bound.value)
     values = message_values(claim, claimed=value, expected=bound.value, bound=bound.value, ratio=r,
                             formula=bound.formula, substitution=bound.substitution, interpretation=where)
     message = rule.message(values)
+    beyond = value < bound.value if near == "floor" else value > bound.value
+    if near is not None and not beyond and "{claimed}" in rule.spec.message:
+        # on the possible side of the bound the rule's "is below" / "exceeds" would be untrue: its
+        # subject ("TTFT ", "decode step "), the words before the claimed figure, with the truth
+        subject = message.split(values["claimed"], 1)[0]
+        side = "above the physical floor" if near == "floor" else "below the ceiling"
+        message = f"{subject}{values['claimed']} is just {side} {values['bound']} ({values['substitution']})"
     if level != rule.spec.level:
         message = f"{message} ({how})"
     return Finding(
