@@ -107,3 +107,14 @@ def test_every_vocabulary_metric_is_a_metric_of_the_registry():
 
 def test_a_figure_nothing_names_is_unbound():
     assert metric_of("- Sprint 14 retrospective: 3 items") is None
+
+
+@pytest.mark.parametrize(("header", "row", "metric"), [
+    ("| layout | Weights per GPU |", "| tp8 | 14.7 GB |", "weights_per_device"),  # a row per scenario: the column
+    ("| Item | v2 |", "| Weights / GPU, tp8 | 14.7 GB |", "weights_per_device"),  # the row's words beside the name
+    ("| Item | v2 |", "| TTFT floor (tp8) | 11 ms |", "ttft"),
+    ("| Item | v2 |", "| tp8 (measured) | 11 ms |", None),  # nothing but the scenario names it
+])
+def test_a_row_label_naming_a_scenario_names_the_metric_with_its_other_words(header, row, metric):
+    claims = bind(extract(f"{header}\n|---|---|\n{row}\n"), {"tp8": [], "tp4": []}, load_vocabulary())
+    assert (claims[0].metric, claims[0].scenario) == (metric, "tp8")

@@ -51,6 +51,10 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
             # a table with a row per scenario: the column header names the metric
             term, phrase, words = metric_of(evolve(c, label=c.column), vocabulary, previous, label_applies, next_start)
             phrase = "column" if phrase in ("row", "label") else phrase
+            rest = _without_scenarios(c.label, matchers)
+            if term is None and rest:  # "| Weights / GPU, tp8dp2 | 14.7 GB |": the row's other words name it
+                term, phrase, words = metric_of(evolve(c, label=rest), vocabulary, previous, label_applies,
+                                                next_start)
         else:
             term, phrase, words = metric_of(c, vocabulary, previous, label_applies, next_start)
         previous = c
@@ -344,6 +348,14 @@ _SUPERSEDED = re.compile(r"^\W*(v0|v1|old|previous|prior|draft|superseded|was|cl
 
 def _names_a_scenario(text: str, matchers: list[tuple[str, re.Pattern]]) -> bool:
     return any(pattern.search(text) for _, pattern in matchers)
+
+
+def _without_scenarios(text: str, matchers: list[tuple[str, re.Pattern]]) -> str:
+    """The words of a row label beside the scenario names in it, if any are words."""
+    for _, pattern in matchers:
+        text = pattern.sub(" ", text)
+    text = re.sub(r"[\s,;:()\[\]|/-]+$|^[\s,;:()\[\]|/-]+", "", " ".join(text.split()))
+    return text if re.search(r"[^\W\d_]{2}", text) else ""
 
 
 _QUALIFIERS = (
