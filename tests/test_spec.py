@@ -163,6 +163,7 @@ def test_compute_precision(weights, activations, compute):
     ("no_peak_for_weights", [(15, ["precision", "fp8", "weights fp8 and activations bf16", "has: fp4"])]),
     ("catalog_unknown", [(9, ["hardware.catalog", "Z100", "H100-SXM", "MI300X"])]),
     ("catalog_ascend_incomplete", [(9, ["field required: hardware.memory_bandwidth", "Ascend-910B"])]),
+    ("catalog_name_as_name", [(9, ["field required: hardware.memory_bandwidth", "`catalog: H100-SXM` takes"])]),
     ("not_a_mapping", [(1, ["expected a mapping"])]),
     ("hf_unsupported", [(2, ["palm/config.json", "unsupported model_type 'palm'", "qwen3_moe"])]),
     # a layout beyond the hardware, and a compute precision without a peak, name both figures

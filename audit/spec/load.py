@@ -316,15 +316,16 @@ def _problems(errors: list[dict], origins: dict[str, str], data: object = None) 
     for f in kept:
         group = [e for e in by_field[f] if not (e["type"] == "missing" and f in misspelt)]
         if group:
-            out.append(_one_problem(f, group, origins))
+            out.append(_one_problem(f, group, origins, data))
     return out
 
 
-def _one_problem(target: tuple, group: list[dict], origins: dict[str, str]) -> tuple[tuple, str]:
+def _one_problem(target: tuple, group: list[dict], origins: dict[str, str], data: object = None) -> tuple[tuple, str]:
     err = group[0]
     dotted = ".".join(str(p) for p in target)
     if err["type"] == "missing":
-        return target[:-1], f"field required: {dotted}" + _catalog_hint(target, origins)
+        return target[:-1], f"field required: {dotted}" + (_catalog_hint(target, origins)
+                                                           or _named_not_taken(target, data))
     specific = [e for e in group if e["type"] in ("value_error", "assertion_error")]
     if len(group) > 1 and specific:  # one alternative of the union fitted in form but not in value
         return target, f"{dotted}: {_message(specific[0], target)}"
@@ -404,6 +405,23 @@ def _catalog_hint(loc: tuple, origins: dict[str, str]) -> str:
     if loc[-1] == "devices":
         return f" (a catalog accelerator has no device count: write `hardware: {{catalog: {ref}, devices: N}}`)"
     return f" (catalog entry {ref!r} does not give it: add `{loc[-1]}` next to `catalog: {ref}`)"
+
+
+def _named_not_taken(loc: tuple, data: object) -> str:
+    """`hardware: {name: H100-SXM, devices: 16}`: a catalog entry's name as `name`, which takes nothing."""
+    from audit.spec import catalog
+
+    section = data
+    for part in loc[:-1]:
+        section = section.get(part) if isinstance(section, dict) else None
+    name = section.get("name") if isinstance(section, dict) else None
+    if not loc[:-1] or loc[-2] not in ("hardware", "model") or not isinstance(name, str):
+        return ""
+    try:
+        ref = (catalog.hardware_name if loc[-2] == "hardware" else catalog.model_name)(name)
+    except AuditError:
+        return ""
+    return f" (`name: {name}` only names it; `catalog: {ref}` takes the catalog entry's fields)"
 
 
 def _show(value: object) -> str:
