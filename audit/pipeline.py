@@ -86,26 +86,49 @@ class Auditor:
                 e.path = report_path
             raise
 
+    def names(self, scenarios: dict[str, Scenario]) -> tuple[frozenset[str], frozenset[str]]:
+        """The spec's own model and accelerator names, with their catalog aliases (`audit.bind.about`)."""
+        from audit.bind.about import spec_names
+        from audit.spec import catalog
+
+        names: set[str] = set()
+        for sc in scenarios.values():
+            for name, entries, resolve in ((sc.model.name, catalog.models, catalog.model_name),
+                                           (sc.hardware.name, catalog.accelerators, catalog.hardware_name)):
+                names.add(name)
+                try:
+                    canonical = resolve(name)
+                except AuditError:
+                    continue
+                names.update((canonical, *entries()[canonical].get("aliases", ())))
+        return spec_names(sorted(names))
+
     def scenarios_for(self, claims) -> dict[str, Scenario]:
         """The spec's scenarios, or those the report states when the spec has none."""
+        return self._scenarios(claims)[0]
+
+    def _scenarios(self, claims) -> tuple[dict[str, Scenario], dict[str, str]]:
+        """`scenarios_for`, and those of the report's own whose layout it states more than one way
+        (`Layout.conflicting`)."""
         if self.spec.scenarios:
-            return self.spec.scenarios
+            return self.spec.scenarios, {}
         layouts = layouts_from_report(bind.bind(claims, {}, self.vocabulary))
         if not layouts:
-            return self.spec.default_scenarios()
-        return {name: self.spec.scenario(name, lay.tp or 1, lay.pp or 1, lay.dp or 1, lay.ep or 1, lay.batch_size,
-                                         origin="report" if (lay.tp, lay.pp, lay.dp) != (None, None, None) else "default")
-                for name, lay in layouts.items()}  # a layout that states no degree is assumed
+            return self.spec.default_scenarios(), {}
+        return ({name: self.spec.scenario(name, lay.tp or 1, lay.pp or 1, lay.dp or 1, lay.ep or 1, lay.batch_size,
+                                          origin="report" if (lay.tp, lay.pp, lay.dp) != (None, None, None) else "default")
+                 for name, lay in layouts.items()},  # a layout that states no degree is assumed
+                {name: lay.conflicting for name, lay in layouts.items() if lay.conflicting})
 
     def audit_text(self, text: str, report_path: str = "<report>",
                    max_figures: int = extract.DEFAULT_MAX_FIGURES) -> ReportResult:
         claims = extract.extract(text, max_figures)
-        scenarios = self.scenarios_for(claims)
+        scenarios, guessed = self._scenarios(claims)
         estimates = {name: self.estimates(sc) for name, sc in scenarios.items()}
         named = {name: list(sc.aliases) for name, sc in scenarios.items()}
         layout = {name: {m: estimates[name][m].value for m in (*bind.LAYOUT_METRICS, *bind.SHAPE_FIGURES)
                          if m in estimates[name]} for name in scenarios}
-        claims = bind.bind(claims, named, self.vocabulary, layout)
+        claims = bind.bind(claims, named, self.vocabulary, layout, self.names(scenarios))
         report_peak = next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted and c.value > 0), None)
         def derive(name: str, conditions: tuple) -> dict[str, Estimate]:
             sc = scenarios[name]
@@ -126,7 +149,8 @@ class Auditor:
                       held=lambda name, metric, values: self.held(scenarios[name], metric, values),
                       matchers=dict(scenario_matchers(named)),
                       assumed=frozenset(name for name, sc in scenarios.items()
-                                        if sc.origin == "default" and sc.hardware.devices > 1))
+                                        if sc.origin == "default" and sc.hardware.devices > 1),
+                      guessed=guessed)
         findings = judge.judge(self.rules, claims, ctx)
         known = {r.id: r.spec.name for r in self.rules}
         findings = list(suppress.apply(findings, suppress.parse_directives(text), known=known))

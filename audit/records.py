@@ -115,6 +115,9 @@ class Claim:
     for "one 2,048-token prompt", (("context", 4096),) for "KV at a 4K context" (set by `audit.bind`)."""
     comparison: str = ""
     """The sign written before the figure, part of `figure`: ">" in ">30 billion", ">=", "<", "<="; "" for none."""
+    about: str = ""
+    """Another model or accelerator than the spec's that the figure's own words name ("Trillium's 32GiB of
+    HBM"): the spec does not describe it, so no rule compares the figure with the spec (`audit.bind.about`)."""
     unit_words: str = ""
     """Words written between the number and its unit, part of `figure`: "generated" in "12.5k generated
     tokens/s", "input" in "48K input tokens/s per node" (they say which rate it is)."""

@@ -118,3 +118,32 @@ def test_a_figure_nothing_names_is_unbound():
 def test_a_row_label_naming_a_scenario_names_the_metric_with_its_other_words(header, row, metric):
     claims = bind(extract(f"{header}\n|---|---|\n{row}\n"), {"tp8": [], "tp4": []}, load_vocabulary())
     assert (claims[0].metric, claims[0].scenario) == (metric, "tp8")
+
+
+# the spec: Llama-3.1-70B on H100-SXM (with the catalog's aliases, as `Auditor.names` gives them)
+OURS = ("Llama-3.1-70B", "meta-llama/Llama-3.1-70B", "H100-SXM", "H100")
+
+
+@pytest.mark.parametrize(("line", "figure", "other"), [
+    ("- The weights take 141 GB, so TP 2 on H100 gives 70.6 GB per GPU", 0, ""),
+    ("- Llama 70B needs 141 GB of weights", 0, ""),  # the same model, written short
+    ("- Llama-3.1-8B, by comparison, has 8.03B parameters", 0, "Llama-3.1-8B"),
+    ("- Llama-2-70B had no GQA: 2.5 MB of KV per token", 0, "Llama-2-70B"),  # another version
+    ("- An A100 has 80 GB of HBM and 2.0 TB/s, an H100 3.35 TB/s", 1, "A100"),
+    ("- An A100 has 80 GB of HBM and 2.0 TB/s, an H100 3.35 TB/s", 2, ""),  # the spec's, named nearer
+    ("- It will not fit into Trillium's 32GiB of HBM", 0, "Trillium"),
+    ("| Accelerator | HBM |\n|---|---|\n| MI300X | 192 GB |", 0, "MI300X"),
+])
+def test_a_figure_about_another_model_or_accelerator_says_which(line, figure, other):
+    from audit.bind.about import spec_names
+
+    claims = bind(extract(line), {}, load_vocabulary(), names=spec_names(OURS))
+    assert claims[figure].about == other
+
+
+def test_a_spec_named_nothing_recognisable_has_no_others():
+    from audit.bind.about import spec_names
+
+    claims = bind(extract("- Llama-3.1-8B has 8.03B parameters"), {}, load_vocabulary(),
+                  names=spec_names(["tiny", "64 GB accelerator"]))
+    assert claims[0].about == ""

@@ -230,3 +230,18 @@ def test_deepseek_example_flags_the_ep_layout():
     key = yaml.safe_load((DEEPSEEK / "answer-key.yaml").read_text())
     line = next(item["line"] for item in key["must_flag"] if "EP=16 with TP=4" in item["why"])
     assert [f.line for f in result.findings if f.rule == "PAR009"] == [line]
+
+
+# --- a layout the report states more than one way, with no scenario to tell them apart ----------
+
+def test_a_layout_stated_two_ways_without_a_scenario_is_a_guess():
+    """Llama-3.1-8B on 8 x H200 with no scenarios: the report's first TP (4) is taken as its layout, so
+    "TP=2" later on is held to it: a guess, a warning that says so, not an error."""
+    auditor = Auditor.load(str(ROOT / "tests" / "corpus" / "llama8b-h200-noscenarios" / "spec.yaml"))
+    one = auditor.audit_text("# Plan\n\n- Layout: TP=4, DP=2\n- Weights per GPU: 4.0 GB\n")
+    two = auditor.audit_text("# Plan\n\n- Layout: TP=4, DP=2\n- Weights per GPU: 4.0 GB\n\n"
+                             "# Another example\n\nExample with TP=2, DP=4.\n")
+    # 8.03e9 x 2 B / TP 4 = 4.02 GB: right; the layout stated once is the report's own, firmly
+    assert [(f.rule, f.severity) for f in one.findings] == []
+    [tp] = [f for f in two.findings if f.rule == "PAR004"]
+    assert tp.severity == "warning" and "states its layout more than one way (TP 4 and 2" in tp.unsure

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from audit.arithmetic import as_written, chain_before
+from audit.bind.about import about
 from audit.bind.conditions import conditions_of
 from audit.bind.metric import _ACHIEVED, metric_of
 from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
@@ -20,10 +21,11 @@ SHAPE_FIGURES = ("layers", "kv_heads", "heads", "head_dim")
 
 
 def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple[Term, ...],
-         layouts: dict[str, dict[str, float]] | None = None) -> list[Claim]:
+         layouts: dict[str, dict[str, float]] | None = None,
+         names: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())) -> list[Claim]:
     """Claims with metric, unit, scenario and the evidence for both set. `scenarios` maps each name to its
     aliases; `layouts` (name -> tp/pp/dp/ep/batch_size) lets a list that states "TP=4, PP=4" name its
-    scenario."""
+    scenario; `names` (`audit.bind.about.spec_names`) tells the spec's model and accelerator from others."""
     out: list[Claim] = []
     matchers = scenario_matchers(scenarios)
     only = next(iter(scenarios)) if len(scenarios) == 1 else None
@@ -72,7 +74,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         quoted = (c.quoted or (c.versus and len(scenarios) < 2)  # "from X to Y" with no other scenario to be
                   or bool(c.column and _SUPERSEDED.search(c.column) and not _names_a_scenario(c.column, matchers)))
         bound = evolve(c, metric=metric, unit=unit, scenario=scenario, quoted=quoted, qualifier=qualifiers(c),
-                       evidence=Evidence(phrase, words, found))
+                       evidence=Evidence(phrase, words, found), about=about(c, names))
         bound = _plausible(refine(bound))
         out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
     out = _parts_of_totals(_times_of_work(_formula_operands(parts(out), chains), chains), chains)

@@ -67,6 +67,9 @@ class Layout:
     dp: int | None = None
     ep: int | None = None
     batch_size: int | None = None
+    conflicting: str = ""
+    """The degrees the report states more than one way for it, with no scenario to tell them apart
+    ("TP 4 and 16"): the first of each is taken."""
 
 
 def layouts_from_report(claims: list[Claim]) -> dict[str, Layout]:
@@ -97,7 +100,12 @@ def layouts_from_report(claims: list[Claim]) -> dict[str, Layout]:
         for w in order:
             for k, v in found[w].items():
                 merged.setdefault(k, v)
-        return {"report": _layout("report", merged)} if merged else {}
+        seen: dict[str, list[int]] = {}
+        for c in stated:
+            if c.metric in ("tp", "pp", "dp", "ep") and int(c.value) not in seen.setdefault(c.metric, []):
+                seen[c.metric].append(int(c.value))
+        conflicting = ", ".join(f"{k.upper()} {' and '.join(map(str, v))}" for k, v in seen.items() if len(v) > 1)
+        return {"report": evolve(_layout("report", merged), conflicting=conflicting)} if merged else {}
     out = {}
     for w in named:
         out[w] = _layout(w, found[w])
@@ -113,7 +121,8 @@ def _layout(name: str, figures: dict[str, int]) -> Layout:
     per_replica = figures.pop("batch_per_replica", None)
     if per_replica and "batch_size" not in figures:
         figures["batch_size"] = per_replica * figures.get("dp", 1)
-    return Layout(name, **figures)
+    return Layout(name, figures.get("tp"), figures.get("pp"), figures.get("dp"), figures.get("ep"),
+                  figures.get("batch_size"))
 
 
 def _is_cell(claim: Claim) -> bool:

@@ -30,6 +30,10 @@ def judge(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Find
     return _premises_first(_one_per_claim_and_rule(findings))
 
 
+_OF_THE_SPEC = frozenset({*METRIC_RELATIONS, "per_device"})
+"""Consistency relations that hold a figure to the spec's deployment, not only to the report's own
+arithmetic: a figure about another model or accelerator (`Claim.about`) is not judged by them."""
+
 _ROUNDS = 3
 """How far a wrong figure is followed: into a total, the total into a headroom, the headroom into a share."""
 
@@ -39,8 +43,10 @@ def _run(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Findi
     findings: list[Finding] = []
     for rule in rules:
         metrics = set(rule.spec.metric)
+        of_the_spec = rule.spec.check != "consistency" or rule.spec.relation in _OF_THE_SPEC
         subject = [c for c in claims if (c.metric in metrics or "*" in metrics)
                    and (rule.spec.include_quoted or not c.quoted)
+                   and not (c.about and of_the_spec)
                    and (not c.operand or rule.spec.relation == "arithmetic"
                         or (c.metric in rule.spec.include_operands and c.evidence.phrase == "noun"))]
         if subject:
@@ -49,7 +55,7 @@ def _run(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Findi
             except FormulaError as e:  # a formula that loads but cannot be evaluated: name the rule
                 raise AuditError(f"{rule.id}: {e.message}", rule.source) from None
             if rule.spec.check != "consistency" or rule.spec.relation in METRIC_RELATIONS:
-                found = [_sure(f, len(ctx.estimates), ctx.assumed) for f in found]
+                found = [_sure(f, len(ctx.estimates), ctx.assumed, ctx.guessed) for f in found]
             findings.extend(found)
     return findings
 
@@ -61,13 +67,17 @@ def _premises_first(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if not any(p in wrong for p in f.extra.get("premises", ()))]
 
 
-def _sure(finding: Finding, scenarios: int, assumed: frozenset[str] = frozenset()) -> Finding:
+def _sure(finding: Finding, scenarios: int, assumed: frozenset[str] = frozenset(),
+          guessed: dict[str, str] | None = None) -> Finding:
     """An error is a promise: when the figure's words do not name its metric, or it names none of several
     scenarios, or its scenario's layout is assumed (neither the spec nor the report states one), the
     finding is a warning that says why it is unsure."""
     doubt = finding.claim.evidence.doubt(scenarios) if finding.claim is not None else ""
     if not doubt and finding.scenario in assumed and not _layout_free(finding.metric):
         doubt = "neither the spec nor the report states a layout: one device (TP = PP = DP = 1) is assumed"
+    if not doubt and guessed and finding.scenario in guessed and not _layout_free(finding.metric):
+        doubt = (f"the report states its layout more than one way ({guessed[finding.scenario]}) and names no "
+                 "scenario: the first is taken")
     if not doubt:
         return finding
     if finding.severity != "error":

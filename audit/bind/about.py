@@ -1,0 +1,98 @@
+"""What a figure is about when its own words name another model or accelerator than the spec's.
+
+"DeepSeek has roughly 10B params per layer, which will not fit into Trillium's 32GiB of HBM", in a
+report judged against Llama-3.1-8B on H200: the 32 GiB is a TPU's memory and the 10B a DeepSeek layer,
+and neither is the spec's to compare with. The name nearest before the figure in its sentence, list
+item or table row (its column header first, else the words right after it) decides, each kind apart:
+a name of the same kind nearer to the figure that is the spec's own wins.
+
+A name is the spec's when it fits one of the spec's names (the model and accelerator of every scenario,
+with their catalog aliases). An accelerator fits when one name is inside the other once spaces, dashes
+and case are dropped ("H100" is "H100-SXM"). A model fits when its family is the same and neither its
+version nor its size, where both are written, differ ("Llama 70B" and "Llama 3.1" are Llama-3.1-70B;
+"Llama-2-70B" and "Llama-3.1-8B" are not). A spec whose own name is no recognisable model or
+accelerator ("tiny", "model") says nothing of what is another one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from audit.precompiled import regex
+from audit.records import Claim
+
+MODELS = regex(
+    r"\b(?:llama|code[- ]?llama|qwen|qwq|deepseek|mixtral|mistral|gemma|gpt|kimi|palm|falcon|intern(?:lm|-?s\d|vl)"
+    r"|chatglm|glm-?\d|phi-?\d|grok|olmo|dbrx|jamba|minimax|baichuan|nemotron|granite|bert|roberta)"
+    r"(?:[\s_.-]?(?:\d+(?:\.\d+)*[a-z]?|v\d+(?:\.\d+)?|\d+x\d+b|a\d+(?:\.\d+)?b|r\d|moe)\b)*", re.I)
+"""A model's name: a family word, with the version and size parts written after it."""
+
+ACCELERATORS = regex(
+    r"\b(?:a10g?|a100|a30|a40|a800|h100|h200|h20|h800|b100|b200|b300|gb[23]00|l4|l40s?|t4|v100|mi\d{3}x?"
+    r"|gaudi[\s-]?\d?|tpu[\s-]?v\d[a-z]?|v[56][ep]|trillium|ascend[\s-]?\d{3}[a-z]?|910[bc]|inferentia\d?"
+    r"|trainium\d?|rtx[\s-]?\d{4})\b", re.I)
+"""An accelerator's name: NVIDIA's letter-and-number names (A100, H200, L40S, B200, GB200), AMD's MI
+series, Gaudi, TPUs, Ascend, AWS's chips."""
+
+_KINDS = (MODELS, ACCELERATORS)
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9.]", "", name.casefold())
+
+
+def spec_names(names: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(model names, accelerator names) of the spec, as compared: only those recognisable as one."""
+    models = {name for name in names if MODELS.search(name)}
+    accelerators = {_key(name) for name in names if ACCELERATORS.search(name)}
+    return frozenset(models), frozenset(accelerators)
+
+
+def about(claim: Claim, ours: tuple[frozenset[str], frozenset[str]]) -> str:
+    """The other model or accelerator the figure's words name, or "" (none named, or the spec's)."""
+    models, accelerators = ours
+    named = _nearest(MODELS, claim) if models else ""
+    if named and not any(_same_model(named, m) for m in models):
+        return named
+    named = _nearest(ACCELERATORS, claim) if accelerators else ""
+    if named and not any(_key(named) in m or m in _key(named) for m in accelerators):
+        return named
+    return ""
+
+
+def _same_model(named: str, ours: str) -> bool:
+    (family, version, sizes), (our_family, our_version, our_sizes) = _model_parts(named), _model_parts(ours)
+    if family is None or our_family is None:
+        return True  # not a model's name after all: nothing to tell apart
+    return (family == our_family and not (version and our_version and version != our_version)
+            and not (sizes and our_sizes and not sizes & our_sizes))
+
+
+def _model_parts(name: str) -> tuple[str | None, str, frozenset[str]]:
+    """(family, version, sizes) of a model's name: ("llama", "3.1", {"70b"}) for "meta-llama/Llama-3.1-70B"."""
+    tokens = [t for t in re.split(r"[\s_-]+", name.casefold().rsplit("/", 1)[-1]) if t]  # no "meta-llama/"
+    at = next((i for i, t in enumerate(tokens) if MODELS.match(t)), None)
+    if at is None:
+        return None, "", frozenset()
+    family = re.match(r"[a-z]+", tokens[at])
+    if family is None:
+        return None, "", frozenset()
+    version = tokens[at][family.end():]
+    rest = tokens[at + 1:]
+    if not version and rest and re.fullmatch(r"v?\d+(\.\d+)*", rest[0]):
+        version = rest[0]
+    sizes = frozenset(t for t in rest if re.fullmatch(r"(\d+x)?\d+(\.\d+)?[bm]", t))
+    return family.group(), version.removeprefix("v"), sizes
+
+
+def _nearest(kind: re.Pattern, claim: Claim) -> str:
+    if claim.column:
+        found = kind.findall(claim.column)
+        if found:
+            return found[-1]
+    before = kind.findall(claim.text[: claim.start]) or kind.findall(claim.label)  # a cell's row label
+    if before:
+        return before[-1]
+    after = kind.findall(claim.after)
+    return after[0] if after else ""
