@@ -357,6 +357,18 @@ def test_a_pass_verdict_lists_what_it_confirmed():
     assert "**Result: PASS**" in text and "| ✓ | 3 | Model weights per GPU | 29.4 GB |" in text
 
 
+def test_a_figure_about_another_model_is_unverified_and_says_which(tmp_path, capsys):
+    from audit.cli import main
+
+    report = tmp_path / "r.md"
+    report.write_text("# Original deployment\n\n- For comparison, Llama-3.1-70B has 70.6B parameters\n",
+                      encoding="utf-8")
+    assert main(["check", str(report), "--spec", str(ROOT / "reports" / "qwen3-235b" / "qwen3.yaml"),
+                 "--format", "json"]) == 0
+    [claim] = json.loads(capsys.readouterr().out)["reports"][0]["claims"]
+    assert (claim["metric"], claim["status"], claim["about"]) == ("params_total", "unverified", "Llama-3.1-70B")
+
+
 @pytest.mark.parametrize("folder", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_the_output_schema_validates_every_example_report(folder, capsys):
     from audit.cli import main

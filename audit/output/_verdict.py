@@ -7,7 +7,7 @@ version, the template text and the environment options it was compiled with."""
 # ruff: noqa
 # mypy: ignore-errors
 JINJA2 = '3.1.6'
-SOURCE = '4f41f98ba3e2d6ae07af2a96f048f76ceea69c1241c78226214c18e5ec62d4ff'
+SOURCE = 'bcc6451ff822488e2b0aa96db3e7148af1583c59d946da6c1391b785dca8d4fa'
 OPTIONS = "[('autoescape', False), ('keep_trailing_newline', True), ('lstrip_blocks', True), ('trim_blocks', True)] StrictUndefined"
 
 from jinja2.runtime import LoopContext, Macro, Markup, Namespace, TemplateNotFound, TemplateReference, TemplateRuntimeError, Undefined, escape, identity, internalcode, markup_join, missing, str_join
@@ -213,7 +213,7 @@ def root(context, missing=missing):
         pass
         yield '\n<details><summary>Figures not verified ('
         yield str(t_1((undefined(name='unverified') if l_0_unverified is missing else l_0_unverified)))
-        yield ')</summary>\n\nRecognised but not checkable with what the spec gives, quoted to be disputed, or bound to no metric.\n\n| line | figure | label | metric |\n|---|---|---|---|\n'
+        yield ')</summary>\n\nRecognised but not checkable with what the spec gives, quoted to be disputed, about another model or accelerator, or bound to no metric.\n\n| line | figure | label | metric |\n|---|---|---|---|\n'
         for l_1_c in (undefined(name='unverified') if l_0_unverified is missing else l_0_unverified):
             _loop_vars = {}
             pass
@@ -226,6 +226,7 @@ def root(context, missing=missing):
             yield ' | '
             yield str(t_2((environment.getattr(l_1_c, 'metric') or '-')))
             yield str((' (quoted)' if environment.getattr(l_1_c, 'quoted') else ''))
+            yield str((str_join((' (about ', t_2(environment.getattr(l_1_c, 'about')), ')', )) if environment.getattr(l_1_c, 'about') else ''))
             yield ' |\n'
         l_1_c = missing
         yield '\n</details>\n'
@@ -240,4 +241,4 @@ def root(context, missing=missing):
     yield '\n</details>\n'
 
 blocks = {}
-debug_info = '1=36&3=38&5=44&7=46&10=49&11=53&16=73&18=77&20=82&22=85&26=89&27=93&32=105&35=108&37=112&39=116&40=119&43=121&44=125&45=133&46=136&49=144&50=147&52=151&53=154&60=159&62=163&66=165&67=169&72=183&74=186&78=188&79=192&84=200&86=203&92=205&93=209&101=221&102=225'
+debug_info = '1=36&3=38&5=44&7=46&10=49&11=53&16=73&18=77&20=82&22=85&26=89&27=93&32=105&35=108&37=112&39=116&40=119&43=121&44=125&45=133&46=136&49=144&50=147&52=151&53=154&60=159&62=163&66=165&67=169&72=183&74=186&78=188&79=192&84=200&86=203&92=205&93=209&101=222&102=226'

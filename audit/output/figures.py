@@ -109,7 +109,7 @@ def status_of(claim: Claim | None, findings: Sequence[Finding], covered: set[str
         return "warn"
     if findings:
         return "pass"
-    if claim is None or claim.quoted or claim.metric is None:
+    if claim is None or claim.quoted or claim.about or claim.metric is None:
         return "unverified"
     if covered is None or claim.metric in covered:
         return "pass"

@@ -39,7 +39,7 @@ class _ClaimRequired(TypedDict):
     scope: list[str]
     status: Literal["pass", "fail", "warn", "unverified"]
     """pass: judged and confirmed; fail: an error; warn: a warning; unverified: not checkable with the spec,
-    quoted to be disputed, or bound to no metric."""
+    quoted to be disputed, about another model or accelerator (`about`), or bound to no metric."""
     findings: list[int]
     """Indices (into the report's `findings`) of the findings about this figure, the most telling first."""
 
@@ -52,6 +52,9 @@ class ClaimJSON(_ClaimRequired, total=False):
     """The table column the figure sits in."""
     note: str
     """Said of a figure no rule flags: a GB/GiB mix-up within the tolerance."""
+    about: str
+    """Another model or accelerator than the spec's that the figure's own words name: the spec does not
+    describe it, so no rule compares the figure with the spec."""
 
 
 class _FindingRequired(TypedDict):
@@ -150,6 +153,8 @@ def claim_json(c: Claim, status: str = "unverified", findings: Sequence[int] = (
         out["column"] = c.column
     if note:
         out["note"] = note
+    if c.about:
+        out["about"] = c.about
     return out
 
 
