@@ -26,9 +26,11 @@ _WORD = r"(?:[^\W\d_][\w.'&/-]*|\([^()]*\))"
 _WORDS = rf"(?:\s*{_WORD}(?:\s+{_WORD})*)?"
 _DIVIDED = r"(?:(?:divided|spread|split|sharded|distributed)\s+(?:over|across|among|between|by)|over|across)"
 _TIMES = r"(?:times|multiplied by)"
-_OPERATOR = (r"(?:[+*×·∙/÷]|(?<=[\s\d)])[-−–](?=[\s\d(])|(?<=[\s\d])x(?=[\s\d(])"
-             rf"|(?<=\s){_DIVIDED}(?=\s)|(?<=\s){_TIMES}(?=\s))")
-"""An operator between two figures: a sign, or words ("16.1 GB spread over the 4 GPUs = 4.0 GB")."""
+_LATEX = r"\$?\\(?:times|cdot)\$?|\$[×·]\$"
+_OPERATOR = (r"(?:[+*×·∙÷]|/(?![^\W\d_])|(?<=[\s\d)])[-−–](?=[\s\d(])|(?<=[\s\d])x(?=[\s\d(])"
+             rf"|{_LATEX}|(?<=\s){_DIVIDED}(?=\s)|(?<=\s){_TIMES}(?=\s))")
+"""An operator between two figures: a sign ("/" not right before a word: "GB/GPU" is a unit), LaTeX's ("2 $\\times$ 34.5"), or words ("16.1 GB spread over
+the 4 GPUs = 4.0 GB")."""
 _GAP = re.compile(rf"^(?P<close>[\s)]*)(?P<exp>\^\s*\d|[²³])?{_WORDS}\s*(?P<op>{_OPERATOR}){_WORDS}\s*(?P<open>[\s(]*)$", re.I)
 _TAIL = re.compile(rf"^(?P<close>[\s)]*)(?P<exp>\^\s*\d|[²³])?{_WORDS}\s*$")
 _ASIDE = re.compile(r"(?<=[^\s+\-−–*×·∙/÷(])\s*\([^()]*\)")
@@ -118,12 +120,17 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
         gaps.insert(0, gap)
     if len(chain) < 2:
         return None
-    if any(len(g.group("op")) > 1 for g in gaps) and not _same_kind(chain[0], figure):
+    if any(_in_words(g.group("op")) for g in gaps) and not _same_kind(chain[0], figure):
         return None  # "KV for 32 seqs split over 2 cards = 34.4 GB": words about the figure, not its arithmetic
     lead = lhs[: chain[0].start]
+    if chain[0].text.lstrip()[:1] in "=≈" and re.search(r"\d\S*\s*$", lead):
+        return None  # "1.0K / 16 ≈ 63 · 1.8K / 16 ≈ 113": the first term read is another expression's result
     if re.search(rf"(?:{_OPERATOR}|[=≈]|\bat|@)[\s(`~≈]*$", lead):
         return None  # "64 路 × 5,120 × ...", "4 × 362 TFLOPS at ~45% MFU / ...": it began before what was read
     opening = lead[len(lead.rstrip("( ")):].count("(")
+    unclosed = lead.rfind("(") > lead.rfind(")") and not opening
+    if unclosed and re.search(rf"\d|{_OPERATOR}", lead[lead.rfind("(") + 1:]):
+        return None  # "(2 $\times$ 34.5 + 5.4) GB": what was read begins inside a parenthesis, after its start
     written, base = ["(" * opening], ["(" * opening]
     for n, fig in enumerate(chain):
         gap = gaps[n - 1] if n else None
@@ -155,9 +162,16 @@ def _same_kind(first: units.Figure, figure: str) -> bool:
     return bool(found) and found[0].quantity.kind == first.quantity.kind
 
 
+def _in_words(op: str) -> bool:
+    """ "spread over", "times": an operator written in words (not "x", not LaTeX's "\\times")."""
+    return op[:1].isalpha() and len(op) > 1
+
+
 def _symbol(op: str) -> str:
     """The operator as Python writes it: "×" -> "*", "spread over" -> "/", "times" -> "*"."""
-    if op[:1].isalpha() and len(op) > 1:
+    if re.fullmatch(_LATEX, op):
+        return "*"
+    if _in_words(op):
         return "*" if re.fullmatch(_TIMES, op, re.I) else "/"
     return op.translate(_SYMBOLS)
 

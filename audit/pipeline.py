@@ -11,11 +11,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from audit import bind, extract, judge, suppress
+from audit.bind.about import Names
+from audit.bind.conditions import PRECISIONS
 from audit.bind.scenario import layouts_from_report, scenario_matchers
 from audit.errors import AuditError
 from audit.judge.checks import Context
 from audit.records import Estimate, ReportResult, Scenario
-from audit.spec.load import LoadedSpec
+from audit.spec.load import LoadedSpec, peak_flops
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +88,7 @@ class Auditor:
                 e.path = report_path
             raise
 
-    def names(self, scenarios: dict[str, Scenario]) -> tuple[frozenset[str], frozenset[str]]:
+    def names(self, scenarios: dict[str, Scenario]) -> Names:
         """The spec's own model and accelerator names, with their catalog aliases (`audit.bind.about`)."""
         from audit.bind.about import spec_names
         from audit.spec import catalog
@@ -101,7 +103,8 @@ class Auditor:
                 except AuditError:
                     continue
                 names.update((canonical, *entries()[canonical].get("aliases", ())))
-        return spec_names(sorted(names))
+        named = [n for name, sc in scenarios.items() for n in (name, name.replace("_", " "), *sc.aliases)]
+        return spec_names(sorted(names), named)
 
     def scenarios_for(self, claims) -> dict[str, Scenario]:
         """The spec's scenarios, or those the report states when the spec has none."""
@@ -140,6 +143,11 @@ class Auditor:
                     sc = replace(sc, batch_size=n * sc.dp)
                 elif what == "copies":
                     sc = replace(sc, dp=sc.dp * n, batch_size=sc.batch_size * n)
+                elif what == "precision":  # a peak named at its precision ("2,615 TFLOPS FP8")
+                    dtype = PRECISIONS[n]
+                    if peak_flops(sc.hardware, dtype) is None:
+                        return {}  # the spec gives no peak at it: nothing to compare with
+                    sc = replace(sc, precision=sc.precision.model_copy(update={"compute": dtype}))
                 else:
                     sc = replace(sc, input_tokens=(n, n), output_tokens=None if what == "context" else sc.output_tokens)
             return self.estimates(sc)
@@ -159,6 +167,7 @@ class Auditor:
 
 
 def _key(scenario: Scenario) -> tuple:
-    """What a scenario's physics depends on beyond the spec: its name, where it came from, layout, workload."""
+    """What a scenario's physics depends on beyond the spec: its name, where it came from, layout, workload,
+    the precision its matmuls run at."""
     return (scenario.name, scenario.origin, scenario.layout, scenario.input_tokens, scenario.output_tokens,
-            scenario.batch_size)
+            scenario.batch_size, scenario.precision.compute)

@@ -94,6 +94,20 @@ def test_phrase_names_its_metric(line, metric):
     ("Time at peak: 2.63 PFLOPs / (8 × 1,979 TFLOPS) ≈ 0.17 s", 3, "ttft"),
     ("Step: (16.1 GB + 12.9 GB) / 2.039 TB/s ≈ 14.2 ms", 3, "decode_step_time"),
     ("- Context length: 10,240 tokens", 0, "context_tokens"),
+    # a device as the subject: its share of the model
+    ("- TP4: a GPU holds 16 query heads and 2 KV heads", 0, "heads_per_device"),
+    ("- TP4: a GPU holds 16 query heads and 2 KV heads", 1, "kv_heads_per_device"),
+    ("- With EP16 a GPU keeps 8 experts per layer", 0, None),  # no metric counts a device's experts
+    ("- Only the 8 routed experts are read per token", 0, "experts_per_token"),
+    ("- Only 8 of its 128 experts fire per token", 1, "experts"),
+    # what a clause restates; devices busy at once
+    ("- The 1.55K was per replica, i.e. 4 cards", 1, "devices_per_replica"),
+    ("- Stages run in series, 8 GPUs at a time", 0, "device_group"),
+    # a command-line flag's value is named by its flag, not by the next flag
+    ("`serve --input-len 2048 --output-len 512 --max-concurrency 128`", 1, None),
+    ("`serve --input-len 2048 --output-len 512 --max-concurrency 128`", 2, "batch_size"),
+    ("- `--max-num-batched-tokens` defaults to 8192", 0, None),
+    ("`vllm serve --tensor-parallel-size 4 --pipeline-parallel-size 2`", 1, "pp"),
 ])
 def test_what_a_figure_counts(line, figure, metric):
     assert metric_of(line, figure) == metric

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from audit.arithmetic import as_written, chain_before
-from audit.bind.about import about
+from audit.bind.about import Names, about
 from audit.bind.conditions import conditions_of
 from audit.bind.metric import _ACHIEVED, metric_of
 from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
@@ -22,7 +22,7 @@ SHAPE_FIGURES = ("layers", "kv_heads", "heads", "head_dim")
 
 def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple[Term, ...],
          layouts: dict[str, dict[str, float]] | None = None,
-         names: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())) -> list[Claim]:
+         names: Names = (frozenset(), frozenset(), frozenset())) -> list[Claim]:
     """Claims with metric, unit, scenario and the evidence for both set. `scenarios` maps each name to its
     aliases; `layouts` (name -> tp/pp/dp/ep/batch_size) lets a list that states "TP=4, PP=4" name its
     scenario; `names` (`audit.bind.about.spec_names`) tells the spec's model and accelerator from others."""

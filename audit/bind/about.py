@@ -42,21 +42,27 @@ def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9.]", "", name.casefold())
 
 
-def spec_names(names: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
-    """(model names, accelerator names) of the spec, as compared: only those recognisable as one."""
+Names = tuple[frozenset[str], frozenset[str], frozenset[str]]
+"""(model names, accelerator names, scenario names and aliases) of a spec, as `about` compares them."""
+
+
+def spec_names(names: Iterable[str], scenarios: Iterable[str] = ()) -> Names:
+    """The spec's model and accelerator names (only those recognisable as one), and its scenarios' names
+    and aliases: "llama_v090" names a scenario, not another Llama."""
+    names = list(names)
     models = {name for name in names if MODELS.search(name)}
     accelerators = {_key(name) for name in names if ACCELERATORS.search(name)}
-    return frozenset(models), frozenset(accelerators)
+    return frozenset(models), frozenset(accelerators), frozenset(_key(s) for s in scenarios)
 
 
-def about(claim: Claim, ours: tuple[frozenset[str], frozenset[str]]) -> str:
+def about(claim: Claim, ours: Names) -> str:
     """The other model or accelerator the figure's words name, or "" (none named, or the spec's)."""
-    models, accelerators = ours
+    models, accelerators, scenarios = ours
     named = _nearest(MODELS, claim) if models else ""
-    if named and not any(_same_model(named, m) for m in models):
+    if named and _key(named) not in scenarios and not any(_same_model(named, m) for m in models):
         return named
     named = _nearest(ACCELERATORS, claim) if accelerators else ""
-    if named and not any(_key(named) in m or m in _key(named) for m in accelerators):
+    if named and _key(named) not in scenarios and not any(_key(named) in m or m in _key(named) for m in accelerators):
         return named
     return ""
 

@@ -66,6 +66,9 @@ def conditions_of(claim: Claim) -> tuple[tuple[str, float], ...]:
     figure about several copies of its scenario ("copies", k)."""
     if claim.metric in _FLOPS and _PER_TOKEN.search(f"{claim.text[claim.start:][:60]} {claim.label}"):
         return (("prompt", 1.0),)
+    if claim.metric == "peak_flops":
+        named = precision_named(claim)
+        return (("precision", float(PRECISIONS.index(named))),) if named else ()
     k = copies_of(claim)
     if k is not None:
         return (("copies", k),)
@@ -86,6 +89,20 @@ def conditions_of(claim: Claim) -> tuple[tuple[str, float], ...]:
             if lengths:
                 return found
     return found
+
+
+PRECISIONS = ("bf16", "fp16", "fp8", "int8", "fp4")
+"""The precisions a peak may be named at: ("precision", i) is PRECISIONS[i]."""
+_PRECISION = re.compile(r"\b(?:(?P<bf16>bf16|bfloat16)|(?P<fp16>fp16|float16)|(?P<fp8>fp8|float8\w*)|(?P<int8>int8)"
+                        r"|(?P<fp4>fp4|nvfp4|mxfp4))\b", re.I)
+
+
+def precision_named(claim: Claim) -> str | None:
+    """The precision a peak's own words name: the first of the words right after it ("2,615 TFLOPS FP8
+    dense"), else the last before it in its clause ("Dense FP8 peak: 1,979 TFLOPS")."""
+    after = _PRECISION.search(" ".join(claim.after.split()[:3]))
+    found = after or next(reversed(list(_PRECISION.finditer(claim.before))), None)
+    return next(name for name, value in found.groupdict().items() if value) if found else None
 
 
 def _own_asides(claim: Claim) -> str:

@@ -46,7 +46,17 @@ def own_words(claim: Claim, next_start: int | None) -> tuple[str, str]:
     return before, after
 
 
+_FLAG = re.compile(r"`?--(?P<flag>[a-z][\w-]*)`?(?:\s+(?:defaults? to|is|was|set to|of|at))?\s*=?\s*$", re.I)
+"""A command-line flag the figure is the value of ("--max-concurrency 128", "`--dp` defaults to 8")."""
+
+
 def _phrases(claim: Claim, previous: Claim | None, next_start: int | None = None) -> dict[str, list[str]]:
+    flag = _FLAG.search(claim.before)
+    if flag:  # its flag's words alone name it: the words after it are the next flag's
+        words = [flag.group("flag").replace("-", " ").replace("_", " ")]
+        if re.search(r"\btokens?\b", words[0]):
+            words = []  # "--max-num-batched-tokens 8192": a budget of tokens, no figure of a deployment
+        return {"noun": [], "key": words, "label": words, "loose": [], "prefix": [], "scoped": [], "bare": []}
     before, after = own_words(claim, next_start)
     if previous is not None and previous.text == claim.text and previous.kind == "count" and before:
         noun = claim.text[previous.start + len(previous.figure): claim.start]

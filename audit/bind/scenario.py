@@ -102,7 +102,7 @@ def layouts_from_report(claims: list[Claim]) -> dict[str, Layout]:
                 merged.setdefault(k, v)
         seen: dict[str, list[int]] = {}
         for c in stated:
-            if c.metric in ("tp", "pp", "dp", "ep") and int(c.value) not in seen.setdefault(c.metric, []):
+            if c.metric in ("tp", "pp", "dp", "ep", "batch_size") and int(c.value) not in seen.setdefault(c.metric, []):
                 seen[c.metric].append(int(c.value))
         conflicting = ", ".join(f"{k.upper()} {' and '.join(map(str, v))}" for k, v in seen.items() if len(v) > 1)
         return {"report": evolve(_layout("report", merged), conflicting=conflicting)} if merged else {}

@@ -17,7 +17,8 @@ from audit.records import Claim
 _DEVICE = r"(?:gpu|device|npu|card|chip|accelerator|tp rank|rank|shard|xpu)s?"
 _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
     ("device", re.compile(rf"(?:\bper\s+|/\s*|\beach\s+|\bon each\s+|\bevery\s+|\bper-){_DEVICE}\b|每卡|单卡|每张卡"
-                          rf"|\b(?:each|every)\s+{_DEVICE}\s+(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?)\b"
+                          rf"|\b(?:each|every|a|one|any)\s+{_DEVICE}\s+(?:then\s+|only\s+|now\s+)?"
+                          rf"(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?|computes?|serves?)\b"
                           rf"|\blocal\b", re.I)),
     ("replica", re.compile(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:replica|instance|dp rank|copy)\b"
                            r"|\b(?:a|one|each)\s+(?:model\s+)?(?:replica|copy)\s+(?:needs|uses|takes|spans|has|is)\b", re.I)),
@@ -98,7 +99,7 @@ def scope_of(claim: Claim) -> str | None:
         return None  # "2 of the 4 KV heads": the 4 is the whole
     if claim.metric == "device_count" and _NODES_OF.search(claim.text[: claim.start]):
         return "node"
-    if claim.metric == "device_count" and _GROUP.search(claim.text[: claim.start]):
+    if claim.metric == "device_count" and (_GROUP.search(claim.text[: claim.start]) or _AT_A_TIME.match(tail)):
         return "group"  # "4 replicas of 2 GPUs", "replicated on 2 GPUs": the size of a group, not the deployment
     if claim.metric in _WHOLE and _PART_OF.match(tail):
         return "part"  # "2 of the 4 KV heads": a share of the whole
@@ -110,10 +111,20 @@ def scope_of(claim: Claim) -> str | None:
     after = _NEXT_COUNT.match(clause, at + len(claim.figure)) if at >= 0 else None
     clause = clause[: after.start(1)] if after else clause  # "the 8 KV heads 4 per GPU": "per GPU" is the 4's
     region = clause if inside else f"{clause} {claim.label}"  # an aside keeps to its words
+    restates = _RESTATES.search(claim.text[: claim.start])
+    if restates:  # "the 1.55K was per replica, i.e. 4 cards": said of the clause before
+        before = claim.text[: restates.start()]
+        region = f"{before[max((m.end() for m in _BOUNDARY.finditer(before)), default=0):]} {region}"
     for name, pattern in _SCOPES:
         if pattern.search(region):
             return name
     return None
+
+
+_AT_A_TIME = re.compile(r"\s*(?:[^\W\d_]+\s+){0,2}at a time\b", re.I)
+""""8 GPUs at a time": the devices busy at once, a part of the deployment."""
+_RESTATES = re.compile(r"[,;(]\s*(?:i\.?\s?e\.?|that is|namely)[\s,]*(?:[^\W\d_]+\s+){0,2}$", re.I)
+""""..., i.e. 4 cards": the words before it restated, their scope is the figure's."""
 
 
 def section_scope(claim: Claim) -> str | None:
