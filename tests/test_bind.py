@@ -161,3 +161,13 @@ def test_a_spec_named_nothing_recognisable_has_no_others():
     claims = bind(extract("- Llama-3.1-8B has 8.03B parameters"), {}, load_vocabulary(),
                   names=spec_names(["tiny", "64 GB accelerator"]))
     assert claims[0].about == ""
+
+
+@pytest.mark.parametrize(("line", "scenario"), [
+    ("- On A the floor is 0.48 s", "opt_a"),
+    ("- At a realistic 40% MFU that's 1.2 s", None),  # "a" is an article, not option A
+    ("- Option B: 0.24 s", "opt_b"),
+])
+def test_a_one_letter_scenario_name_is_a_name_only_as_written(line, scenario):
+    claims = bind(extract(line), {"opt_a": ["A", "option A"], "opt_b": ["B", "option B"]}, load_vocabulary())
+    assert claims[-1].scenario == scenario

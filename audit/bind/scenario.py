@@ -12,11 +12,18 @@ LAYOUT_METRICS = ("tp", "pp", "dp", "ep", "batch_size")
 
 
 def _word_pattern(words: list[str]) -> re.Pattern | None:
-    alts = sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True)
+    """The names as words, in any case; a name of one or two letters ("A", "B") only as written: "a" is
+    an article, not option A."""
+    alts = sorted({w.strip() if len(w.strip()) <= 2 else w.strip().lower() for w in words if w.strip()},
+                  key=len, reverse=True)
     if not alts:
         return None
-    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(a).replace(r"\_", "[ _-]").replace(r"\ ", r"[ _-]")
-                                              for a in alts) + r")(?![\w-])", re.I)
+
+    def one(a: str) -> str:
+        text = re.escape(a).replace(r"\_", "[ _-]").replace(r"\ ", r"[ _-]")
+        return f"(?-i:{text})" if len(a) <= 2 else text
+
+    return re.compile(r"(?<![\w-])(" + "|".join(one(a) for a in alts) + r")(?![\w-])", re.I)
 
 
 def scenario_matchers(names: dict[str, list[str]]) -> list[tuple[str, re.Pattern]]:
