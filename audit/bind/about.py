@@ -92,12 +92,18 @@ def _model_parts(name: str) -> tuple[str | None, str, frozenset[str]]:
     return family.group(), version.removeprefix("v"), sizes
 
 
+_REACH = 240
+"""How far before a figure a name is looked for: a sentence's length, and the cost of a line of 10^4
+figures stays linear."""
+
+
 def _nearest(kind: re.Pattern, claim: Claim) -> str:
     if claim.column:
-        found = kind.findall(claim.column)
+        found = kind.findall(claim.column[:_REACH])
         if found:
             return found[-1]
-    before = kind.findall(claim.text[: claim.start]) or kind.findall(claim.label)  # a cell's row label
+    before = (kind.findall(claim.text[max(0, claim.start - _REACH): claim.start])  # its sentence's, nearby
+              or kind.findall(claim.label[:_REACH]))  # a cell's row label
     if before:
         return before[-1]
     after = kind.findall(claim.after)
