@@ -8,7 +8,8 @@ Conventions (docs/physics.md, "Units"):
   prefixes of IEC 80000-13, whatever the case of the letter before "i" ("kiB"). Gb/s, Gbps, Gbit/s and
   Gbit are bits: 1 Gb/s = 0.125e9 B/s. A lone "b" after a prefix ("80 Gb", "100 kib") is no unit: it
   is bits as often as a careless "B".
-- Words spell prefixes too ("PetaFLOPS", "gigabytes", "GB per second"); µs and μs are both micro.
+- Words spell prefixes too ("PetaFLOPS", "gigabytes", "GB per second", "terabytes a second"); µs and μs
+  are both micro.
 - Numbers may be powers: "2^40", "2⁴⁰", "1.2 × 10^12", "1.2·10¹²", "3,072²". A superscript after a
   unit ("52%¹") is a footnote mark. Clock times ("10:02") are no figures.
 - "TFLOPs", "TFLOPS", "TFlops" and "FLOPs" are read as an amount and flagged ambiguous: whether a
@@ -125,13 +126,13 @@ _SPELLINGS = {  # for "did you mean" when only the letter case is wrong
 _MULTIPLIERS = {"K": 1e3, "k": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9, "T": 1e12,
                 "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 
-_PER_SECOND = rf"(?:/s(?:ec(?:ond)?)?|{_SP}per{_SP}sec(?:ond)?)"
+_PER_SECOND = rf"(?:/s(?:ec(?:ond)?)?|{_SP}(?:per|a){_SP}sec(?:ond)?)"  # "tokens a second", as people say it
 _WORD_PREFIX = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _FLOP_WORDS)  # "Peta", "peta"
 _FLOP_RE = (rf"(?:(?P<fp>[kKMGTPEmgtpe]?)|(?P<fw>{_WORD_PREFIX}))(?:FLOP|Flop|flop)(?P<fs>[sS]?)(?P<fr>{_PER_SECOND})?"
             r"|(?P<op>[GTP])OPS")
 _BYTE_WORD_RE = "|".join(w for w in _BYTE_WORDS if w)
 # bits only where "b" cannot be a careless "B": a rate ("Gb/s", "Gbps") or spelled out ("Gbit", "Mbits")
-_BANDWIDTH_RE = (rf"(?P<bwp>[kKMGTPE]i?)?B(?:/s(?:ec(?:ond)?)?|ps|{_SP}per{_SP}sec(?:ond)?)"
+_BANDWIDTH_RE = (rf"(?P<bwp>[kKMGTPE]i?)?B(?:/s(?:ec(?:ond)?)?|ps|{_SP}(?:per|a){_SP}sec(?:ond)?)"
                  rf"|(?P<bww>{_BYTE_WORD_RE})?bytes?{_PER_SECOND}"
                  rf"|(?P<bitp>[kKMGTP]i?)(?:b/s(?:ec)?|bps|bits?{_PER_SECOND})")
 _TOKEN_RATE_RE = rf"(?:tokens?|toks?|t){_PER_SECOND}"

@@ -71,6 +71,8 @@ GOOD = [
     ("400 Gbit/s", "bandwidth", 50e9),
     ("3 GiB/s", "bandwidth", 3 * 2**30),
     ("900 GB per second", "bandwidth", 900e9),
+    ("2.4 terabytes a second", "bandwidth", 2.4e12),  # as a talk says it
+    ("1.2K tokens a second", "token_rate", 1.2e3),
     ("1.2 PetaFLOPS", "flop_rate", 1.2e15),               # the field decides amount or rate
     ("2.5 exaFLOPs", "flops", 2.5e18),
     ("3 gigaflops", "flops", 3e9),
