@@ -108,6 +108,9 @@ def test_phrase_names_its_metric(line, metric):
     ("`serve --input-len 2048 --output-len 512 --max-concurrency 128`", 2, "batch_size"),
     ("- `--max-num-batched-tokens` defaults to 8192", 0, None),
     ("`vllm serve --tensor-parallel-size 4 --pipeline-parallel-size 2`", 1, "pp"),
+    # an engine's room for a cache is not the workload's cache
+    ("- KV cache per GPU: 15.8 GB", 0, "kv_cache_per_device"),
+    ("- With 0.90 utilisation the KV pool is ~98 GB per GPU", 1, None),
 ])
 def test_what_a_figure_counts(line, figure, metric):
     assert metric_of(line, figure) == metric
