@@ -128,9 +128,10 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     if re.search(rf"(?:{_OPERATOR}|[=≈]|\bat|@)[\s(`~≈]*$", lead):
         return None  # "64 路 × 5,120 × ...", "4 × 362 TFLOPS at ~45% MFU / ...": it began before what was read
     opening = lead[len(lead.rstrip("( ")):].count("(")
-    unclosed = lead.rfind("(") > lead.rfind(")") and not opening
+    read = lhs[chain[0].start: eq]
+    unclosed = lead.rfind("(") > lead.rfind(")") and not opening and read.count(")") > read.count("(")
     if unclosed and re.search(rf"\d|{_OPERATOR}", lead[lead.rfind("(") + 1:]):
-        return None  # "(2 $\times$ 34.5 + 5.4) GB": what was read begins inside a parenthesis, after its start
+        return None  # "(2 ⊗ 34.5 + 5.4) GB": what was read closes a parenthesis opened before its first term
     written, base = ["(" * opening], ["(" * opening]
     for n, fig in enumerate(chain):
         gap = gaps[n - 1] if n else None

@@ -16,7 +16,7 @@ from audit.bind.conditions import PRECISIONS
 from audit.bind.scenario import layouts_from_report, scenario_matchers
 from audit.errors import AuditError
 from audit.judge.checks import Context
-from audit.records import Estimate, ReportResult, Scenario
+from audit.records import Claim, Estimate, ReportResult, Scenario, evolve
 from audit.spec.load import LoadedSpec, peak_flops
 
 
@@ -115,7 +115,9 @@ class Auditor:
         (`Layout.conflicting`)."""
         if self.spec.scenarios:
             return self.spec.scenarios, {}
-        layouts = layouts_from_report(bind.bind(claims, {}, self.vocabulary))
+        # a layout of another model the report mentions is not this deployment's
+        layouts = layouts_from_report(bind.bind(claims, {}, self.vocabulary,
+                                                names=self.names(self.spec.default_scenarios())))
         if not layouts:
             return self.spec.default_scenarios(), {}
         return ({name: self.spec.scenario(name, lay.tp or 1, lay.pp or 1, lay.dp or 1, lay.ep or 1, lay.batch_size,
@@ -132,7 +134,9 @@ class Auditor:
         layout = {name: {m: estimates[name][m].value for m in (*bind.LAYOUT_METRICS, *bind.SHAPE_FIGURES)
                          if m in estimates[name]} for name in scenarios}
         claims = bind.bind(claims, named, self.vocabulary, layout, self.names(scenarios))
-        report_peak = next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted and c.value > 0), None)
+        claims = [_uncheckable_peak(c, scenarios) for c in claims]
+        report_peak = next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted and not c.about
+                            and c.value > 0), None)
         def derive(name: str, conditions: tuple) -> dict[str, Estimate]:
             sc = scenarios[name]
             for what, amount in conditions:
@@ -164,6 +168,17 @@ class Auditor:
         findings = list(suppress.apply(findings, suppress.parse_directives(text), known=known))
         findings.sort(key=lambda f: (f.line, f.claim.index if f.claim else -1, f.rule))
         return ReportResult(report_path, self.spec_path, tuple(claims), tuple(findings), estimates)
+
+
+def _uncheckable_peak(claim: Claim, scenarios: dict[str, Scenario]) -> Claim:
+    """A peak named at a precision no scenario's hardware gives a peak for ("FP4 peak" on an H200): there
+    is nothing to hold it to, so it is bound to no metric and listed as not verified."""
+    named = [PRECISIONS[int(v)] for what, v in claim.conditions if what == "precision"]
+    if claim.metric != "peak_flops" or not named:
+        return claim
+    if any(peak_flops(sc.hardware, named[0]) is not None for sc in scenarios.values()):
+        return claim
+    return evolve(claim, metric=None, conditions=())
 
 
 def _key(scenario: Scenario) -> tuple:

@@ -108,6 +108,12 @@ def test_phrase_names_its_metric(line, metric):
     ("`serve --input-len 2048 --output-len 512 --max-concurrency 128`", 2, "batch_size"),
     ("- `--max-num-batched-tokens` defaults to 8192", 0, None),
     ("`vllm serve --tensor-parallel-size 4 --pipeline-parallel-size 2`", 1, "pp"),
+    # words after the figure that describe a device say nothing of what the figure counts
+    ("- The weights take 16 GB in BF16, which is more than a GPU has", 0, "weights_total"),
+    ("- TTFT--the time to first token--is 120 ms", 0, "ttft"),  # an em-dash written "--" is no flag
+    # words after "and" that lead to the next figure are that figure's
+    ("- Realistic at 45% MFU: ~0.95 s on A/C and a burst of 32 prompts needs 6.8 s", 1, "ttft"),
+    ("- Realistic at 45% MFU: ~0.95 s on A/C and a burst of 32 prompts needs 6.8 s", 3, "batch_prefill_time"),
     # an engine's room for a cache is not the workload's cache
     ("- KV cache per GPU: 15.8 GB", 0, "kv_cache_per_device"),
     ("- With 0.90 utilisation the KV pool is ~98 GB per GPU", 1, None),
@@ -150,6 +156,11 @@ OURS = ("Llama-3.1-70B", "meta-llama/Llama-3.1-70B", "H100-SXM", "H100")
     ("- An A100 has 80 GB of HBM and 2.0 TB/s, an H100 3.35 TB/s", 2, ""),  # the spec's, named nearer
     ("- It will not fit into Trillium's 32GiB of HBM", 0, "Trillium"),
     ("| Accelerator | HBM |\n|---|---|\n| MI300X | 192 GB |", 0, "MI300X"),
+    ("- Our old A100s have 40 GB", 0, "A100s"),
+    ("- An H20 has 96 GB of HBM", 0, "H20"),
+    ("- GPTQ-quantized weights: 35 GB per GPU", 0, ""),  # a quantisation method, not GPT
+    ("- Llama 3 has 80 layers", 0, ""),  # the version written short
+    ("- Unlike DeepSeek-V3, we use GQA. Our KV cache per token is 320 KB", 0, ""),  # another sentence's name
 ])
 def test_a_figure_about_another_model_or_accelerator_says_which(line, figure, other):
     from audit.bind.about import spec_names
@@ -170,7 +181,10 @@ def test_a_spec_named_nothing_recognisable_has_no_others():
     ("- On A the floor is 0.48 s", "opt_a"),
     ("- At a realistic 40% MFU that's 1.2 s", None),  # "a" is an article, not option A
     ("- Option B: 0.24 s", "opt_b"),
+    ("- A realistic 40% MFU gives 1.2 s", None),  # the article that starts a sentence
+    ("- At 8K, TTFT is 0.3 s", "8k"),  # two characters: any case
 ])
 def test_a_one_letter_scenario_name_is_a_name_only_as_written(line, scenario):
-    claims = bind(extract(line), {"opt_a": ["A", "option A"], "opt_b": ["B", "option B"]}, load_vocabulary())
+    claims = bind(extract(line), {"opt_a": ["A", "option A"], "opt_b": ["B", "option B"], "8k": []},
+                  load_vocabulary())
     assert claims[-1].scenario == scenario

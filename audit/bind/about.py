@@ -25,13 +25,14 @@ from audit.records import Claim
 MODELS = regex(
     r"\b(?:llama|code[- ]?llama|qwen|qwq|deepseek|mixtral|mistral|gemma|gpt|kimi|palm|falcon|intern(?:lm|-?s\d|vl)"
     r"|chatglm|glm-?\d|phi-?\d|grok|olmo|dbrx|jamba|minimax|baichuan|nemotron|granite|bert|roberta)"
-    r"(?:[\s_.-]?(?:\d+(?:\.\d+)*[a-z]?|v\d+(?:\.\d+)?|\d+x\d+b|a\d+(?:\.\d+)?b|r\d|moe)\b)*", re.I)
-"""A model's name: a family word, with the version and size parts written after it."""
+    r"(?![a-z]|\.cpp)(?:[\s_.-]?(?:\d+(?:\.\d+)*[a-z]?|v\d+(?:\.\d+)?|\d+x\d+b|a\d+(?:\.\d+)?b|r\d|moe)\b)*", re.I)
+"""A model's name: a family word (not inside a longer word: "GPTQ", nor "llama.cpp"), with the version
+and size parts written after it."""
 
 ACCELERATORS = regex(
     r"\b(?:a10g?|a100|a30|a40|a800|h100|h200|h20|h800|b100|b200|b300|gb[23]00|l4|l40s?|t4|v100|mi\d{3}x?"
     r"|gaudi[\s-]?\d?|tpu[\s-]?v\d[a-z]?|v[56][ep]|trillium|ascend[\s-]?\d{3}[a-z]?|910[bc]|inferentia\d?"
-    r"|trainium\d?|rtx[\s-]?\d{4})\b", re.I)
+    r"|trainium\d?|rtx[\s-]?\d{4})s?\b", re.I)
 """An accelerator's name: NVIDIA's letter-and-number names (A100, H200, L40S, B200, GB200), AMD's MI
 series, Gaudi, TPUs, Ascend, AWS's chips."""
 
@@ -62,36 +63,49 @@ def about(claim: Claim, ours: Names) -> str:
     if named and _key(named) not in scenarios and not any(_same_model(named, m) for m in models):
         return named
     named = _nearest(ACCELERATORS, claim) if accelerators else ""
-    if named and _key(named) not in scenarios and not any(_key(named) in m or m in _key(named) for m in accelerators):
+    if named and _key(named) not in scenarios and not any(_same_accelerator(named, m) for m in accelerators):
         return named
     return ""
+
+
+def _same_accelerator(named: str, ours: str) -> bool:
+    """One name inside the other, not followed by a digit: "H100" is "h100sxm"; "H20" is not "h200", "L4"
+    not "l40s"; "A100s" is "A100"."""
+    key = re.sub(r"(?<=\d)s$", "", _key(named))
+    short, long = sorted((key, ours), key=len)
+    at = long.find(short)
+    return at >= 0 and not long[at + len(short): at + len(short) + 1].isdigit()
 
 
 def _same_model(named: str, ours: str) -> bool:
     (family, version, sizes), (our_family, our_version, our_sizes) = _model_parts(named), _model_parts(ours)
     if family is None or our_family is None:
         return True  # not a model's name after all: nothing to tell apart
-    return (family == our_family and not (version and our_version and version != our_version)
+    return (family == our_family and not (version and our_version and not _one_version(version, our_version))
             and not (sizes and our_sizes and not sizes & our_sizes))
 
 
+def _one_version(a: str, b: str) -> bool:
+    """ "3" and "3.1" may be one version, written short; "2" and "3.1", or "3.1" and "3.3", are not."""
+    short, long = sorted((a.split("."), b.split(".")), key=len)
+    return long[: len(short)] == short
+
+
 def _model_parts(name: str) -> tuple[str | None, str, frozenset[str]]:
-    """(family, version, sizes) of a model's name: ("llama", "3.1", {"70b"}) for "meta-llama/Llama-3.1-70B"."""
-    tokens = [t for t in re.split(r"[\s_-]+", name.casefold().rsplit("/", 1)[-1]) if t]  # no "meta-llama/"
-    at = next((i for i, t in enumerate(tokens) if MODELS.match(t)), None)
-    if at is None:
+    """(family, version, sizes) of a model's name: ("llama", "3.1", {"70b"}) for "meta-llama/Llama-3.1-70B",
+    ("phi", "3", {}) for "Phi-3-mini"."""
+    text = name.casefold().rsplit("/", 1)[-1]  # no "meta-llama/"
+    m = MODELS.search(text)
+    family = re.match(r"[a-z]+", text[m.start():]) if m else None
+    if m is None or family is None:
         return None, "", frozenset()
-    family = re.match(r"[a-z]+", tokens[at])
-    if family is None:
-        return None, "", frozenset()
-    version = tokens[at][family.end():]
-    rest = tokens[at + 1:]
-    if not version and rest and re.fullmatch(r"v?\d+(\.\d+)*", rest[0]):
-        version = rest[0]
-    sizes = frozenset(t for t in rest if re.fullmatch(r"(\d+x)?\d+(\.\d+)?[bm]", t))
+    tokens = [t for t in re.split(r"[\s_-]+", text[m.start() + family.end():]) if t]
+    version = tokens[0] if tokens and re.fullmatch(r"v?\d+(\.\d+)*", tokens[0]) else ""
+    sizes = frozenset(t for t in tokens if re.fullmatch(r"(\d+x)?\d+(\.\d+)?[bm]", t))
     return family.group(), version.removeprefix("v"), sizes
 
 
+_SENTENCE_END = re.compile(r"[.;!?]\s")
 _REACH = 240
 """How far before a figure a name is looked for: a sentence's length, and the cost of a line of 10^4
 figures stays linear."""
@@ -102,8 +116,9 @@ def _nearest(kind: re.Pattern, claim: Claim) -> str:
         found = kind.findall(claim.column[:_REACH])
         if found:
             return found[-1]
-    before = (kind.findall(claim.text[max(0, claim.start - _REACH): claim.start])  # its sentence's, nearby
-              or kind.findall(claim.label[:_REACH]))  # a cell's row label
+    window = claim.text[max(0, claim.start - _REACH): claim.start]
+    sentence = window[max((m.end() for m in _SENTENCE_END.finditer(window)), default=0):]
+    before = kind.findall(sentence) or kind.findall(claim.label[:_REACH])  # else a cell's row label
     if before:
         return before[-1]
     after = kind.findall(claim.after)

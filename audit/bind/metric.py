@@ -40,13 +40,16 @@ def own_words(claim: Claim, next_start: int | None) -> tuple[str, str]:
     if re.fullmatch(r"\s*(?:out )?of\s+(?:the\s+)?", tail):  # "6.0% of 64GB capacity": the whole is its words
         tail = claim.text[end:]
     stop = _AFTER_END.search(tail)
+    if next_start is not None and next_start > end:  # "0.95 s on A/C and a burst of 32 ...": the next one's words
+        stop = min((m for m in (stop, _CONJUNCTION.search(tail)) if m is not None), key=lambda m: m.start(),
+                   default=None)
     after = " ".join((tail[: stop.start()] if stop else tail).split()[:6])
     if re.match(r"[^×*/+÷=]*\s[=≈]\s", tail[: stop.start()] if stop else tail):
         after = ""  # "≈ 26 ms decode floor = 8.0 GB / ...": the words name the next expression ("TP=4" is a key)
     return before, after
 
 
-_FLAG = re.compile(r"`?--(?P<flag>[a-z][\w-]*)`?(?:\s+(?:defaults? to|is|was|set to|of|at))?\s*=?\s*$", re.I)
+_FLAG = re.compile(r"(?:^|(?<=[\s`]))--(?P<flag>[a-z][\w-]*)`?(?:\s+(?:defaults? to|is|was|set to|of|at))?\s*=?\s*$", re.I)
 """A command-line flag the figure is the value of ("--max-concurrency 128", "`--dp` defaults to 8")."""
 
 

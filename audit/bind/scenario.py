@@ -12,16 +12,19 @@ LAYOUT_METRICS = ("tp", "pp", "dp", "ep", "batch_size")
 
 
 def _word_pattern(words: list[str]) -> re.Pattern | None:
-    """The names as words, in any case; a name of one or two letters ("A", "B") only as written: "a" is
-    an article, not option A."""
-    alts = sorted({w.strip() if len(w.strip()) <= 2 else w.strip().lower() for w in words if w.strip()},
+    """The names as words, in any case; a name of one letter ("A", "B") only as written, and not as the
+    article that starts a sentence: "At a realistic 40% MFU", "A realistic 40% MFU" are not option A."""
+    alts = sorted({w.strip() if len(w.strip()) == 1 else w.strip().lower() for w in words if w.strip()},
                   key=len, reverse=True)
     if not alts:
         return None
 
     def one(a: str) -> str:
         text = re.escape(a).replace(r"\_", "[ _-]").replace(r"\ ", r"[ _-]")
-        return f"(?-i:{text})" if len(a) <= 2 else text
+        if len(a) > 1:
+            return text
+        # a letter as written; at the start of a sentence, before a lowercase word, it is an article
+        return rf"(?:(?<=[\w,(] )(?-i:{text})|(?-i:{text})(?!\s+[a-z]))"
 
     return re.compile(r"(?<![\w-])(" + "|".join(one(a) for a in alts) + r")(?![\w-])", re.I)
 
@@ -83,6 +86,7 @@ def layouts_from_report(claims: list[Claim]) -> dict[str, Layout]:
     """Scenarios the report itself describes: one per table column stating TP/PP/DP/EP/batch, or,
     when no table does, one per section stating them."""
     stated = [c for c in claims if c.metric in LAYOUT_METRICS and not c.quoted and not c.operand and not c.comparison
+              and not c.about
               and 0 < c.value <= 1_000_000 and c.value == int(c.value)]  # "DP=1e400" is no layout
     in_tables = [c for c in stated if _is_cell(c)]
     if in_tables:
@@ -109,7 +113,7 @@ def layouts_from_report(claims: list[Claim]) -> dict[str, Layout]:
                 merged.setdefault(k, v)
         seen: dict[str, list[int]] = {}
         for c in stated:
-            if c.metric in ("tp", "pp", "dp", "ep", "batch_size") and int(c.value) not in seen.setdefault(c.metric, []):
+            if c.metric in LAYOUT_METRICS and int(c.value) not in seen.setdefault(c.metric, []):
                 seen[c.metric].append(int(c.value))
         conflicting = ", ".join(f"{k.upper()} {' and '.join(map(str, v))}" for k, v in seen.items() if len(v) > 1)
         return {"report": evolve(_layout("report", merged), conflicting=conflicting)} if merged else {}

@@ -17,8 +17,7 @@ from audit.records import Claim
 _DEVICE = r"(?:gpu|device|npu|card|chip|accelerator|tp rank|rank|shard|xpu)s?"
 _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
     ("device", re.compile(rf"(?:\bper\s+|/\s*|\beach\s+|\bon each\s+|\bevery\s+|\bper-){_DEVICE}\b|每卡|单卡|每张卡"
-                          rf"|\b(?:each|every|a|one|any)\s+{_DEVICE}\s+(?:then\s+|only\s+|now\s+)?"
-                          rf"(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?|computes?|serves?)\b"
+                          rf"|\b(?:each|every)\s+{_DEVICE}\s+(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?)\b"
                           rf"|\blocal\b", re.I)),
     ("replica", re.compile(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:replica|instance|dp rank|copy)\b"
                            r"|\b(?:a|one|each)\s+(?:model\s+)?(?:replica|copy)\s+(?:needs|uses|takes|spans|has|is)\b", re.I)),
@@ -118,9 +117,13 @@ def scope_of(claim: Claim) -> str | None:
     for name, pattern in _SCOPES:
         if pattern.search(region):
             return name
-    return None
+    return "device" if at >= 0 and _SUBJECT.search(clause[:at]) else None
 
 
+_SUBJECT = re.compile(rf"\b(?:a|one|any)\s+{_DEVICE}\s+(?:then\s+|only\s+|now\s+)?"
+                      rf"(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?|computes?|serves?)\b[^,;:.]*$", re.I)
+""""a GPU holds 16 query heads": a device as the subject before the figure ("more than a GPU has", after
+it, says nothing of what the figure counts)."""
 _AT_A_TIME = re.compile(r"\s*(?:[^\W\d_]+\s+){0,2}at a time\b", re.I)
 """"8 GPUs at a time": the devices busy at once, a part of the deployment."""
 _RESTATES = re.compile(r"[,;(]\s*(?:i\.?\s?e\.?|that is|namely)[\s,]*(?:[^\W\d_]+\s+){0,2}$", re.I)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from audit.bind.scenario import LAYOUT_METRICS
 from audit.errors import AuditError
 from audit.expression import FormulaError
 from audit.judge.checks import Context, registry
@@ -88,7 +89,7 @@ def _sure(finding: Finding, scenarios: int, assumed: frozenset[str] = frozenset(
 def _layout_free(metric: str | None) -> bool:
     """A figure of the spec itself (parameters, heads, a device's memory): right or wrong whatever the layout."""
     m = METRICS.get(metric or "")
-    return m is not None and m.kind == "figure" and metric not in ("tp", "pp", "dp", "ep")
+    return m is not None and m.kind == "figure" and metric not in LAYOUT_METRICS
 
 
 def _one_per_claim_and_rule(findings: list[Finding]) -> list[Finding]:
