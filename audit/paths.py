@@ -214,7 +214,7 @@ class _Walker:
                     onerror(e)
                     continue
                 if is_link and not _inside(path, root):
-                    if entry.name.endswith(".md") or os.path.isdir(entry.path):
+                    if (is_dir or entry.name.endswith(".md")) and not self.excluded(path, directory=is_dir):
                         self.skipped.append(entry.path)  # never out of the tree given, and said so
                     continue
                 if is_dir:

@@ -102,7 +102,7 @@ def _table_sum(claim: Claim, ctx: Context):
     total = sum(v for v in values if v is not None)
     if abs(total - written) <= 0.02 * abs(total) + 0.051:  # a total of rounded cells is off by their rounding
         return None
-    if not 0.1 <= written / total <= 10 if total else True:
+    if not total or not 0.1 <= written / total <= 10:
         return None  # "| Total Params | 1.04E+13 |" under a model's dimensions: those cells are not its parts
     return (total * claim.value / written, f"sum of {how}", " + ".join(_fmt(p) for p in parts),
             {"unsure": how == "the cells left of it"})
