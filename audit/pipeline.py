@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from audit import bind, extract, judge, suppress
@@ -90,45 +91,35 @@ class Auditor:
 
     def names(self, scenarios: dict[str, Scenario]) -> Names:
         """The spec's own model and accelerator names, with their catalog aliases (`audit.bind.about`)."""
-        from audit.bind.about import spec_names
-        from audit.spec import catalog
-
-        names: set[str] = set()
-        for sc in scenarios.values():
-            for name, entries, resolve in ((sc.model.name, catalog.models, catalog.model_name),
-                                           (sc.hardware.name, catalog.accelerators, catalog.hardware_name)):
-                names.add(name)
-                try:
-                    canonical = resolve(name)
-                except AuditError:
-                    continue
-                names.update((canonical, *entries()[canonical].get("aliases", ())))
-        named = [n for name, sc in scenarios.items() for n in (name, name.replace("_", " "), *sc.aliases)]
-        return spec_names(sorted(names), named)
+        return _names(tuple((name, sc.model.name, sc.hardware.name, tuple(sc.aliases))
+                            for name, sc in scenarios.items()))
 
     def scenarios_for(self, claims) -> dict[str, Scenario]:
         """The spec's scenarios, or those the report states when the spec has none."""
         return self._scenarios(claims)[0]
 
     def _scenarios(self, claims) -> tuple[dict[str, Scenario], dict[str, str]]:
-        """`scenarios_for`, and those of the report's own whose layout it states more than one way
-        (`Layout.conflicting`)."""
+        """`scenarios_for`, and why the layout of each that has an unsure one is unsure
+        (`Context.unsure_layouts`)."""
         if self.spec.scenarios:
             return self.spec.scenarios, {}
         # a layout of another model the report mentions is not this deployment's
         layouts = layouts_from_report(bind.bind(claims, {}, self.vocabulary,
                                                 names=self.names(self.spec.default_scenarios())))
-        if not layouts:
-            return self.spec.default_scenarios(), {}
-        return ({name: self.spec.scenario(name, lay.tp or 1, lay.pp or 1, lay.dp or 1, lay.ep or 1, lay.batch_size,
-                                          origin="report" if (lay.tp, lay.pp, lay.dp) != (None, None, None) else "default")
-                 for name, lay in layouts.items()},  # a layout that states no degree is assumed
-                {name: lay.conflicting for name, lay in layouts.items() if lay.conflicting})
+        scenarios = self.spec.default_scenarios() if not layouts else {
+            name: self.spec.scenario(name, lay.tp or 1, lay.pp or 1, lay.dp or 1, lay.ep or 1, lay.batch_size,
+                                     origin="report" if (lay.tp, lay.pp, lay.dp) != (None, None, None) else "default")
+            for name, lay in layouts.items()}  # a layout that states no degree is assumed
+        unsure = {name: "neither the spec nor the report states a layout: one device (TP = PP = DP = 1) is assumed"
+                  for name, sc in scenarios.items() if sc.origin == "default" and sc.hardware.devices > 1}
+        unsure.update({name: f"the report states its layout more than one way ({lay.conflicting}) and names no "
+                             "scenario: the first is taken" for name, lay in layouts.items() if lay.conflicting})
+        return scenarios, unsure
 
     def audit_text(self, text: str, report_path: str = "<report>",
                    max_figures: int = extract.DEFAULT_MAX_FIGURES) -> ReportResult:
         claims = extract.extract(text, max_figures)
-        scenarios, guessed = self._scenarios(claims)
+        scenarios, unsure_layouts = self._scenarios(claims)
         estimates = {name: self.estimates(sc) for name, sc in scenarios.items()}
         named = {name: list(sc.aliases) for name, sc in scenarios.items()}
         layout = {name: {m: estimates[name][m].value for m in (*bind.LAYOUT_METRICS, *bind.SHAPE_FIGURES)
@@ -159,15 +150,32 @@ class Auditor:
         ctx = Context(estimates=estimates, claims=claims, report_peak=report_peak, derive=derive,
                       ingredients=lambda name, metric: self.ingredients(scenarios[name], metric),
                       held=lambda name, metric, values: self.held(scenarios[name], metric, values),
-                      matchers=dict(scenario_matchers(named)),
-                      assumed=frozenset(name for name, sc in scenarios.items()
-                                        if sc.origin == "default" and sc.hardware.devices > 1),
-                      guessed=guessed)
+                      matchers=dict(scenario_matchers(named)), unsure_layouts=unsure_layouts)
         findings = judge.judge(self.rules, claims, ctx)
         known = {r.id: r.spec.name for r in self.rules}
         findings = list(suppress.apply(findings, suppress.parse_directives(text), known=known))
         findings.sort(key=lambda f: (f.line, f.claim.index if f.claim else -1, f.rule))
         return ReportResult(report_path, self.spec_path, tuple(claims), tuple(findings), estimates)
+
+
+@lru_cache(maxsize=32)
+def _names(scenarios: tuple[tuple[str, str, str, tuple[str, ...]], ...]) -> Names:
+    """`Auditor.names` of (scenario, model name, accelerator name, aliases), once per spec or report layout."""
+    from audit.bind.about import spec_names
+    from audit.spec import catalog
+
+    names: set[str] = set()
+    for _, model, hardware, _ in scenarios:
+        for name, entries, resolve in ((model, catalog.models, catalog.model_name),
+                                       (hardware, catalog.accelerators, catalog.hardware_name)):
+            names.add(name)
+            try:
+                canonical = resolve(name)
+            except AuditError:
+                continue
+            names.update((canonical, *entries()[canonical].get("aliases", ())))
+    named = [n for name, _, _, aliases in scenarios for n in (name, name.replace("_", " "), *aliases)]
+    return spec_names(sorted(names), named)
 
 
 def _uncheckable_peak(claim: Claim, scenarios: dict[str, Scenario]) -> Claim:

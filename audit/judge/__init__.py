@@ -56,7 +56,7 @@ def _run(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Findi
             except FormulaError as e:  # a formula that loads but cannot be evaluated: name the rule
                 raise AuditError(f"{rule.id}: {e.message}", rule.source) from None
             if rule.spec.check != "consistency" or rule.spec.relation in METRIC_RELATIONS:
-                found = [_sure(f, len(ctx.estimates), ctx.assumed, ctx.guessed) for f in found]
+                found = [_sure(f, len(ctx.estimates), ctx.unsure_layouts) for f in found]
             findings.extend(found)
     return findings
 
@@ -68,17 +68,13 @@ def _premises_first(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if not any(p in wrong for p in f.extra.get("premises", ()))]
 
 
-def _sure(finding: Finding, scenarios: int, assumed: frozenset[str] = frozenset(),
-          guessed: dict[str, str] | None = None) -> Finding:
+def _sure(finding: Finding, scenarios: int, unsure_layouts: dict[str, str] | None = None) -> Finding:
     """An error is a promise: when the figure's words do not name its metric, or it names none of several
-    scenarios, or its scenario's layout is assumed (neither the spec nor the report states one), the
-    finding is a warning that says why it is unsure."""
+    scenarios, or its scenario's layout is unsure (`Context.unsure_layouts`) and the figure depends on it,
+    the finding is a warning that says why it is unsure."""
     doubt = finding.claim.evidence.doubt(scenarios) if finding.claim is not None else ""
-    if not doubt and finding.scenario in assumed and not _layout_free(finding.metric):
-        doubt = "neither the spec nor the report states a layout: one device (TP = PP = DP = 1) is assumed"
-    if not doubt and guessed and finding.scenario in guessed and not _layout_free(finding.metric):
-        doubt = (f"the report states its layout more than one way ({guessed[finding.scenario]}) and names no "
-                 "scenario: the first is taken")
+    if not doubt and unsure_layouts and finding.scenario in unsure_layouts and not _layout_free(finding.metric):
+        doubt = unsure_layouts[finding.scenario]
     if not doubt:
         return finding
     if finding.severity != "error":

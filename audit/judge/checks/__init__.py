@@ -39,11 +39,9 @@ class Context:
     figures (`audit.physics.model.evaluate_with`)."""
     matchers: dict = field(default_factory=dict)
     """Scenario -> the pattern of its name and aliases (`audit.bind.scenario.scenario_matchers`)."""
-    assumed: frozenset[str] = frozenset()
-    """Scenarios whose layout neither the spec nor the report states (one device is assumed)."""
-    guessed: dict[str, str] = field(default_factory=dict)
-    """Scenarios whose layout the report states more than one way without naming a scenario, and how
-    ("TP 4 and 16"): the first one is taken, a guess."""
+    unsure_layouts: dict[str, str] = field(default_factory=dict)
+    """Scenario -> why its layout is unsure: neither the spec nor the report states one (one device is
+    assumed), or the report states it more than one way and names no scenario (the first is taken)."""
     flagged: tuple[Finding, ...] = ()
     """What the rules found so far: the wrong figures other figures may be built on (check `carried`)."""
     _cache: dict = field(default_factory=dict)
