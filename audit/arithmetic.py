@@ -125,8 +125,10 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     lead = lhs[: chain[0].start]
     if chain[0].text.lstrip()[:1] in "=≈" and re.search(r"\d\S*\s*$", lead):
         return None  # "1.0K / 16 ≈ 63 · 1.8K / 16 ≈ 113": the first term read is another expression's result
-    if re.search(rf"(?:{_OPERATOR}|[=≈]|\bat|@)[\s(`~≈]*$", lead):
+    if re.search(rf"(?:{_OPERATOR}|\bat|@)[\s(`~≈]*$", lead):
         return None  # "64 路 × 5,120 × ...", "4 × 362 TFLOPS at ~45% MFU / ...": it began before what was read
+    if re.search(r"[=≈][\s(`~≈]*$", lead) and any(re.search(r"[^\W\d_]", g.group(0)) for g in gaps):
+        return None  # "= 16.3 PFLOP over 16 × 1,979 TFLOPS = ...": after an equals only bare arithmetic is a new term
     opening = lead[len(lead.rstrip("( ")):].count("(")
     read = lhs[chain[0].start: eq]
     unclosed = lead.rfind("(") > lead.rfind(")") and not opening and read.count(")") > read.count("(")
@@ -207,11 +209,13 @@ def holds(w: Written, result_as_written: float, result_in_base: float, tolerance
 
 
 def as_written(figure: str) -> float | None:
-    """The number as written, with a K/M/B/T multiplier but no unit prefix: "~3,556 tok/s" -> 3556."""
+    """The number as written, with a K/M/B/T multiplier but no unit prefix: "~3,556 tok/s" -> 3556; a
+    percentage is the fraction it multiplies by ("× 50%" -> 0.5)."""
     m = _WRITTEN.match(figure.strip())
     if m is None:
         return None
-    return float(m.group("num").replace(",", "")) * _MULT.get(m.group("mult") or "", 1.0)
+    percent = 0.01 if figure.rstrip().endswith("%") else 1.0
+    return float(m.group("num").replace(",", "")) * _MULT.get(m.group("mult") or "", 1.0) * percent
 
 
 def _exponent(gap: re.Match) -> str:

@@ -558,7 +558,7 @@ def _work_over_rate(claim: Claim, ctx: Context):
         return None
     flops = next((o for o in reversed(ctx.claims[max(0, claim.index - _NEAR): claim.index])
                   if o.group == claim.group and o.metric in _FLOP_AMOUNTS and not o.quoted and not o.operand), None)
-    if flops is None:
+    if flops is None or not _same_conditions(claim, flops, ctx):
         return None
     devices: tuple[str, ...] = ("tp",) if claim.metric == "ttft" else ("tp", "pp")
     if flops.metric == "flops_per_device":
@@ -578,6 +578,24 @@ def _work_over_rate(claim: Claim, ctx: Context):
         return None  # slower than peak is only an efficiency below 100%
     return (floor, "FLOPs / peak of the devices",
             f"{_fmt(flops)} / ({count:g} x {format_quantity(peak, 'FLOP/s')})", {"premises": (flops.index,)})
+
+
+def _same_conditions(claim: Claim, premise: Claim, ctx: Context) -> bool:
+    """Whether a premise from another sentence holds under the claim's conditions: the FLOPs of "a 4K prompt"
+    are not the work of "a 256-token prompt". The premise's conditions are its own or its sentence's."""
+    if premise.text == claim.text:
+        return True
+    stated = dict(premise.conditions)
+    for o in ctx.claims[max(0, premise.index - 12): premise.index + 12]:
+        if o.text == premise.text:
+            stated = {**dict(o.conditions), **stated}
+    own = dict(claim.conditions)
+    for s in ctx.scenarios_for(claim):
+        prompt, output = ctx.estimates[s]["input_tokens_max"].value, ctx.estimates[s].get("output_tokens_max")
+        design = {"prompt": prompt, "context": prompt + (output.value if output else 0.0)}
+        if all(stated.get(n, design[n]) == own.get(n, design[n]) for n in {*stated, *own} & design.keys()):
+            return True
+    return False
 
 
 def _arithmetic(claim: Claim, ctx: Context):
