@@ -44,7 +44,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from audit.errors import AuditError
+from audit.errors import AuditError, close_matches
 from audit.records import ReportResult
 
 CONFIG_FILES = (".audit.yaml", "pyproject.toml")
@@ -209,7 +209,7 @@ def unknown_selectors(selectors: Sequence[str], known: Sequence[str]) -> list[tu
         if wanted == "ALL" or any(i.startswith(wanted) for i in ids):
             continue
         prefixes = sorted({re.match(r"[A-Z]+", i).group(0) for i in ids if re.match(r"[A-Z]+", i)})  # type: ignore[union-attr]
-        close = difflib.get_close_matches(wanted, ids + prefixes, n=3, cutoff=0.5)
+        close = close_matches(wanted, ids + prefixes)
         out.append((entry, close))
     return out
 

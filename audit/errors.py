@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Collection, Sequence
 
 
 class AuditError(Exception):
@@ -54,3 +55,21 @@ def from_validation(e, path: str, lines) -> AuditError:
         msg = str(err["msg"]).removeprefix("Value error, ")
         problems.append(AuditError(f"{where}: {msg}" if where else msg, path, lines.line(loc)))
     return AuditError.gather(problems)
+
+
+def close_matches(word: str, choices: Collection[str], n: int = 3, cutoff: float = 0.5) -> list[str]:
+    """The choices closest to `word`, case-insensitive, for a did-you-mean: fewest edits first ("MEMO01" is
+    one letter from MEM001, two from MEM010), then the most alike."""
+    upper = {c.upper(): c for c in choices}
+    alike = difflib.get_close_matches(word.upper(), list(upper), n=max(n, 10), cutoff=cutoff)
+    return [upper[m] for m in sorted(alike, key=lambda m: _edits(word.upper(), m))[:n]]
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions from `a` to `b`."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]

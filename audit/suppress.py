@@ -36,10 +36,11 @@ from __future__ import annotations
 import difflib
 import re
 import sys
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from audit.errors import close_matches
 from audit.records import Finding, ReportResult, RuleInfo
 
 BAD_SUPPRESSION = "SUP001"
@@ -218,12 +219,6 @@ def name_unknown(result: ReportResult, known: Mapping[str, str]) -> ReportResult
     return replace(result, findings=tuple(findings))
 
 
-def close_matches(word: str, choices: Collection[str], n: int = 3) -> list[str]:
-    """The choices closest to `word` (case-insensitive), for a did-you-mean."""
-    upper = {c.upper(): c for c in choices}
-    return [upper[m] for m in difflib.get_close_matches(word.upper(), list(upper), n=n, cutoff=0.6)]
-
-
 def _split_unknown(finding: Finding, known: Mapping[str, str]) -> list[Finding]:
     idle = finding.extra.get("rules")
     if not idle:
@@ -235,7 +230,7 @@ def _split_unknown(finding: Finding, known: Mapping[str, str]) -> list[Finding]:
         return [finding]
     out = []
     for word in unknown:
-        close = close_matches(word, [*known, *SUPPRESSION_IDS])
+        close = close_matches(word, [*known, *SUPPRESSION_IDS], cutoff=0.6)
         hint = f" (did you mean {', '.join(close)}?)" if close else " (`audit rules` lists them)"
         out.append(Finding(rule=UNKNOWN_RULE, name=RULES[2].name, severity="error", line=finding.line,
                            message=f"suppression names '{word}', which is no rule: it hides nothing{hint}",

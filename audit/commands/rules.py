@@ -7,7 +7,7 @@ from pathlib import Path
 
 from audit import config as cfg
 from audit.commands import Write
-from audit.errors import AuditError
+from audit.errors import AuditError, close_matches
 from audit.records import RuleInfo
 
 
@@ -51,7 +51,6 @@ def explain_rule(rule_id: str, rule_dirs: Sequence[str] | None = None, spec: str
     symbolic formula and the spec's numbers for every scenario. An unknown id (or name) is an
     AuditError listing the closest ones.
     """
-    import difflib
 
     from audit import paths, suppress
 
@@ -62,7 +61,7 @@ def explain_rule(rule_id: str, rule_dirs: Sequence[str] | None = None, spec: str
         info = next((r for r in (*suppress.RULES, *paths.RULES) if wanted in (r.id, r.name.upper())), None)
         if info is None:
             names = [r.id for r in rules] + [r.id for r in (*suppress.RULES, *paths.RULES)]
-            close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
+            close = close_matches(wanted, names)
             hint = f" (did you mean {', '.join(close)}?)" if close else " (`audit rules` lists them)"
             raise AuditError(f"unknown rule '{rule_id}'{hint}")
         return _explain(info, [f"- level: {info.level}", f"- check: {info.check}"])
