@@ -208,6 +208,12 @@ def test_seed_reproduces_the_answer_key_truth(seed, scenario, metric, which, tru
     ("memory_per_device", None, 45.16e9),
     # memory 64 GB read as 64 GiB: 45.16e9 / (64 * 2^30) = 0.657
     ("memory_utilization", {"capacity": "gib"}, 45.16e9 / (64 * 2**30)),
+    # the KV cache's share of what a GPU holds: 15.77e9 / (29.39e9 + 15.77e9) = 0.349; of 64 GB: 0.246
+    ("kv_share", None, 15.77e9 / 45.16e9),
+    ("kv_share", {"share_of": "capacity"}, 15.77e9 / 64e9),
+    # the weights' share: 29.39e9 / 45.16e9 = 0.651; of 64 GiB: 29.39e9 / 68.72e9 = 0.428
+    ("weights_share", None, 29.39e9 / 45.16e9),
+    ("weights_share", {"share_of": "capacity", "capacity": "gib"}, 29.39e9 / (64 * 2**30)),
     # ttft floor at the 128-token minimum prompt: (2 * 21.57e9 * 128 + 94 * 64 * 256 * 128^2) / 800e12
     ("ttft_floor_min_prompt", None, (2 * 21.57e9 * 128 + 94 * 64 * 256 * 128**2) / 800e12),
 ])

@@ -63,6 +63,8 @@ AXES: dict[str, Axis] = {a.name: a for a in (
           heaviest=lambda v: v["L"] % v["PP"] != 0),
     _axis("capacity", _o("spec", "capacity as specified"), _o("gib", "the GB capacity read as GiB"),
           gib=lambda v: float(v["M_hbm"] / 1e9).is_integer()),
+    _axis("share_of", _o("held", "a share of what the device holds (weights + KV cache)"),
+          _o("capacity", "a share of the device's memory capacity")),
     _axis("causal", _o("causal", "causal attention"), _o("full", "attention not halved for causality")),
     _axis("lm_head", _o("all", "lm_head on every prompt token"), _o("last", "lm_head on the last token only")),
     _axis("embedding", _o("free", "embedding lookup free"), _o("counted", "embedding counted as a matmul"),

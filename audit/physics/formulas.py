@@ -354,6 +354,18 @@ def memory_utilization(f, r):
     return (W_dev + KV_dev) / M
 
 
+@metric("kv_share", "%", "The KV cache's share of a device's memory: of what it holds (KV_dev/(W_dev + KV_dev)) "
+        "or of its capacity (KV_dev/M).", axes=("share_of",))
+def kv_share(f, r):
+    return KV_dev / (W_dev + KV_dev) if r.share_of == "held" else KV_dev / M
+
+
+@metric("weights_share", "%", "The weights' share of a device's memory: of what it holds (W_dev/(W_dev + KV_dev)) "
+        "or of its capacity (W_dev/M).", axes=("share_of",))
+def weights_share(f, r):
+    return W_dev / (W_dev + KV_dev) if r.share_of == "held" else W_dev / M
+
+
 # --- prefill --------------------------------------------------------------------------------------
 
 @metric("prompt_tokens", "1", "The prompt a prefill figure is about: the design point (longest), or the shortest.",
