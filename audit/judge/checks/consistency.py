@@ -268,6 +268,9 @@ def _percent_of(claim: Claim, ctx: Context):
     the figures it is of stand beside it; wrong only when every way of reading them disagrees."""
     if claim.kind != "percent" or claim.operand:
         return None
+    based = _change_written(claim)
+    if based is not None:
+        return based
     readings: list[tuple[float, str]] = []
     tail = claim.text[claim.start + len(claim.figure):]
     whole_after = re.match(r"\s*(?:of|out of)\s+(?:the\s+|a\s+|its\s+)?(?=[~≈]?\d)", tail, re.I)
@@ -302,6 +305,33 @@ def _percent_of(claim: Claim, ctx: Context):
         return None
     value, written = readings[0]
     return value, "part / whole", written
+
+
+def _change_written(claim: Claim):
+    """ "(29.4 − 16.2) / 16.2 = 81% less than tp8dp2": a change written out as (A - B) / C must divide by what it
+    changes from - a cut by the larger of A and B, a gain by the smaller - whatever the arithmetic gives."""
+    after = " ".join(claim.text[claim.start + len(claim.figure):].split()[:3])
+    before = " ".join(claim.text[: claim.start].split()[-3:])
+    way = _CHANGE.match(after) or _CHANGE.search(after) or _CHANGE.search(before)
+    if way is None:
+        return None
+    for w in expressions_before(claim.text, claim.start, claim.figure):
+        m = _DIFFERENCE.match(w.as_written)
+        if m is None:
+            continue
+        a, b, base = (float(m.group(g)) for g in ("a", "b", "c"))
+        start, other = (max(a, b), min(a, b)) if way.group("less") else (min(a, b), max(a, b))
+        if start <= 0 or abs(base - other) > 0.02 * other or abs(base - start) <= 0.02 * start:
+            return None  # divides by what it changes from, or by neither figure
+        change = abs(a - b) / start
+        return (change, "a change over what it changes from",
+                f"|{format_number(a)} - {format_number(b)}| / {format_number(start)} (\"{way.group(0)}\" is relative to "
+                f"what it changes from, {format_number(start)}, not {format_number(base)})")
+    return None
+
+
+_DIFFERENCE = re.compile(r"^\(+(?P<a>[\d.e+]+)\s*-\s*(?P<b>[\d.e+]+)\)+\s*/\s*\(*(?P<c>[\d.e+]+)\)*(?:\s*\*\s*100(?:\.0)?)?$")
+"""What a change written out reads as: "(A - B) / C", with "× 100" or not."""
 
 
 def _change_between_scenarios(claim: Claim, ctx: Context):
