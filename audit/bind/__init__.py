@@ -63,6 +63,9 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         metric, unit = (term.metric, term.unit) if term else (None, c.unit)
         if term and term.achieved and _ACHIEVED.search(c.before):
             metric = term.achieved
+        elif metric in _COMPUTED_RATE and phrase == "fallback" and n in chains \
+                and c.kind not in {claims[m].kind for m in chains[n]}:
+            metric = _COMPUTED_RATE[metric]  # "16.8 GB / 18 ms = 0.93 TB/s": what a run moved, not the datasheet's
         elif metric in _REQUIRED and _REQUIREMENT_LABEL.search(c.label) and not _ACHIEVED.search(c.before):
             metric = _REQUIRED[metric]  # "**Requirement:** TTFT ≤ 1.5 s": the line's label says what it is
         if term and c.ambiguous_flops:
@@ -161,6 +164,9 @@ def _formula_operands(claims: list[Claim], chains: dict[int, set[int]]) -> list[
     return out
 
 
+_COMPUTED_RATE = {"memory_bandwidth": "achieved_bandwidth", "peak_flops": "achieved_flops"}
+"""A rate known by its unit alone that written arithmetic computes from other kinds (bytes over a time) is
+what a run achieved."""
 _REQUIRED = {"ttft": "requirement_ttft", "decode_step_time": "requirement_tpot", "throughput": "requirement_throughput"}
 """A metric -> the requirement on it, for a figure under a line labelled as a requirement."""
 _REQUIREMENT_LABEL = re.compile(r"^\W*(requirements?|targets?|slos?|slas?|goals?|constraints?)\W*$", re.I)

@@ -35,7 +35,7 @@ from audit.records import RuleInfo
 from audit.yamlio import LineMap
 
 Check = Literal["recompute", "bound", "consistency", "requirement", "carried"]
-Relation = Literal["sum", "percent_of", "ratio", "product", "work_over_rate", "arithmetic", "per_device", "utilization_at", "table_sum", "table_share"]
+Relation = Literal["sum", "percent_of", "ratio", "product", "work_over_rate", "arithmetic", "per_device", "utilization_at", "utilization_of_rate", "table_sum", "table_share"]
 RELATIONS = get_args(Relation)
 PLACEHOLDERS = frozenset({
     "claimed", "expected", "ratio", "formula", "substitution", "interpretation", "scenario", "metric",

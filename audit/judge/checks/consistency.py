@@ -777,6 +777,39 @@ def _utilization_at(claim: Claim, ctx: Context):
 )
 
 
+def _utilization_of_rate(claim: Claim, ctx: Context):
+    """ "16.8 GB / 18 ms = 0.93 TB/s, MBU 93%": a utilisation after the rate a run achieved in its sentence is that
+    rate over the peak of the devices moving it - one device, a TP group, a replica, a node or the deployment.
+    Wrong only when none of them gives it; a peak written beside it ("of the pair's 1,728 GB/s") is the
+    percentage's own whole (CON002)."""
+    kind, peak_metric = _RATE_OF_UTILIZATION.get(claim.metric or "", ("", ""))
+    if not kind or claim.operand or claim.quoted:
+        return None
+    sentence = [o for o in ctx.claims[max(0, claim.index - 12): claim.index] if o.text == claim.text]
+    rates = [o for o in sentence if (o.kind == kind or o.unit == _UNIT[kind]) and not o.quoted]  # "TFLOPS": its metric says rate
+    if not rates or rates[-1].metric not in _ACHIEVED_RATES:
+        return None  # the nearest rate is a peak (the whole), or there is none
+    rate = rates[-1]
+    if _CUT.search(claim.text, rate.start, claim.start) or re.match(
+            r"\s*(?:of|out of)\s+(?:the\s+|a\s+|its\s+|one\s+)?[\w' -]{0,20}?[~≈]?\d", claim.text[claim.start + len(claim.figure):]):
+        return None  # "0.93 TB/s. ... 40%": another sentence's; "84% of the 1.8 TB/s": the whole is written
+    readings = []
+    for scenario in ctx.scenarios_for(claim):
+        peak = ctx.figure(scenario, peak_metric)
+        counts = {1.0, ctx.figure(scenario, "tp"), *device_counts(ctx, scenario).values()}
+        readings += [(rate.value / (n * peak), n, peak) for n in sorted(counts) if n * peak > 0]
+    if not readings or any(abs(claim.value - v) <= 0.1 * v for v, _, _ in readings):
+        return None
+    value, n, peak = readings[0]
+    return (value, "achieved rate / peak", f"{_fmt(rate)} / {format_quantity(peak, _UNIT[kind])} (one device; "
+            f"no group of devices the scenario has gives {_fmt(claim)})", {"premises": (rate.index,)})
+
+
+_RATE_OF_UTILIZATION = {"bandwidth_utilization": ("bandwidth", "memory_bandwidth"),
+                        "compute_utilization": ("flop_rate", "peak_flops")}
+_ACHIEVED_RATES = frozenset({"achieved_bandwidth", "achieved_flops"})
+_UNIT = {"bandwidth": "B/s", "flop_rate": "FLOP/s"}
+
 _FLOOR_OF_UTILIZATION = {"compute_utilization": "ttft_floor"}
 """An MBU is not judged this way: what a step reads (KV at which context, weights once or per micro-batch) is
 the report's to say."""
@@ -806,7 +839,7 @@ _WITHIN = 80
 """Characters between a utilization and the time it is of, at most."""
 
 
-METRIC_RELATIONS = frozenset({"product", "work_over_rate", "utilization_at"})
+METRIC_RELATIONS = frozenset({"product", "work_over_rate", "utilization_at", "utilization_of_rate"})
 """Relations whose premise is the figure's metric (a device count, a time), not only the report's arithmetic."""
 
 _RELATIONS = {
@@ -818,6 +851,7 @@ _RELATIONS = {
     "arithmetic": _arithmetic,
     "per_device": _per_device,
     "utilization_at": _utilization_at,
+    "utilization_of_rate": _utilization_of_rate,
     "table_sum": _table_sum,
     "table_share": _table_share,
 }
