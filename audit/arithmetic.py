@@ -215,7 +215,12 @@ def as_written(figure: str) -> float | None:
     if m is None:
         return None
     percent = 0.01 if figure.rstrip().endswith("%") else 1.0
-    return float(m.group("num").replace(",", "")) * _MULT.get(m.group("mult") or "", 1.0) * percent
+    power = _POWER.match(figure.strip(), m.end())  # "8192^2", "1984²": the figure is the power
+    exponent = float({"²": 2, "³": 3}.get(power.group(0), 0) or power.group(0).lstrip("^ ")) if power else 1.0
+    return (float(m.group("num").replace(",", "")) * _MULT.get(m.group("mult") or "", 1.0)) ** exponent * percent
+
+
+_POWER = re.compile(r"\^\s*\d+|[²³]")
 
 
 def _exponent(gap: re.Match) -> str:

@@ -276,6 +276,8 @@ PER_DEVICE = [
     ("- Weights: 96 GB in all, 12/GPU", "12", "bytes", 12e9),
     ("- Replicas: 64 seqs, 16 per GPU", "16", "count", 16),  # nothing to take
     ("- Layout: 96 GB with TP=4 each GPU holding a quarter", "4", "count", 4),  # "TP=4 each GPU" is no rate
+    ("- so ~32.8 GB per card at TP=2 and ~47 GB left", "2", "count", 2),  # a key's value takes no unit from "and"
+    ("- between 2 and 47 GB per card", "2", "bytes", 2e9),  # a range does
 ]
 
 

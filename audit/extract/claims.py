@@ -350,7 +350,7 @@ def _units_carried(text: str, figures: list) -> list:
         between = text[a.end: b.start].strip().lower()
         if between in ("to", "vs", "vs.", "versus", "→", "->", "-", "–", "or", "and") \
                 and a.unit_text.strip() in ("", "K", "M", "B", "T") and a.quantity.kind == "count" \
-                and b.quantity.kind != "count":
+                and b.quantity.kind != "count" and not _KEYED.search(text, max(0, a.start - 12), a.start):
             unit = b.unit_text.strip()
             if unit[:1] in "KMBT" and " " in unit:
                 unit = unit.split(" ", 1)[1]
@@ -362,6 +362,10 @@ def _units_carried(text: str, figures: list) -> list:
                 and not text[a.end: b.start].rstrip().endswith("="):
             out[n] = _with_unit(b, a.unit_text.split(" ", 1)[1] if a.unit_text[:2] in ("K ", "k ", "M ") else a.unit_text)
     return out
+
+
+_KEYED = re.compile(r"(?:\b(?:TP|PP|DP|EP)\s*|[=:]\s*)$", re.I)
+"""A number that is a key's value ("at TP=2 and ~47 GB left"): a count of its own, whatever follows it."""
 
 
 def _with_unit(fig, unit: str):

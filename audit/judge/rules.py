@@ -69,6 +69,7 @@ class RuleSpec(BaseModel):
     metric: list[str]  # "*": every figure, bound to a metric or not
     level: Literal["error", "warning", "info"]
     message: str
+    ceiling_message: str | None = None  # bound: the message of a figure above the ceiling, when it differs
     description: str
     example: str = ""
     expected: list[str] | None = None  # recompute: any of these; defaults to the estimate named like the metric
@@ -103,9 +104,11 @@ class RuleSpec(BaseModel):
     def _pct(cls, v):
         return None if v is None else _percent(v)
 
-    @field_validator("message")
+    @field_validator("message", "ceiling_message")
     @classmethod
-    def _placeholders(cls, v: str) -> str:
+    def _placeholders(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
         for m in _PLACEHOLDER.finditer(v):
             if m.group(1) not in PLACEHOLDERS:
                 raise ValueError(f"unknown placeholder {{{m.group(1)}}} (allowed: "
@@ -129,9 +132,11 @@ class Rule:
         s = self.spec
         return RuleInfo(s.id, s.name, s.level, s.check, s.description, s.example)
 
-    def message(self, values: dict[str, str]) -> str:
-        """The message with each whitelisted placeholder replaced by its text."""
-        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), self.spec.message)
+    def message(self, values: dict[str, str], above_ceiling: bool = False) -> str:
+        """The message with each whitelisted placeholder replaced by its text (`ceiling_message` for a figure
+        above the ceiling, when the rule has one)."""
+        template = (self.spec.ceiling_message if above_ceiling else None) or self.spec.message
+        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,8 @@ AXES: dict[str, Axis] = {a.name: a for a in (
           heaviest=lambda v: v["L"] % v["PP"] != 0),
     _axis("capacity", _o("spec", "capacity as specified"), _o("gib", "the GB capacity read as GiB"),
           gib=lambda v: float(v["M_hbm"] / 1e9).is_integer()),
+    _axis("free_of", _o("weights", "what the weights leave (room for the KV cache and activations)"),
+          _o("weights_kv", "what the weights and the KV cache leave")),
     _axis("share_of", _o("held", "a share of what the device holds (weights + KV cache)"),
           _o("capacity", "a share of the device's memory capacity")),
     _axis("causal", _o("causal", "causal attention"), _o("full", "attention not halved for causality")),

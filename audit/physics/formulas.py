@@ -354,6 +354,12 @@ def memory_utilization(f, r):
     return (W_dev + KV_dev) / M
 
 
+@metric("free_memory", "B", "Memory a device has left: its capacity less its weights (room for the KV cache), or "
+        "less its weights and KV cache.", axes=("free_of",))
+def free_memory(f, r):
+    return M - W_dev if r.free_of == "weights" else M - W_dev - KV_dev
+
+
 @metric("kv_share", "%", "The KV cache's share of a device's memory: of what it holds (KV_dev/(W_dev + KV_dev)) "
         "or of its capacity (KV_dev/M).", axes=("share_of",))
 def kv_share(f, r):

@@ -23,6 +23,8 @@ def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
         numbers = claim.values if claim.values else (claim.value,)
         floor = _bound(rule, claim, ctx, "floor")
         ceiling = _bound(rule, claim, ctx, "ceiling")
+        if ceiling is not None and rule.spec.ceiling == "memory_capacity" and _DOES_NOT_FIT.search(_row_words(claim, ctx)):
+            ceiling = None  # "94.5 GiB per GPU | OOM after ~3 min": what the layout would need, said not to fit
         for value in numbers:
             findings = [_judge(rule, claim, v, floor, ceiling) for v in _readings(claim, value)]
             if all(findings):  # wrong only when every reading of the figure is
@@ -67,6 +69,18 @@ def _stated_bound(rule, claim: Claim, ctx: Context) -> Finding | None:
                                  f"{format_quantity(lenient.value, claim.unit)} under every reading ({lenient.substitution})")
     return None
 
+
+def _row_words(claim: Claim, ctx: Context) -> str:
+    """The words of the figure's sentence, or of every cell of its table row."""
+    row = [o.text for o in ctx.claims[max(0, claim.index - 20): claim.index + 20]
+           if o.column and o.group == claim.group and o.line == claim.line and o.text != claim.text]
+    return " ".join((claim.label, claim.text, *row))
+
+
+_DOES_NOT_FIT = re.compile(r"\b(oom|out of memory|(does ?n[o']t|do ?n[o']t|won[’']t|will not|cannot|can[’']t|would ?n[o']t) fit|"
+                           r"not fit|exceeds?|over (the )?(capacity|card|budget)|too (big|large)|not viable|infeasible|"
+                           r"short by|spills?)\b", re.I)
+"""Words saying a memory figure is what a layout would need, beyond the device: not a contradiction of it."""
 
 _COMPUTE_BOUNDS = frozenset({"ttft_floor", "batch_prefill_floor", "prefill_throughput_ceiling"})
 
@@ -120,7 +134,8 @@ def _judge(rule, claim: Claim, value: float, floor: Candidate | None, ceiling: C
     if floor is not None and value < floor.value * (1 - tol):
         return _finding(rule, claim, value, floor, rule.spec.level, "below the floor", (floor.value, None))
     if ceiling is not None and value > ceiling.value * (1 + tol):
-        return _finding(rule, claim, value, ceiling, rule.spec.level, "above the ceiling", (0.0, ceiling.value))
+        return _finding(rule, claim, value, ceiling, rule.spec.level, "above the ceiling", (0.0, ceiling.value),
+                        near="above")
     if margin and "bound" not in claim.qualifier.split():  # a floor the report computes may sit at the floor
         if floor is not None and value < floor.value / (1 - margin):
             how = (f"within reach of the floor only at {floor.value / value:.0%} of peak" if value >= floor.value
@@ -139,9 +154,9 @@ def _finding(rule, claim: Claim, value: float, bound: Candidate, level: str, how
     r = ratio(value, bound.value)
     values = message_values(claim, claimed=value, expected=bound.value, bound=bound.value, ratio=r,
                             formula=bound.formula, substitution=bound.substitution, interpretation=where)
-    message = rule.message(values)
+    message = rule.message(values, above_ceiling=near in ("above", "ceiling"))
     beyond = value < bound.value if near == "floor" else value > bound.value
-    if near is not None and not beyond and "{claimed}" in rule.spec.message:
+    if near in ("floor", "ceiling") and not beyond and "{claimed}" in rule.spec.message:
         # on the possible side of the bound the rule's "is below" / "exceeds" would be untrue: its
         # subject ("TTFT ", "decode step "), the words before the claimed figure, with the truth
         subject = message.split(values["claimed"], 1)[0]

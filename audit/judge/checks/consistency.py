@@ -298,6 +298,9 @@ def _percent_of(claim: Claim, ctx: Context):
                 # "from A to B" changes relative to A; "X% higher (A vs B)" says A against B
                 base, other = (pair.first, pair.second) if pair.joint == "to" else (pair.second, pair.first)
                 readings.append((abs(b - a) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"))
+                if _INVERSE.search(words) and pair.first.kind in ("token_rate", "time") and other.value:
+                    # "21% cheaper per token (727 vs 571 tok/s)": the cost is the rate's inverse
+                    readings.append((abs(b - a) / other.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(other)}"))
     if not readings:
         return _change_between_scenarios(claim, ctx)
     tol = 0.05
@@ -416,6 +419,9 @@ def _change_against_named(claim: Claim, ctx: Context, family: tuple[str, ...]):
             f"|{_fmt(subject)} - {format_number(base)}| / {format_number(base)} ({name})", {"unsure": True})
 
 
+_INVERSE = re.compile(r"\b(?:cheaper|costlier|cost\w*|pric\w*|spend\w*|bill\w*|dollars?|per (?:million|token|request))\b|\$",
+                      re.I)
+"""A change of what a rate's inverse measures (a cost per token of a throughput)."""
 _WHOLE = re.compile(r"整机|\b(?:whole|total|node|aggregate|deployment|cluster)\b", re.I)
 _CHANGE_ZH = re.compile(r"(降低|减少|提升|提高|增加|高|低|快|慢)了?")
 _CHANGE = re.compile(r"\b(?:(?P<less>less|lower|cut|cuts|reduc\w*|drops?|falls?|saves?|savings?|cheaper|smaller|"
@@ -452,6 +458,9 @@ def _ratio(claim: Claim, ctx: Context):
     after = claim.text[claim.start + len(claim.figure): claim.start + len(claim.figure) + 40]
     if pair.joint == "to" and _IMPROVES.match(after) and _worse(a, b):
         return 1 / value, f"{_fmt(a)} → {_fmt(b)} is a regression", f"{_fmt(b)} / {_fmt(a)}"
+    if hi.values or lo.values:  # "3.2K / 640–800 tok/s": any ratio the range allows
+        ratios = [x / y for x in (hi.values or (hi.value,)) for y in (lo.values or (lo.value,)) if y > 0]
+        value = min(max(claim.value, min(ratios)), max(ratios))
     return value, "larger / smaller", f"{_fmt(hi)} / {_fmt(lo)}"
 
 
