@@ -427,6 +427,27 @@ PHYSICAL_LINES = [
 ]
 
 
+STATEMENTS = [
+    # a paragraph, and which of its figures share a sentence: the lines its author ended on purpose are apart
+    ("ITL 20 ms → 4.8K tok/s per replica\nthat's 4.8K per GPU vs 1.85K on TP1, as the canary shows on the test box\n"
+     "→ TP2 is ~2.6x better\n", [["20 ms", "4.8K tok/s"], ["4.8K", "1.85K"], ["~2.6x"]]),  # a chat: a short line, an arrow
+    ("The weights take 35 GB per GPU on the TP2 layout and the KV cache another 12 GB at the\nfull context, so the "
+     "step reads 47 GB.\n", [["35 GB", "12 GB", "47 GB"]]),  # wrapped prose stays one sentence
+    ("Each replica holds the model weights at 35 GB per GPU and we plan for a KV cache of about\n12 GB at 8K\n",
+     [["35 GB", "about 12 GB", "8K"]]),  # a short last line ends its sentence anyway
+    ("Per GPU, the numbers we measured on the canary box last week come out like this:\n12 GB weights\n",
+     [[], ["12 GB"]]),  # a line ending in ":" ends
+]
+
+
+@pytest.mark.parametrize(("text", "sentences"), STATEMENTS)
+def test_lines_ended_on_purpose_are_statements_of_their_own(text, sentences):
+    claims = _extract(text)
+    texts = list(dict.fromkeys(c.text for c in claims))
+    found = [[c.figure for c in claims if c.text == t] for t in texts]
+    assert found == [s for s in sentences if s]
+
+
 @pytest.mark.parametrize(("text", "expected"), PHYSICAL_LINES)
 def test_every_figure_carries_its_own_physical_line(text, expected):
     assert [(c.line, c.figure) for c in _extract(text)] == expected

@@ -369,7 +369,8 @@ def _without_scenarios(text: str, matchers: list[tuple[str, re.Pattern]]) -> str
 _QUALIFIERS = (
     ("min", re.compile(r"\b(min(imum)?|shortest|smallest|short[- ]prompt|best[- ]case)\b", re.I)),
     ("per_device", re.compile(r"(per|/|each)[\s-]*(gpu|device|npu|card|chip|accelerator)\b|每\s*张?卡|单卡|/\s*卡", re.I)),
-    ("per_node", re.compile(r"(per|/|each)[\s-]*(node|server|host|machine)\b|\((node|server|host)\)", re.I)),
+    ("per_node", re.compile(r"(per|/|each)[\s-]*(node|server|host|machine)\b|\((node|server|host)\)"
+                            r"|\b(for|of|on) (the|a|one|each|the whole) (node|server|host|box)\b|\bnode[- ]wide\b", re.I)),
     ("per_replica", re.compile(r"(per|/|each)[\s-]*(replica|instance|dp rank)\b|每\s*(实例|副本)|单\s*(实例|副本)", re.I)),
     ("bound", re.compile(r"\b(floors?|ceilings?|roofline|caps?|theoretical|lower bound|upper bound|at (the )?peak|"
                          r"100% (mfu|of (the )?peak)|at 100%|at best|at most|at least|no less than|can'?t go below)\b"

@@ -357,10 +357,17 @@ def _units_carried(text: str, figures: list) -> list:
             out[n] = _with_unit(a, unit)
     for n in range(1, len(out)):
         a, b = out[n - 1], out[n]
-        if b.quantity.kind == "count" and not b.unit_text and a.quantity.kind not in ("count", "percent", "ratio") \
+        if b.quantity.kind == "count" and b.unit_text.strip() in ("", "K", "k", "M") \
+                and a.quantity.kind not in ("count", "percent", "ratio") \
                 and b.start - a.end <= 40 and _PER_DEVICE.match(text, b.end) \
                 and not text[a.end: b.start].rstrip().endswith("="):
             out[n] = _with_unit(b, a.unit_text.split(" ", 1)[1] if a.unit_text[:2] in ("K ", "k ", "M ") else a.unit_text)
+    for n in range(len(out) - 1):
+        a, b = out[n], out[n + 1]
+        if re.fullmatch(r"(?:per\s+\w+\s+)?(?:vs\.?|versus)", text[a.end: b.start].strip(), re.I) and b.quantity.kind == "count" \
+                and b.unit_text.strip() in ("", "K", "k", "M") and a.quantity.kind in ("token_rate", "bytes", "time"):
+            unit = a.unit_text.strip()  # "4.8K per GPU vs 1.85K": the bare side after takes the unit before
+            out[n + 1] = _with_unit(b, unit.split(" ", 1)[1] if unit[:1] in "KMBT" and " " in unit else unit)
     return out
 
 

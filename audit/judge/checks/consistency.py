@@ -279,7 +279,8 @@ def _percent_of(claim: Claim, ctx: Context):
                     if o.text == claim.text and o.start == claim.start + len(claim.figure) + whole_after.end()), None)
         part = next((o for o in reversed(ctx.claims[max(0, claim.index - 6): claim.index])
                      if nxt is not None and o.text == claim.text and o.kind == nxt.kind and o.unit == nxt.unit
-                     and o.start >= claim.text.rfind(";", 0, claim.start)), None)
+                     and o.start >= claim.text.rfind(";", 0, claim.start) and not _aside_before(claim.text, o.start, claim.start)),
+                    None)
         if nxt is not None and part is not None and nxt.value:
             readings.append((part.value / nxt.value, f"{_fmt(part)} / {_fmt(nxt)}"))
     if not readings:
@@ -308,6 +309,13 @@ def _percent_of(claim: Claim, ctx: Context):
         return None
     value, written = readings[0]
     return value, "part / whole", written
+
+
+def _aside_before(text: str, at: int, end: int) -> bool:
+    """Whether the figure at `at` sits in a parenthesis that closes before `end`: "4.6K tok/s per GPU (36.8K per
+    node), about 39% of ...": the aside is not what the percentage is of."""
+    opened = text.rfind("(", 0, at)
+    return opened > text.rfind(")", 0, at) and 0 <= text.find(")", at) < end
 
 
 def _change_written(claim: Claim):
@@ -711,12 +719,15 @@ def _share_written(claim: Claim) -> tuple[float, float] | None:
 
 def _total_by_value(value: float, claim: Claim, ctx: Context) -> Claim | None:
     """The report's own total throughput of that value, stated before the figure (the latest)."""
-    for o in reversed(ctx.claims[: claim.index]):
-        if (o.metric in _RATES and not o.operand and not o.quoted and "per_device" not in o.qualifier.split()
-                and o.scenario is not None and abs(o.value - value) <= 0.005 * value
-                and (claim.scenario is None or o.scenario == claim.scenario)):
-            return o
-    return None
+    totals = [o for o in reversed(ctx.claims[: claim.index])
+              if o.metric in _RATES and not o.operand and not o.quoted and "per_device" not in o.qualifier.split()
+              and abs(o.value - value) <= 0.005 * value]
+    named = next((o for o in totals if o.scenario is not None and claim.scenario in (None, o.scenario)), None)
+    if named is not None or claim.scenario is None:
+        return named
+    # "≈ 3.6K tok/s for the node with either layout", then "tp4_dp2 gives 3.6K / 4": a node's, of every scenario
+    return next((evolve(o, scenario=claim.scenario) for o in totals if o.scenario is None and "per_node" in o.qualifier.split()),
+                None)
 
 
 def total_beside(claim: Claim, ctx: Context) -> Claim | None:
