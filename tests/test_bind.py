@@ -188,3 +188,19 @@ def test_a_one_letter_scenario_name_is_a_name_only_as_written(line, scenario):
     claims = bind(extract(line), {"opt_a": ["A", "option A"], "opt_b": ["B", "option B"], "8k": []},
                   load_vocabulary())
     assert claims[-1].scenario == scenario
+
+
+@pytest.mark.parametrize(("line", "scenario"), [
+    ("- with that, B needs 20 GiB of KV per GPU", "optB"),  # the letter its name ends in, inside a sentence
+    ("- each B card holds 2.5 GiB of KV", "optB"),
+    ("- A: keep 10% of the card, so 68 GB per GPU for KV", None),  # the answer of a Q & A, not option A
+    ("- At a realistic 40% MFU that's 1.2 s", None),
+])
+def test_names_that_differ_by_a_last_letter_are_called_by_it(line, scenario):
+    claims = bind(extract(line), {"optA": [], "optB": []}, load_vocabulary())
+    assert claims[-1].scenario == scenario
+
+
+def test_names_that_differ_by_more_than_a_letter_have_no_letter_alias():
+    claims = bind(extract("- with that, B needs 20 GiB of KV per GPU"), {"optA": [], "planB": []}, load_vocabulary())
+    assert claims[-1].scenario is None

@@ -11,29 +11,45 @@ from audit.records import Claim, evolve
 LAYOUT_METRICS = ("tp", "pp", "dp", "ep", "batch_size")
 
 
-def _word_pattern(words: list[str]) -> re.Pattern | None:
+def _word_pattern(words: list[str], letters: tuple[str, ...] = ()) -> re.Pattern | None:
     """The names as words, in any case; a name of one letter ("A", "B") only as written, and not as the
     article that starts a sentence: "At a realistic 40% MFU", "A realistic 40% MFU" are not option A."""
     alts = sorted({w.strip() if len(w.strip()) == 1 else w.strip().lower() for w in words if w.strip()},
                   key=len, reverse=True)
     if not alts:
         return None
+    inside = [rf"(?<=[\w,(] )(?-i:{re.escape(x)})" for x in letters if x not in alts]  # "with that, B needs"
 
     def one(a: str) -> str:
         text = re.escape(a).replace(r"\_", "[ _-]").replace(r"\ ", r"[ _-]")
         if len(a) > 1:
             return text
-        # a letter as written; at the start of a sentence, before a lowercase word, it is an article
-        return rf"(?:(?<=[\w,(] )(?-i:{text})|(?-i:{text})(?!\s+[a-z]))"
+        # a letter as written; at the start of a sentence, before a lowercase word, it is an article, and
+        # before a colon the answer of a Q & A ("A: Keep ~10% ...")
+        return rf"(?:(?<=[\w,(] )(?-i:{text})|(?-i:{text})(?!\s+[a-z])(?!:))"
 
-    return re.compile(r"(?<![\w-])(" + "|".join(one(a) for a in alts) + r")(?![\w-])", re.I)
+    return re.compile(r"(?<![\w-])(" + "|".join([*(one(a) for a in alts), *inside]) + r")(?![\w-])", re.I)
+
+
+def _letters(names: list[str]) -> dict[str, tuple[str, ...]]:
+    """ "optA", "optB"; "layout_a", "layout_b": names that differ only by a final letter after a common prefix
+    are called by that letter too, inside a sentence ("with that, B needs 20 GiB", "each B card"; never the
+    "A:" of a Q & A)."""
+    if len(names) < 2:
+        return {}
+    found = {n: re.fullmatch(r"(?P<prefix>[A-Za-z]{2,}[ _-]?)(?P<letter>[A-Za-z])", n) for n in names}
+    if not all(found.values()) or len({m.group("prefix").lower() for m in found.values() if m}) != 1:
+        return {}
+    letters = {n: m.group("letter").upper() for n, m in found.items() if m}
+    return {n: (letter,) for n, letter in letters.items()} if len(set(letters.values())) == len(names) else {}
 
 
 def scenario_matchers(names: dict[str, list[str]]) -> list[tuple[str, re.Pattern]]:
     """Scenario name -> pattern of the words (its name, its aliases) that point at it."""
     out = []
+    letters = _letters(list(names))
     for name, aliases in names.items():
-        pat = _word_pattern([name, name.replace("_", " "), *aliases])
+        pat = _word_pattern([name, name.replace("_", " "), *aliases], letters.get(name, ()))
         if pat:
             out.append((name, pat))
     return out
