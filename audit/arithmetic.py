@@ -145,6 +145,8 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
         value = as_written(fig.text)
         if value is None:
             return None
+        if fig.quantity.kind == "percent":
+            value /= 100  # "× 50%" multiplies by 0.5
         base_value = fig.quantity.value
         new = next((v for at, v in (replace or {}).items() if fig.start <= at < fig.end or at <= fig.start <= at + 2), None)
         if new is not None:  # the operand starts at `at` (a claim's figure may begin with "~" or "≈ ")
@@ -209,15 +211,14 @@ def holds(w: Written, result_as_written: float, result_in_base: float, tolerance
 
 
 def as_written(figure: str) -> float | None:
-    """The number as written, with a K/M/B/T multiplier but no unit prefix: "~3,556 tok/s" -> 3556; a
-    percentage is the fraction it multiplies by ("× 50%" -> 0.5)."""
+    """The number as written, with a K/M/B/T multiplier but no unit prefix: "~3,556 tok/s" -> 3556, "8192^2"
+    -> 67108864."""
     m = _WRITTEN.match(figure.strip())
     if m is None:
         return None
-    percent = 0.01 if figure.rstrip().endswith("%") else 1.0
     power = _POWER.match(figure.strip(), m.end())  # "8192^2", "1984²": the figure is the power
     exponent = float({"²": 2, "³": 3}.get(power.group(0), 0) or power.group(0).lstrip("^ ")) if power else 1.0
-    return (float(m.group("num").replace(",", "")) * _MULT.get(m.group("mult") or "", 1.0)) ** exponent * percent
+    return (float(m.group("num").replace(",", "")) * _MULT.get(m.group("mult") or "", 1.0)) ** exponent
 
 
 _POWER = re.compile(r"\^\s*\d+|[²³]")

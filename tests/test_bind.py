@@ -161,6 +161,10 @@ OURS = ("Llama-3.1-70B", "meta-llama/Llama-3.1-70B", "H100-SXM", "H100")
     ("- GPTQ-quantized weights: 35 GB per GPU", 0, ""),  # a quantisation method, not GPT
     ("- Llama 3 has 80 layers", 0, ""),  # the version written short
     ("- Unlike DeepSeek-V3, we use GQA. Our KV cache per token is 320 KB", 0, ""),  # another sentence's name
+    ("- For example, if a model has 24 layers and 4 GPUs", 0, "a model"),  # some model, in general
+    ("- The 1T parameter model contains 128 layers", 1, "1T parameter model"),  # another size
+    ("- Each model replica holds 35 GB of weights per GPU", 0, ""),  # a replica of the spec's model
+    ("- The model has 80 layers", 0, ""),
 ])
 def test_a_figure_about_another_model_or_accelerator_says_which(line, figure, other):
     from audit.bind.about import spec_names

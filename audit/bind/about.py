@@ -62,6 +62,10 @@ def about(claim: Claim, ours: Names) -> str:
     named = _nearest(MODELS, claim) if models else ""
     if named and _key(named) not in scenarios and not any(_same_model(named, m) for m in models):
         return named
+    if claim.metric in SHAPE_METRICS:
+        anonymous = _nearest(_SOME_MODEL, claim)
+        if anonymous:
+            return anonymous.strip()
     named = _nearest(ACCELERATORS, claim) if accelerators else ""
     if named and _key(named) not in scenarios and not any(_same_accelerator(named, m) for m in accelerators):
         return named
@@ -104,6 +108,16 @@ def _model_parts(name: str) -> tuple[str | None, str, frozenset[str]]:
     sizes = frozenset(t for t in tokens if re.fullmatch(r"(\d+x)?\d+(\.\d+)?[bm]", t))
     return family.group(), version.removeprefix("v"), sizes
 
+
+SHAPE_METRICS = frozenset({"layers", "heads", "kv_heads", "head_dim", "hidden_size", "vocab_size", "experts",
+                           "experts_per_token", "sliding_window", "params_total", "params_active", "params_experts"})
+"""The model's own figures: a sentence about some model in general says them of another."""
+_SOME_MODEL = regex(
+    r"\b(?:(?:a|an|any|some|another|other|each such)\s+(?:[\w.-]+\s+){0,3}?models?\b(?!\s+(?:replica|instance|copy|copies|shard|server))"
+    r"|\d+(?:\.\d+)?\s*(?:[TBM]|billion|trillion|million)[- ]?param(?:eter)?s?\s+models?\b"
+    r"|\d+(?:/\d+)*[- ]layers?\s+models?\b)", re.I)
+"""A model the sentence speaks of in general or by another size: "if a model has 24 layers", "the 1T
+parameter model contains 128 layers", "2-/1-bit 6/5-layer models"."""
 
 _SENTENCE_END = re.compile(r"[.;!?]\s")
 _REACH = 240

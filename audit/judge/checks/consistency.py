@@ -87,7 +87,7 @@ def _table_sum(claim: Claim, ctx: Context):
     written = as_written(claim.figure)
     if not written:
         return None
-    if _TOTAL.search(claim.label) and not _NOT_ADDITIVE.search(claim.column):
+    if _TOTAL.search(claim.label) and not _NOT_ADDITIVE.search(claim.column) and claim.kind not in ("ratio", "time"):
         parts = _cells_above(claim, ctx)
         how = "the cells above it"
     elif _TOTAL.search(claim.column) and claim.kind in ("bytes", "flops", "token_rate", "count") and not (
@@ -102,6 +102,8 @@ def _table_sum(claim: Claim, ctx: Context):
     total = sum(v for v in values if v is not None)
     if abs(total - written) <= 0.02 * abs(total) + 0.051:  # a total of rounded cells is off by their rounding
         return None
+    if claim.kind == "percent" and abs(total - 100) > 2 and abs(written - 100) > 2:
+        return None  # "| total | 35% |" under 37% and 34%: shares of the rows' own wholes, not parts of one
     if not total or not 0.1 <= written / total <= 10:
         return None  # "| Total Params | 1.04E+13 |" under a model's dimensions: those cells are not its parts
     return (total * claim.value / written, f"sum of {how}", " + ".join(_fmt(p) for p in parts),
