@@ -27,7 +27,8 @@ class Evidence:
 
     phrase: str = ""
     """Where the metric's words were found: "noun" (right after the figure), "key" (right before it),
-    "clause", "label", "row", "column", "sentence", "section", "fallback", "restated", "" (unbound)."""
+    "clause", "label", "row", "column", "sentence", "section", "fallback", "restated", "role" (the rate a time
+    written out divides by), "" (unbound)."""
     words: str = ""
     """The words that matched."""
     scenario: str = ""
@@ -42,7 +43,8 @@ class Evidence:
         """Why the binding is not sure enough for an error ("" when it is)."""
         if not self.confident:
             why = {"sentence": "named only earlier in its sentence", "section": "named only by its section",
-                   "fallback": "bound by its unit alone", "": "bound by nothing"}.get(self.phrase, "bound loosely")
+                   "fallback": "bound by its unit alone", "role": "known by its role in the arithmetic",
+                   "": "bound by nothing"}.get(self.phrase, "bound loosely")
             return f"the figure's metric is {why}" + (f" ({self.words!r})" if self.words else "")
         if scenarios > 1 and self.scenario in ("", "sentence", "table"):
             return {"sentence": "its scenario is named only earlier in its sentence",

@@ -80,7 +80,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
                        evidence=Evidence(phrase, words, found), about=about(evolve(c, metric=metric), names))
         bound = _plausible(refine(bound))
         out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
-    out = _parts_of_totals(_times_of_work(_formula_operands(parts(out), chains), chains), chains)
+    out = _parts_of_totals(_rates_of_times(_times_of_work(_formula_operands(parts(out), chains), chains), chains), chains)
     out = _kv_per_token_written(out, chains, layouts or {})
     out = _said_again(_elliptic_per(_flops_of_params(out, chains)))
     if layouts:
@@ -349,6 +349,33 @@ def _times_of_work(claims: list[Claim], chains: dict[int, set[int]]) -> list[Cla
             continue
         out[n] = evolve(c, metric=metric, unit="s", evidence=Evidence("loose", why, c.evidence.scenario))
     return out
+
+def _rates_of_times(claims: list[Claim], chains: dict[int, set[int]]) -> list[Claim]:
+    """The rate a time divides its work by: "(61.1 + 19.3) GB / 3.35 TB/s ≈ 24 ms" reads the bytes at the device's
+    memory bandwidth, "1.98 PFLOP / (4 × 2,615 TFLOPS)" computes at its peak. Known by that role alone (a
+    warning at most), and not when the words say it is a rate achieved ("at an effective 2.4 TB/s")."""
+    out = list(claims)
+    for n, c in enumerate(out):
+        if c.kind != "time" or n not in chains:
+            continue
+        members = sorted(chains[n])
+        for m in members:
+            o = out[m]
+            rate = o.kind == "flop_rate" or (o.ambiguous_flops and o.figure.rstrip()[-1:] in "Ss")  # "800 TFLOPS"
+            work = any(out[k].kind == "flops" and k != m for k in members)
+            role = ("memory_bandwidth" if o.kind == "bandwidth"  # a time over a bandwidth reads bytes at it
+                    else "peak_flops" if rate and work else None)
+            if role is None or o.metric not in (None, role) or o.evidence.confident \
+                    or _ACHIEVED.search(o.text[: o.start + len(o.figure) + 20]) \
+                    or _EFFECTIVE.search(o.text[max(0, o.start - 30): o.start + len(o.figure) + 20]):
+                continue
+            out[m] = evolve(o, metric=role, unit="B/s" if role == "memory_bandwidth" else "FLOP/s",
+                            evidence=Evidence("role", f"the rate {c.figure.strip()} is the time of", o.evidence.scenario))
+    return out
+
+
+_EFFECTIVE = re.compile(r"\b(effective|sustained|realistic|achieved|measured|observed|derated|MBU|MFU|efficiency)\b|\d\s*%", re.I)
+"""Words that make the rate of a time the report's own assumption, not the datasheet's."""
 
 _SUPERSEDED = re.compile(r"^\W*(v0|v1|old|previous|prior|draft|superseded|was|claimed|reported|stated)\b", re.I)
 """A table column of figures the report replaces or disputes: they are quoted, not asserted."""

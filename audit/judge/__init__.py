@@ -49,7 +49,7 @@ def _run(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Findi
                    and (rule.spec.include_quoted or not c.quoted)
                    and not (c.about and of_the_spec)
                    and (not c.operand or rule.spec.relation == "arithmetic"
-                        or (c.metric in rule.spec.include_operands and c.evidence.phrase == "noun"))]
+                        or (c.metric in rule.spec.include_operands and c.evidence.phrase in ("noun", "role")))]
         if subject:
             try:
                 found = list(checks[rule.spec.check](rule, subject, ctx))

@@ -182,8 +182,10 @@ def _operand(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding | 
         written = as_written(o.figure)
         if written is None or (written == int(written) and written < 10):
             continue  # "2 x", "8 GPUs": too common a number to say which figure it is
-        p = next((p for p in premises.numbered(written, claim.line) if o.kind in ("count", p.claim.kind)
-                  and _same_scenario(claim, p)), None)
+        own = premises.by_index.get(o.index)  # the operand itself is wrong ("... / 3.35 TB/s" on an H200)
+        p = own if own is not None and own.claim.line == claim.line else next(
+            (p for p in premises.numbered(written, claim.line) if o.kind in ("count", p.claim.kind)
+             and _same_scenario(claim, p)), None)
         if p is None:
             continue
         scale = written / o.value if o.value else 1.0
