@@ -205,10 +205,18 @@ def _parts_of_totals(claims: list[Claim], chains: dict[int, set[int]]) -> list[C
             if metric is None:
                 earlier = _stated_before(o, out)
                 metric, why = (earlier.metric, f"the line {earlier.line} figure it restates") if earlier else (None, "")
-            if metric is None or (o.metric is not None and o.evidence.confident):
-                continue
+            if metric is None or (o.metric not in (None, total.metric) and o.evidence.confident):
+                continue  # (the line's label names the total, not its part: "Resident on each GPU: 29.4 GB + ...")
             out[m] = evolve(o, metric=metric, operand=False, evidence=Evidence("loose", why, o.evidence.scenario))
             named.append(metric)
+        other = {"weights_per_device": "kv_cache_per_device", "kv_cache_per_device": "weights_per_device"}
+        if len(parts) == 2 and len(named) == 1 and named[0] in other and total.metric in (None, "memory_per_device"):
+            m = next(m for m in parts if out[m].metric != named[0])  # "(17.6 GB + 5.4 GB of FP8 KV)": 17.6 is the weights
+            o = out[m]
+            if not (o.metric not in (None, total.metric) and o.evidence.confident):
+                out[m] = evolve(o, metric=other[named[0]], operand=False,
+                                evidence=Evidence("loose", "the other part of weights + KV", o.evidence.scenario))
+                named.append(other[named[0]])
         if total.kind == "bytes" and total.metric is None and len(named) == len(parts) and set(named) == {
                 "weights_per_device", "kv_cache_per_device"}:
             out[n] = evolve(total, metric="memory_per_device", unit="B",
