@@ -346,6 +346,11 @@ MARKUP = [
     ("[^1]: measured at 512 tokens", [("512", 512)]),
     ("Link [12 GB card](https://example.com/x-80) and `code 3 GB` and **7 GB**", [("12 GB", 12e9), ("3 GB", 3e9),
                                                                                ("7 GB", 7e9)]),
+    # inline TeX: its text, the unit written after the closing "$" its result's ("0.115$ s" is 0.115 s)
+    ("TTFT $\\approx 288 / (4 \\times 624) \\approx 0.115$ s", [("≈ 288", 288), ("4", 4), ("624", 624),
+                                                                ("≈ 0.115 s", 0.115)]),
+    ("Step: $34.5\\,\\text{GB} / 2.039\\,\\text{TB/s}$", [("34.5 GB", 34.5e9), ("2.039 TB/s", 2.039e12)]),
+    ("From $6.25 to $3.90 an hour", [("6.25", 6.25), ("3.90", 3.9)]),  # prices: no space-less closer
 ]
 
 

@@ -60,7 +60,7 @@ _SENTENCE_END = regex(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
 
 # --- inline Markdown, in time linear in the line -------------------------------------------
 
-_SPECIAL = regex(r"[`*_\[!<\\&]")  # where inline markup may start
+_SPECIAL = regex(r"[`*_\[!<\\&$]")  # where inline markup may start
 _ENTITY = regex(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _FOOTNOTE_MARK = regex(r"\[\^[^\]\s]{1,40}\]:?|\[\d{1,3}\](?![(\[:])")  # "[^2]", "[^note]:", "[3]"
 _TAG = regex(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
@@ -75,6 +75,7 @@ _CLOSERS = {
     "**": regex(r"(?<=\S)(?=\*\*)"), "__": regex(r"(?<=\S)(?=__)"), "*": regex(r"\*"),
     "_": regex(r"_"), "]": regex(r"\]"), ")": regex(r"\)"), "-->": regex(r"-->"),
     ">": regex(r">"), "</sup>": regex(r"</sup\s*>", re.I), "`": regex(r"`+"),
+    "$": regex(r"(?<=\S)\$(?!\d)"),
 }
 
 
@@ -185,6 +186,8 @@ def _construct(line: str, i: int, n: int, closers: _Closers, depth: int):
             return mark.end(), "", [], False
         link = _link(line, i, n, closers)
         return (link[0], link[1], [], False) if link else None
+    if ch == "$":
+        return _math(line, i, n, closers, depth)
     if ch == "<":
         return _html(line, i, closers)
     if ch == "\\":
@@ -203,6 +206,26 @@ def _link(line: str, i: int, n: int, closers: _Closers) -> tuple[int, str] | Non
         return None
     paren = closers.after(")", close + 2)
     return (paren + 1, line[i + 1: close]) if paren > 0 else None
+
+
+def _math(line: str, i: int, n: int, closers: _Closers, depth: int):
+    """Inline TeX "$...$" at `i`: its text, with "\\text{GB}" as GB and "^{2}" as ^2 ("$17.2 + 53.7 \\approx 70.9$
+    GB" is "17.2 + 53.7 ≈ 70.9 GB"). As pandoc reads it: the opening "$" has no space after it, the closing one
+    no space before it and no digit after it, so "$6.25 to $3.90" is two prices."""
+    if i + 1 >= n or line[i + 1].isspace() or line[i + 1] == "$":
+        return None
+    close = closers.after("$", i + 2)
+    if close < 0 or close - i > _MATH_SPAN:
+        return None
+    inner = _TEX_GROUP.sub(r"\1", line[i + 1: close])
+    inner = _TEX_SPACE.sub(" ", inner).replace("{", "").replace("}", "")
+    return close + 1, _plain(inner, depth + 1)[0], [], False
+
+
+_MATH_SPAN = 300
+"""Inline math spans at most this many characters: a "$" with no closer near it is a price or text."""
+_TEX_GROUP = regex(r"\\(?:text|mathrm|mathbf|mathit|rm|operatorname)\s*\{([^{}]*)\}")
+_TEX_SPACE = regex(r"\\[,;:! ]|\\q?quad\b|~")
 
 
 def _html(line: str, i: int, closers: _Closers):
