@@ -94,6 +94,8 @@ def test_phrase_names_its_metric(line, metric):
     ("Time at peak: 2.63 PFLOPs / (8 × 1,979 TFLOPS) ≈ 0.17 s", 3, "ttft"),
     ("Step: (16.1 GB + 12.9 GB) / 2.039 TB/s ≈ 14.2 ms", 3, "decode_step_time"),
     ("- Context length: 10,240 tokens", 0, "context_tokens"),
+    ("- Offline at batch 128 and 2K context the KV cache needs 34.4 GB", 1, "context_tokens"),  # not a batch
+    ("- Llama-3.1 supports a 128K context window", 0, None),  # the model's window, not the workload's
     # a device as the subject: its share of the model
     ("- TP4: a GPU holds 16 query heads and 2 KV heads", 0, "heads_per_device"),
     ("- TP4: a GPU holds 16 query heads and 2 KV heads", 1, "kv_heads_per_device"),

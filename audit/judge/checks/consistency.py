@@ -281,8 +281,8 @@ def _percent_of(claim: Claim, ctx: Context):
                     if o.text == claim.text and o.start == claim.start + len(claim.figure) + whole_after.end()), None)
         part = next((o for o in reversed(ctx.claims[max(0, claim.index - 6): claim.index])
                      if nxt is not None and o.text == claim.text and o.kind == nxt.kind and o.unit == nxt.unit
-                     and o.start >= claim.text.rfind(";", 0, claim.start) and not _aside_before(claim.text, o.start, claim.start)),
-                    None)
+                     and o.start >= max(claim.text.rfind(";", 0, claim.start), _own_subject_start(claim))
+                     and not _aside_before(claim.text, o.start, claim.start)), None)
         if nxt is not None and part is not None and nxt.value:
             readings.append((part.value / nxt.value, f"{_fmt(part)} / {_fmt(nxt)}"))
     if not readings:
@@ -311,6 +311,16 @@ def _percent_of(claim: Claim, ctx: Context):
         return None
     value, written = readings[0]
     return value, "part / whole", written
+
+
+def _own_subject_start(claim: Claim) -> int:
+    """Where the figure's own parenthesis starts when it says what it is of ("(BF16 at 16 sits at 55% of its 768
+    tok/s ceiling)": its part is inside, not a figure before it); -1 otherwise ("72.5 GB (70% of the pool)")."""
+    text, at = claim.text, claim.start
+    opened = text.rfind("(", 0, at)
+    if opened < 0 or opened < text.rfind(")", 0, at):
+        return -1
+    return opened if len(re.findall(r"[^\W\d_]+", text[opened + 1: at])) >= 2 else -1
 
 
 def _aside_before(text: str, at: int, end: int) -> bool:
@@ -459,6 +469,11 @@ def _ratio(claim: Claim, ctx: Context):
     if len(pairs) != 1:
         return None
     pair = pairs[0]
+    hi_lo = max(pair.first.value, pair.second.value) / min(pair.first.value, pair.second.value) \
+        if min(pair.first.value, pair.second.value) > 0 else 0.0
+    if _own_parenthesis(claim) and any(o.kind == "ratio" and o.start < claim.start and abs(o.value - hi_lo) <= 0.15 * hi_lo
+                                       for o in ctx.claims[max(0, claim.index - 8): claim.index] if o.text == claim.text):
+        return None  # "421 → 4,210 tok/s, a 10× speedup ... (1.9× at equal concurrency)": another ratio is the pair's
     named = _named_kind(claim.text[claim.start + len(claim.figure):][:50])
     if named is not None and named != pair.first.kind:
         return None  # "from 16 to 64 requests buys 2.77x throughput": not a ratio of the pair
