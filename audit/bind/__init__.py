@@ -66,6 +66,8 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         elif metric in _COMPUTED_RATE and phrase == "fallback" and n in chains \
                 and c.kind not in {claims[m].kind for m in chains[n]}:
             metric = _COMPUTED_RATE[metric]  # "16.8 GB / 18 ms = 0.93 TB/s": what a run moved, not the datasheet's
+        elif metric in ("kv_share", "weights_share") and _OF_CAPACITY.match(c.text, c.start + len(c.figure)):
+            metric = f"{metric}_of_capacity"  # "the KV alone is ~68% of each card's HBM": of the capacity, not of what it holds
         elif metric in _REQUIRED and _REQUIREMENT_LABEL.search(c.label) and not _ACHIEVED.search(c.before):
             metric = _REQUIRED[metric]  # "**Requirement:** TTFT ≤ 1.5 s": the line's label says what it is
         if term and c.ambiguous_flops:
@@ -164,6 +166,9 @@ def _formula_operands(claims: list[Claim], chains: dict[int, set[int]]) -> list[
     return out
 
 
+_OF_CAPACITY = re.compile(r"\s*of\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?(?:(?:gpu|device|card|npu|chip)(?:'s|’s)?\s+)?"
+                          r"(?:hbm\d?e?|vram|capacity|device memory|gpu memory|(?:card|gpu|device)\b(?!['’])|[\d.,]+\s?[gt]i?b\b)", re.I)
+"""The words after a share that name its whole as the device's capacity ("of HBM", "of each card's HBM", "of the 80 GB")."""
 _COMPUTED_RATE = {"memory_bandwidth": "achieved_bandwidth", "peak_flops": "achieved_flops"}
 """A rate known by its unit alone that written arithmetic computes from other kinds (bytes over a time) is
 what a run achieved."""

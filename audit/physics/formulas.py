@@ -372,6 +372,16 @@ def weights_share(f, r):
     return W_dev / (W_dev + KV_dev) if r.share_of == "held" else W_dev / M
 
 
+@metric("kv_share_of_capacity", "%", "The KV cache's share of a device's memory capacity, as its words say: KV_dev/M.")
+def kv_share_of_capacity(f, r):
+    return KV_dev / M
+
+
+@metric("weights_share_of_capacity", "%", "The weights' share of a device's memory capacity, as its words say: W_dev/M.")
+def weights_share_of_capacity(f, r):
+    return W_dev / M
+
+
 # --- prefill --------------------------------------------------------------------------------------
 
 @metric("prompt_tokens", "1", "The prompt a prefill figure is about: the design point (longest), or the shortest.",
