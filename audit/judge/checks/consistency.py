@@ -203,8 +203,8 @@ class _Pair:
 _JOINTS = (
     ("of", re.compile(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|a\s+)?$", re.I)),
     ("of", re.compile(r"^\s*/\s*$")),
-    ("to", re.compile(r"^\s*(?:→|->|⟶|=>|to)\s*$", re.I)),
-    ("vs", re.compile(r"^\s*(?:vs\.?|versus|against|compared with|and)\s*$", re.I)),
+    ("to", re.compile(r"^\s*(?:→|->|⟶|=>|to)\s*[$€£¥]?\s*$", re.I)),  # "from $6.25 to $3.90": a price's sign
+    ("vs", re.compile(r"^\s*(?:vs\.?|versus|against|compared with|and)\s*[$€£¥]?\s*$", re.I)),
 )
 
 
