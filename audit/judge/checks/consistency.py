@@ -300,10 +300,12 @@ def _percent_of(claim: Claim, ctx: Context):
                     continue
                 # "from A to B" changes relative to A; "X% higher (A vs B)" says A against B
                 base, other = (pair.first, pair.second) if pair.joint == "to" else (pair.second, pair.first)
-                readings.append((abs(b - a) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"))
-                if _INVERSE.search(words) and pair.first.kind in ("token_rate", "time") and other.value:
-                    # "21% cheaper per token (727 vs 571 tok/s)": the cost is the rate's inverse
+                if _INVERSE.search(words) and pair.first.kind in ("token_rate", "percent") and other.value:
+                    # "21% cheaper per token (727 vs 571 tok/s)", "utilization from 65% to 45%, 44% more per token":
+                    # a cost per token is the inverse of a rate or a utilisation
                     readings.append((abs(b - a) / other.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(other)}"))
+                else:
+                    readings.append((abs(b - a) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"))
     if not readings:
         return _change_between_scenarios(claim, ctx)
     tol = 0.05
