@@ -155,10 +155,12 @@ UNCLOSED_STRONG = "**a " * 999_999 + "\n"  # a line of unclosed "**" just under 
 
 
 UNCLOSED_MATH = "$a " * 1_333_000 + "\n"  # openers of inline TeX that no "$" closes (each has a space before it)
+UNCLOSED_STRIKE = "~~a " * 999_999 + "\n"  # openers of struck text that no "~~" closes
 
 
 @pytest.mark.parametrize("text", [pytest.param(UNCLOSED_STRONG, id="4 MB line of unclosed **"),
-                                  pytest.param(UNCLOSED_MATH, id="4 MB line of unclosed $")])
+                                  pytest.param(UNCLOSED_MATH, id="4 MB line of unclosed $"),
+                                  pytest.param(UNCLOSED_STRIKE, id="4 MB line of unclosed ~~")])
 def test_a_line_of_unclosed_markers_audits_in_linear_time(tmp_path, text):
     """A guard, not a budget: linear work takes seconds here, quadratic work hours (once each '**' scanned
     the rest of the line for a closer, in audit/extract/segments.py: 40 KB took 4 s)."""

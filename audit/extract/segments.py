@@ -60,7 +60,7 @@ _SENTENCE_END = regex(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
 
 # --- inline Markdown, in time linear in the line -------------------------------------------
 
-_SPECIAL = regex(r"[`*_\[!<\\&$]")  # where inline markup may start
+_SPECIAL = regex(r"[`*_\[!<\\&$~]")  # where inline markup may start
 _ENTITY = regex(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _FOOTNOTE_MARK = regex(r"\[\^[^\]\s]{1,40}\]:?|\[\d{1,3}\](?![(\[:])")  # "[^2]", "[^note]:", "[3]"
 _TAG = regex(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
@@ -75,7 +75,7 @@ _CLOSERS = {
     "**": regex(r"(?<=\S)(?=\*\*)"), "__": regex(r"(?<=\S)(?=__)"), "*": regex(r"\*"),
     "_": regex(r"_"), "]": regex(r"\]"), ")": regex(r"\)"), "-->": regex(r"-->"),
     ">": regex(r">"), "</sup>": regex(r"</sup\s*>", re.I), "`": regex(r"`+"),
-    "$": regex(r"(?<=\S)\$(?!\d)"),
+    "$": regex(r"(?<=\S)\$(?!\d)"), "~~": regex(r"(?<=\S)~~"),
 }
 
 
@@ -188,6 +188,11 @@ def _construct(line: str, i: int, n: int, closers: _Closers, depth: int):
         return (link[0], link[1], [], False) if link else None
     if ch == "$":
         return _math(line, i, n, closers, depth)
+    if ch == "~":  # ~~struck~~: a figure the page has retracted ("~~38 GB~~ 47 GB" claims 47 GB)
+        if nxt != "~" or i + 2 >= n or line[i + 2].isspace() or line[i + 2] == "~":
+            return None
+        close = closers.after("~~", i + 3)
+        return (close + 2, "", [], False) if close > 0 else None
     if ch == "<":
         return _html(line, i, closers)
     if ch == "\\":
