@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from audit import units
 from audit.expression import FormulaError, compile_formula
@@ -206,6 +207,7 @@ def holds(w: Written, result_as_written: float, result_in_base: float, tolerance
     return w.in_base is not None and result_in_base != 0 and abs(w.in_base / result_in_base - 1) <= tolerance
 
 
+@lru_cache(maxsize=4096)  # a figure's text is read back in several passes of bind and judge (~4 per figure)
 def as_written(figure: str) -> float | None:
     """The number as written, with a K/M/B/T multiplier but no unit prefix: "~3,556 tok/s" -> 3556."""
     m = _WRITTEN.match(figure.strip())
