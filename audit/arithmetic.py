@@ -59,6 +59,17 @@ def expressions_before(text: str, start: int, figure: str,
                        replace: Mapping[int, float] | None = None) -> list[Written]:
     """The readings of the arithmetic written before the figure at `start` of `text`, if the figure is its
     result: with the parenthesised asides after figures left out, and as written."""
+    if replace is None:
+        return list(_as_written_before(text, start, figure))
+    return _readings(text, start, figure, replace)
+
+
+@lru_cache(maxsize=1024)  # one figure's arithmetic is read by bind, the arithmetic rule and each carried pass
+def _as_written_before(text: str, start: int, figure: str) -> tuple[Written, ...]:
+    return tuple(_readings(text, start, figure, None))
+
+
+def _readings(text: str, start: int, figure: str, replace: Mapping[int, float] | None) -> list[Written]:
     found = [expression_before(text, start, figure, asides, replace) for asides in (True, False)]
     found += [_last_term(w) for w in found if w is not None]
     return [w for n, w in enumerate(found) if w is not None and w not in found[:n]]
