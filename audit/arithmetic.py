@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from audit import units
 from audit.expression import FormulaError, compile_formula
@@ -58,6 +59,17 @@ def expressions_before(text: str, start: int, figure: str,
                        replace: Mapping[int, float] | None = None) -> list[Written]:
     """The readings of the arithmetic written before the figure at `start` of `text`, if the figure is its
     result: with the parenthesised asides after figures left out, and as written."""
+    if replace is None:
+        return list(_as_written_before(text, start, figure))
+    return _readings(text, start, figure, replace)
+
+
+@lru_cache(maxsize=1024)  # one figure's arithmetic is read by bind, the arithmetic rule and each carried pass
+def _as_written_before(text: str, start: int, figure: str) -> tuple[Written, ...]:
+    return tuple(_readings(text, start, figure, None))
+
+
+def _readings(text: str, start: int, figure: str, replace: Mapping[int, float] | None) -> list[Written]:
     found = [expression_before(text, start, figure, asides, replace) for asides in (True, False)]
     found += [_last_term(w) for w in found if w is not None]
     return [w for n, w in enumerate(found) if w is not None and w not in found[:n]]
@@ -210,6 +222,7 @@ def holds(w: Written, result_as_written: float, result_in_base: float, tolerance
     return w.in_base is not None and result_in_base != 0 and abs(w.in_base / result_in_base - 1) <= tolerance
 
 
+@lru_cache(maxsize=4096)  # a figure's text is read back in several passes of bind and judge (~4 per figure)
 def as_written(figure: str) -> float | None:
     """The number as written, with a K/M/B/T multiplier but no unit prefix: "~3,556 tok/s" -> 3556, "8192^2"
     -> 67108864."""

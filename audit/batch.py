@@ -194,8 +194,12 @@ def stream(jobs: Sequence[Job], max_bytes: int | None = None, workers: int | Non
     gc.set_threshold(*GC_THRESHOLD)
     try:
         if workers == 1:
-            for job in jobs:
-                yield _audit_one(job, settings)
+            gc.freeze()  # what is loaded now lives for the run: the run's collections need not walk it
+            try:
+                for job in jobs:
+                    yield _audit_one(job, settings)
+            finally:
+                gc.unfreeze()
         else:
             yield from _pooled(jobs, keys, settings, workers)
     finally:

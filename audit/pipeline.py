@@ -34,6 +34,9 @@ class Auditor:
     """(scenario key, metric) -> the metrics its formula is built from."""
     _held: dict = field(default_factory=dict, compare=False, repr=False)
     """(scenario key, metric, ingredients held) -> the metric with them held at a report's figures."""
+    _candidates: dict = field(default_factory=dict, compare=False, repr=False)
+    """The keys of an audit's scenarios -> the values the rules' formulas take in them (`Context.candidates`):
+    the same physics gives the same values, report after report."""
 
     @property
     def spec_path(self) -> str:
@@ -150,7 +153,8 @@ class Auditor:
         ctx = Context(estimates=estimates, claims=claims, report_peak=report_peak, derive=derive,
                       ingredients=lambda name, metric: self.ingredients(scenarios[name], metric),
                       held=lambda name, metric, values: self.held(scenarios[name], metric, values),
-                      matchers=dict(scenario_matchers(named)), unsure_layouts=unsure_layouts)
+                      matchers=dict(scenario_matchers(named)), unsure_layouts=unsure_layouts,
+                      _cache=self._candidates.setdefault(tuple(_key(sc) for sc in scenarios.values()), {}))
         findings = judge.judge(self.rules, claims, ctx)
         known = {r.id: r.spec.name for r in self.rules}
         findings = list(suppress.apply(findings, suppress.parse_directives(text), known=known))

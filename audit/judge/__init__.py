@@ -42,10 +42,14 @@ _ROUNDS = 3
 def _run(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Finding]:
     checks = registry()
     findings: list[Finding] = []
+    of_metric: dict[str | None, list[Claim]] = {}  # most rules judge one metric: only its claims are looked at
+    for c in claims:
+        of_metric.setdefault(c.metric, []).append(c)
     for rule in rules:
         metrics = set(rule.spec.metric)
         of_the_spec = rule.spec.check != "consistency" or rule.spec.relation in _OF_THE_SPEC
-        subject = [c for c in claims if (c.metric in metrics or "*" in metrics)
+        pool = of_metric.get(rule.spec.metric[0], []) if len(metrics) == 1 and "*" not in metrics else claims
+        subject = [c for c in pool if (c.metric in metrics or "*" in metrics)
                    and (rule.spec.include_quoted or not c.quoted)
                    and not (c.about and of_the_spec)
                    and (not c.operand or rule.spec.relation == "arithmetic"

@@ -45,6 +45,8 @@ class Context:
     flagged: tuple[Finding, ...] = ()
     """What the rules found so far: the wrong figures other figures may be built on (check `carried`)."""
     _cache: dict = field(default_factory=dict)
+    """(formula, scenario, mode, conditions) -> `candidates`; the Auditor gives the audits of one set of
+    scenarios one cache (`audit.pipeline.Auditor`)."""
 
     def scenarios_for(self, claim: Claim) -> list[str]:
         if claim.scenario is not None and claim.scenario in self.estimates:
