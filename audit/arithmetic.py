@@ -28,7 +28,7 @@ _WORDS = rf"(?:\s*{_WORD}(?:\s+{_WORD})*)?"
 _DIVIDED = r"(?:(?:divided|spread|split|sharded|distributed)\s+(?:over|across|among|between|by)|over|across)"
 _TIMES = r"(?:times|multiplied by)"
 _LATEX = r"\$?\\(?:times|cdot)\$?|\$[×·]\$"
-_OPERATOR = (r"(?:[+*×·∙÷]|/(?![^\W\d_])|(?<=[\s\d)])[-−–](?=[\s\d(])|(?<=[\s\d])x(?=[\s\d(])"
+_OPERATOR = (r"(?:[+*×·∙÷]|/(?![^\W\d_])|(?:(?<=[\s\d)])|^)[-−–](?=[\s\d(]|$)|(?<=[\s\d])x(?=[\s\d(])"
              rf"|{_LATEX}|(?<=\s){_DIVIDED}(?=\s)|(?<=\s){_TIMES}(?=\s))")
 """An operator between two figures: a sign ("/" not right before a word: "GB/GPU" is a unit), LaTeX's ("2 $\\times$ 34.5"), or words ("16.1 GB spread over
 the 4 GPUs = 4.0 GB")."""
@@ -137,8 +137,8 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     lead = lhs[: chain[0].start]
     if chain[0].text.lstrip()[:1] in "=≈" and re.search(r"\d\S*\s*$", lead):
         return None  # "1.0K / 16 ≈ 63 · 1.8K / 16 ≈ 113": the first term read is another expression's result
-    if re.search(rf"(?:{_OPERATOR}|\bat|@)[\s(`~≈]*$", lead):
-        return None  # "64 路 × 5,120 × ...", "4 × 362 TFLOPS at ~45% MFU / ...": it began before what was read
+    if re.search(rf"(?:{_OPERATOR}|\^|\bat|@)[\s(`~≈]*$", lead):
+        return None  # "64 路 × 5,120 × ...", "4 × 362 TFLOPS at ~45% MFU / ...", "^(1/10)": it began before what was read
     if re.search(r"[=≈][\s(`~≈]*$", lead) and any(re.search(r"[^\W\d_]", g.group(0)) for g in gaps):
         return None  # "= 16.3 PFLOP over 16 × 1,979 TFLOPS = ...": after an equals only bare arithmetic is a new term
     opening = lead[len(lead.rstrip("( ")):].count("(")

@@ -335,7 +335,11 @@ def find_figures(text: str) -> list[Figure]:
             continue
         pos = m.end()
         what = m.lastgroup
-        if what == "figure":
+        if what == "figure" and _difference(text, m):  # "30 + (5-1) x 5": a subtraction, not a range
+            for g in ("num", "num2"):
+                figures.append(Figure(m.start(g), m.end(g), m.group(g), Quantity(_number(m.group(g)), "1", "count"), "",
+                                      False))
+        elif what == "figure":
             figure = _figure(text, m)
             if figure is not None:
                 figures.append(figure)
@@ -344,6 +348,13 @@ def find_figures(text: str) -> list[Figure]:
         elif what == "devices":
             figures.append(Figure(m.start(), pos, m.group(0), Quantity(float(m.group(0)), "1", "count"), "", False))
     return figures
+
+
+def _difference(text: str, m: re.Match[str]) -> bool:
+    """ "(5-1)": two bare numbers joined by a hyphen that a parenthesis holds alone are a subtraction."""
+    return (m.group("num2") is not None and m.group("unit") is None and m.group("mult") is None
+            and text[m.start() - 1: m.start()] == "(" and text[m.end("num2"): m.end("num2") + 1] == ")"
+            and text[m.end("num"): m.start("num2")] == "-")
 
 
 _UNIT_AT = regex(rf"{_SP}?(?:{_UNIT_RE}){_END}")

@@ -222,7 +222,8 @@ def _math(line: str, i: int, n: int, closers: _Closers, depth: int):
     close = closers.after("$", i + 2)
     if close < 0 or close - i > _MATH_SPAN:
         return None
-    inner = _TEX_GROUP.sub(r"\1", line[i + 1: close])
+    inner = _TEX_POWER.sub(lambda p: f"^{p.group(1)}" if p.group(1).isdigit() else f"^({p.group(1)})",
+                           _TEX_GROUP.sub(r"\1", line[i + 1: close]))
     inner = _TEX_SPACE.sub(" ", inner).replace("{", "").replace("}", "")
     return close + 1, _plain(inner, depth + 1)[0], [], False
 
@@ -230,6 +231,8 @@ def _math(line: str, i: int, n: int, closers: _Closers, depth: int):
 _MATH_SPAN = 300
 """Inline math spans at most this many characters: a "$" with no closer near it is a price or text."""
 _TEX_GROUP = regex(r"\\(?:text|mathrm|mathbf|mathit|rm|operatorname)\s*\{([^{}]*)\}")
+_TEX_POWER = regex(r"\^\{([^{}]*)\}")
+"""A power in braces: "^{2}" is ^2, "^{1/10}" ^(1/10) (which written arithmetic does not read)."""
 _TEX_SPACE = regex(r"\\[,;:! ]|\\q?quad\b|~")
 
 
