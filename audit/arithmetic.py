@@ -231,7 +231,10 @@ def as_written(figure: str) -> float | None:
         return None
     power = _POWER.match(figure.strip(), m.end())  # "8192^2", "1984²": the figure is the power
     exponent = float({"²": 2, "³": 3}.get(power.group(0), 0) or power.group(0).lstrip("^ ")) if power else 1.0
-    return (float(m.group("num").replace(",", "")) * _MULT.get(m.group("mult") or "", 1.0)) ** exponent
+    try:
+        return (float(m.group("num").replace(",", "")) * _MULT.get(m.group("mult") or "", 1.0)) ** exponent
+    except OverflowError:  # "10^400": no number a report computes with
+        return None
 
 
 _POWER = re.compile(r"\^\s*\d+|[²³]")

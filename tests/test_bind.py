@@ -96,6 +96,8 @@ def test_phrase_names_its_metric(line, metric):
     ("- Context length: 10,240 tokens", 0, "context_tokens"),
     ("- Offline at batch 128 and 2K context the KV cache needs 34.4 GB", 1, "context_tokens"),  # not a batch
     ("- Llama-3.1 supports a 128K context window", 0, None),  # the model's window, not the workload's
+    ("- Max context length: 20,000 tokens", 0, "context_tokens"),  # the workload's longest
+    ("- The router balances 64 contexts across the replicas", 0, None),  # a count of contexts
     # a device as the subject: its share of the model
     ("- TP4: a GPU holds 16 query heads and 2 KV heads", 0, "heads_per_device"),
     ("- TP4: a GPU holds 16 query heads and 2 KV heads", 1, "kv_heads_per_device"),
@@ -167,6 +169,8 @@ OURS = ("Llama-3.1-70B", "meta-llama/Llama-3.1-70B", "H100-SXM", "H100")
     ("- The 1T parameter model contains 128 layers", 1, "1T parameter model"),  # another size
     ("- Each model replica holds 35 GB of weights per GPU", 0, ""),  # a replica of the spec's model
     ("- The model has 80 layers", 0, ""),
+    ("- The 70B parameter model has 80 layers", 1, ""),  # the spec's size: ours
+    ("- Each layer of the model has 64 heads", 0, ""),  # "a"/"each layer of the model" is no other model
 ])
 def test_a_figure_about_another_model_or_accelerator_says_which(line, figure, other):
     from audit.bind.about import spec_names
@@ -205,6 +209,11 @@ def test_a_one_letter_scenario_name_is_a_name_only_as_written(line, scenario):
 def test_names_that_differ_by_a_last_letter_are_called_by_it(line, scenario):
     claims = bind(extract(line), {"optA": [], "optB": []}, load_vocabulary())
     assert claims[-1].scenario == scenario
+
+
+def test_a_times_sign_or_a_pronoun_is_no_letter_alias():
+    claims = bind(extract("- the node does 4 X 400 TFLOPS, as I said"), {"layout_x": [], "layout_i": []}, load_vocabulary())
+    assert all(c.scenario is None for c in claims)
 
 
 def test_names_that_differ_by_more_than_a_letter_have_no_letter_alias():

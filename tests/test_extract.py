@@ -278,6 +278,7 @@ PER_DEVICE = [
     ("- Layout: 96 GB with TP=4 each GPU holding a quarter", "4", "count", 4),  # "TP=4 each GPU" is no rate
     ("- so ~32.8 GB per card at TP=2 and ~47 GB left", "2", "count", 2),  # a key's value takes no unit from "and"
     ("- between 2 and 47 GB per card", "2", "bytes", 2e9),  # a range does
+    ("- Weights per GPU: 14.7 vs 29.4 GB", "14.7", "bytes", 14.7e9),  # a label's colon is no key
 ]
 
 

@@ -214,6 +214,8 @@ def test_seed_reproduces_the_answer_key_truth(seed, scenario, metric, which, tru
     # the weights' share: 29.39e9 / 45.16e9 = 0.651; of 64 GiB: 29.39e9 / 68.72e9 = 0.428
     ("weights_share", None, 29.39e9 / 45.16e9),
     ("weights_share", {"share_of": "capacity", "capacity": "gib"}, 29.39e9 / (64 * 2**30)),
+    # a replica of TP 2 x PP 4 = 8 devices fits in an 8-device node: all 94 layers on it
+    ("layers_per_node", None, 94),
     # memory left: 64e9 - 29.39e9 = 34.61e9 after the weights; - 15.77e9 more after the KV cache = 18.84e9
     ("free_memory", None, 64e9 - 29.39e9),
     ("free_memory", {"free_of": "weights_kv"}, 64e9 - 29.39e9 - 15.77e9),

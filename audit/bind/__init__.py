@@ -167,8 +167,9 @@ def _formula_operands(claims: list[Claim], chains: dict[int, set[int]]) -> list[
 
 
 _OF_CAPACITY = re.compile(r"\s*of\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?(?:(?:gpu|device|card|npu|chip)(?:'s|’s)?\s+)?"
-                          r"(?:hbm\d?e?|vram|capacity|device memory|gpu memory|(?:card|gpu|device)\b(?!['’])|[\d.,]+\s?[gt]i?b\b)", re.I)
-"""The words after a share that name its whole as the device's capacity ("of HBM", "of each card's HBM", "of the 80 GB")."""
+                          r"(?:hbm\d?e?|vram|capacity|device memory|gpu memory|(?:card|gpu|device)\b(?!['’]))", re.I)
+"""The words after a share that name its whole as the device's capacity ("of HBM", "of each card's HBM"); "of the 45.2 GB
+each GPU holds" is not one."""
 _COMPUTED_RATE = {"memory_bandwidth": "achieved_bandwidth", "peak_flops": "achieved_flops"}
 """A rate known by its unit alone that written arithmetic computes from other kinds (bytes over a time) is
 what a run achieved."""
@@ -372,14 +373,17 @@ def _rates_of_times(claims: list[Claim], chains: dict[int, set[int]]) -> list[Cl
         if c.kind != "time" or n not in chains:
             continue
         members = sorted(chains[n])
+        first = min(out[k].start for k in members)
         for m in members:
             o = out[m]
+            if "/" not in o.text[first: o.start] or _LINK_WORDS.search(o.text[max(0, o.start - 120): o.start + 40]):
+                continue  # the work, not what divides it; or a link's bandwidth ("2 × 64 MB / 900 GB/s over NVLink")
             rate = o.kind == "flop_rate" or (o.ambiguous_flops and o.figure.rstrip()[-1:] in "Ss")  # "800 TFLOPS"
             work = any(out[k].kind == "flops" and k != m for k in members)
             role = ("memory_bandwidth" if o.kind == "bandwidth"  # a time over a bandwidth reads bytes at it
                     else "peak_flops" if rate and work else None)
             if role is None or o.metric not in (None, role) or o.evidence.confident \
-                    or _ACHIEVED.search(o.text[: o.start + len(o.figure) + 20]) \
+                    or _ACHIEVED.search(o.text[max(0, o.start - 60): o.start + len(o.figure) + 20]) \
                     or _EFFECTIVE.search(o.text[max(0, o.start - 30): o.start + len(o.figure) + 20]):
                 continue
             out[m] = evolve(o, metric=role, unit="B/s" if role == "memory_bandwidth" else "FLOP/s",
@@ -387,6 +391,8 @@ def _rates_of_times(claims: list[Claim], chains: dict[int, set[int]]) -> list[Cl
     return out
 
 
+_LINK_WORDS = re.compile(r"\b(nvlink|pcie|infiniband|ib|roce|ethernet|network|interconnect|all-?reduce|all-?gather|"
+                         r"all-?to-?all|xgmi|infinity fabric|ici|nccl|ssd|nvme|disk|storage)\b", re.I)
 _EFFECTIVE = re.compile(r"\b(effective|sustained|realistic|achieved|measured|observed|derated|MBU|MFU|efficiency)\b|\d\s*%", re.I)
 """Words that make the rate of a time the report's own assumption, not the datasheet's."""
 

@@ -62,10 +62,11 @@ def about(claim: Claim, ours: Names) -> str:
     named = _nearest(MODELS, claim) if models else ""
     if named and _key(named) not in scenarios and not any(_same_model(named, m) for m in models):
         return named
-    if claim.metric in SHAPE_METRICS:
+    if claim.metric in SHAPE_METRICS and not named:
         anonymous = _nearest(_SOME_MODEL, claim)
-        if anonymous:
-            return anonymous.strip()
+        size = re.match(r"(\d+(?:\.\d+)?)\s*([TBM])", anonymous)
+        if anonymous and not (size and any(f"{size.group(1)}{size.group(2)}".lower() in m.lower() for m in models)):
+            return anonymous.strip()  # "the 1T parameter model", "if a model has 24 layers"; not "the 235B model"
     named = _nearest(ACCELERATORS, claim) if accelerators else ""
     if named and _key(named) not in scenarios and not any(_same_accelerator(named, m) for m in accelerators):
         return named
@@ -113,7 +114,8 @@ SHAPE_METRICS = frozenset({"layers", "heads", "kv_heads", "head_dim", "hidden_si
                            "experts_per_token", "sliding_window", "params_total", "params_active", "params_experts"})
 """The model's own figures: a sentence about some model in general says them of another."""
 _SOME_MODEL = regex(
-    r"\b(?:(?:a|an|any|some|another|other|each such)\s+(?:[\w.-]+\s+){0,3}?models?\b(?!\s+(?:replica|instance|copy|copies|shard|server))"
+    r"\b(?:(?:a|an|any|some|another|other|each such)\s+(?:(?!of\b|the\b|this\b|our\b|its\b|your\b)[\w.-]+\s+){0,2}?models?\b"
+    r"(?!\s+(?:replica|instance|copy|copies|shard|server))"
     r"|\d+(?:\.\d+)?\s*(?:[TBM]|billion|trillion|million)[- ]?param(?:eter)?s?\s+models?\b"
     r"|\d+(?:/\d+)*[- ]layers?\s+models?\b)", re.I)
 """A model the sentence speaks of in general or by another size: "if a model has 24 layers", "the 1T

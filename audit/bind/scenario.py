@@ -41,7 +41,9 @@ def _letters(names: list[str]) -> dict[str, tuple[str, ...]]:
     if not all(found.values()) or len({m.group("prefix").lower() for m in found.values() if m}) != 1:
         return {}
     letters = {n: m.group("letter").upper() for n, m in found.items() if m}
-    return {n: (letter,) for n, letter in letters.items()} if len(set(letters.values())) == len(names) else {}
+    if len(set(letters.values())) != len(names) or {"X", "I"} & set(letters.values()):
+        return {}  # "4 X 400" is a product, "I" a pronoun
+    return {n: (letter,) for n, letter in letters.items()}
 
 
 def scenario_matchers(names: dict[str, list[str]]) -> list[tuple[str, re.Pattern]]:

@@ -652,7 +652,7 @@ def _statements(text: str) -> list[str]:
     lines = text.split("\n")
     if len(lines) < 2:
         return [text]
-    width = max(len(line.rstrip()) for line in lines)
+    width = max((len(line.rstrip()) for line in lines if "://" not in line), default=0)  # a URL is no width prose fills
     out, current = [], lines[0]
     for line, following in zip(lines, lines[1:], strict=False):
         if (len(line.rstrip()) < _SHORT * width and not _GOES_ON.search(line)) or line.rstrip().endswith(":") \

@@ -288,6 +288,13 @@ def layers_per_stage(f, r):
     return ceiling(L / PP) if r.stage == "heaviest" else L / PP
 
 
+@metric("layers_per_node", "1", "Layers a node holds: all of them when a replica fits in a node, else L over the nodes "
+        "a replica spans (TP*PP/N_node), its stages' share.", axes=("stage",))
+def layers_per_node(f, r):
+    nodes = Max(1, TP * PP / N_node)
+    return ceiling(L / nodes) if r.stage == "heaviest" else L / nodes
+
+
 @metric("batch_per_replica", "1", "Sequences a replica serves: the global batch over DP.", symbol="B_r",
         axes=("batch",))
 def batch_per_replica(f, r):

@@ -176,14 +176,16 @@ def _operand(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding | 
     old = next((w for w in readings if holds(w, result, claim.value, rule.spec.tolerance)), None)
     if old is None or not old.value:
         return None  # arithmetic that does not hold is the arithmetic rule's to report
+    span = claim.text.rfind(old.text, 0, claim.start)
     operands = [o for o in ctx.claims[max(0, claim.index - 40): claim.index]
                 if o.text == claim.text and o.line == claim.line and o.start < claim.start]
+    mine = {o.index for o in operands if span >= 0 and span <= o.start < span + len(old.text)}
     for o in reversed(operands):
         written = as_written(o.figure)
         if written is None or (written == int(written) and written < 10):
             continue  # "2 x", "8 GPUs": too common a number to say which figure it is
-        own = premises.by_index.get(o.index)  # the operand itself is wrong ("... / 3.35 TB/s" on an H200)
-        p = own if own is not None and own.claim.line == claim.line else next(
+        own = premises.by_index.get(o.index) if o.index in mine else None  # an operand of its own arithmetic is wrong
+        p = own if own is not None else next(
             (p for p in premises.numbered(written, claim.line) if o.kind in ("count", p.claim.kind)
              and _same_scenario(claim, p)), None)
         if p is None:

@@ -319,10 +319,15 @@ def _own_subject_start(claim: Claim) -> int:
     """Where the figure's own parenthesis starts when it says what it is of ("(BF16 at 16 sits at 55% of its 768
     tok/s ceiling)": its part is inside, not a figure before it); -1 otherwise ("72.5 GB (70% of the pool)")."""
     text, at = claim.text, claim.start
-    opened = text.rfind("(", 0, at)
-    if opened < 0 or opened < text.rfind(")", 0, at):
+    opened = text.rfind("(", max(0, at - 120), at)
+    if opened < 0 or opened < text.rfind(")", opened, at):
         return -1
-    return opened if len(re.findall(r"[^\W\d_]+", text[opened + 1: at])) >= 2 else -1
+    words = [w for w in re.findall(r"[^\W\d_]+", text[opened + 1: at]) if w.lower() not in _FILLERS]
+    return opened if len(words) >= 2 else -1
+
+
+_FILLERS = frozenset({"that", "is", "i", "e", "which", "or", "about", "roughly", "around", "approximately", "so",
+                      "just", "only", "over", "under", "nearly", "almost", "some"})
 
 
 def _aside_before(text: str, at: int, end: int) -> bool:
@@ -335,9 +340,9 @@ def _aside_before(text: str, at: int, end: int) -> bool:
 def _change_written(claim: Claim):
     """ "(29.4 − 16.2) / 16.2 = 81% less than tp8dp2": a change written out as (A - B) / C must divide by what it
     changes from - a cut by the larger of A and B, a gain by the smaller - whatever the arithmetic gives."""
-    after = " ".join(claim.text[claim.start + len(claim.figure):].split()[:3])
-    before = " ".join(claim.text[: claim.start].split()[-3:])
-    way = _CHANGE.match(after) or _CHANGE.search(after) or _CHANGE.search(before)
+    after = " ".join(claim.text[claim.start + len(claim.figure): claim.start + len(claim.figure) + 40].split()[:3])
+    before = " ".join(claim.text[max(0, claim.start - 60): claim.start].split()[-3:])
+    way = _CHANGE.match(after) or _CHANGE.search(before)  # "= 81% less", "a saving of ... = 45%"
     if way is None:
         return None
     for w in expressions_before(claim.text, claim.start, claim.figure):
@@ -441,8 +446,7 @@ def _change_against_named(claim: Claim, ctx: Context, family: tuple[str, ...]):
             f"|{_fmt(subject)} - {format_number(base)}| / {format_number(base)} ({name})", {"unsure": True})
 
 
-_INVERSE = re.compile(r"\b(?:cheaper|costlier|cost\w*|pric\w*|spend\w*|bill\w*|dollars?|per (?:million|token|request))\b|\$",
-                      re.I)
+_INVERSE = re.compile(r"\b(?:cheaper|costlier|costs?|costing|priced?|spend|spending|billed|dollars?)\b", re.I)
 """A change of what a rate's inverse measures (a cost per token of a throughput)."""
 _WHOLE = re.compile(r"整机|\b(?:whole|total|node|aggregate|deployment|cluster)\b", re.I)
 _CHANGE_ZH = re.compile(r"(降低|减少|提升|提高|增加|高|低|快|慢)了?")
@@ -501,8 +505,8 @@ def _two_of_a_kind(claim: Claim, ctx: Context):
     if len(before) != 2 or len(kinds) != 1 or before[0].unit != before[1].unit:
         return None
     a, b = before
-    if _named_kind(claim.text[claim.start + len(claim.figure):][:50]) not in (None, a.kind):
-        return None
+    if _named_kind(claim.text[claim.start + len(claim.figure):][:50]) not in (None, a.kind) or a.metric != b.metric:
+        return None  # "prefill 0.4 s and a decode step 20 ms, so a 3x win": two different things
     hi, lo = (a, b) if a.value >= b.value else (b, a)
     return hi.value / lo.value, "larger / smaller", f"{_fmt(hi)} / {_fmt(lo)}", {"unsure": True}
 
@@ -675,9 +679,14 @@ def _same_conditions(claim: Claim, premise: Claim, ctx: Context) -> bool:
     for s in ctx.scenarios_for(claim):
         prompt, output = ctx.estimates[s]["input_tokens_max"].value, ctx.estimates[s].get("output_tokens_max")
         design = {"prompt": prompt, "context": prompt + (output.value if output else 0.0)}
-        if all(stated.get(n, design[n]) == own.get(n, design[n]) for n in {*stated, *own} & design.keys()):
+        if all(_near(stated.get(n, design[n]), own.get(n, design[n])) for n in {*stated, *own} & design.keys()):
             return True
     return False
+
+
+def _near(a: float, b: float) -> bool:
+    """Two token counts that are one as people write them: "10K" and 10,240 (a K of 1,024), 4,000 and 4,096."""
+    return abs(a - b) <= 0.03 * max(a, b)
 
 
 def _arithmetic(claim: Claim, ctx: Context):
