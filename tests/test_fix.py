@@ -67,6 +67,16 @@ def test_a_total_follows_its_corrected_parts():
     assert fixed.result.errors == ()
 
 
+@pytest.mark.parametrize(("line", "corrected"), [
+    ("- Model weights per GPU: $2.86$ GB", "- Model weights per GPU: $29.39$ GB"),  # inline TeX: the number alone
+    ("- Model weights per GPU: 2.86&nbsp;GB", "- Model weights per GPU: 29.39&nbsp;GB"),  # an entity between
+])
+def test_a_figure_written_with_markup_is_corrected_in_place(line, corrected):
+    """29.39 GB of weights per GPU (the module docstring); the figure as read ("2.86 GB") is not the line's text."""
+    fixed = audit.fix(f"# Original deployment\n\n**Original Strategy:**\n{line}\n", str(SEED_SPEC))
+    assert fixed.text.splitlines()[3] == corrected
+
+
 def test_a_percentage_follows_its_corrected_part():
     """6.82 GB is below the floor 30.46 GB (optimized: 14.69 + 15.77); the share of 64 GB follows:
     the percentage is corrected so that part / whole holds again."""

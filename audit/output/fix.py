@@ -111,10 +111,30 @@ def corrections(result: ReportResult, lines: Sequence[str],
             before = _COMPARATOR.search(lines[place.line - 1][: place.start - 1])
             if before:
                 place = Place(place.line, before.start() + 1, place.end)
-        if place is None or lines[place.line - 1][place.start - 1: place.end - 1] == f.suggestion:
+        suggestion = f.suggestion
+        if place is None:  # "$14.7$ GB", "15.2&nbsp;GB": the number as written, where the unit is written apart
+            place, suggestion = _number_place(f.claim, lines, f.suggestion)
+        if place is None or lines[place.line - 1][place.start - 1: place.end - 1] == suggestion:
             continue
-        out[place] = f.suggestion
+        out[place] = suggestion
     return out
+
+
+_NUMBER = re.compile(r"[~≈]?\s*\d[\d,]*(?:\.\d+)?")
+
+
+def _number_place(claim: Claim, lines: Sequence[str], suggestion: str) -> tuple[Place | None, str]:
+    """The figure's number alone, when the line writes it once and the correction keeps the figure's unit:
+    "$14.7$ GB" corrected to 29.4 GB is "$29.4$ GB"."""
+    figure, fix = _NUMBER.match(claim.figure), _NUMBER.match(suggestion)
+    if figure is None or fix is None or claim.figure[figure.end():].strip() != suggestion[fix.end():].strip():
+        return None, suggestion
+    number = figure.group(0).lstrip("~≈ ")
+    text = lines[claim.line - 1] if 1 <= claim.line <= len(lines) else ""
+    found = [m.start() for m in re.finditer(rf"(?<![\d.,]){re.escape(number)}(?![\d.,]*\d)", text)]
+    if len(found) != 1:
+        return None, suggestion
+    return Place(claim.line, found[0] + 1, found[0] + 1 + len(number)), fix.group(0).lstrip("~≈ ")
 
 
 def apply(text: str, changes: dict[Place, str]) -> str:
