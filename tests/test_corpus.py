@@ -24,8 +24,9 @@ from audit.pipeline import Auditor
 ROOT = Path(__file__).resolve().parent.parent
 LABELED = sorted((ROOT / "tests" / "corpus").glob("*/labels.yaml")) + sorted(ROOT.glob("reports/*/answer-key.yaml"))
 
-RECALL_FLOOR = 0.70
-"""Right-reason recall reached on this corpus (160 of 227 wrong lines): the target is 0.95."""
+RECALL_FLOOR = 0.75
+"""Right-reason recall reached on this corpus (199 of 258 wrong lines, 0 false errors on 1,179 correct lines):
+the target is 0.95."""
 
 # label family -> the metrics whose findings judge that quantity
 FAMILY: dict[str, set[str]] = {
