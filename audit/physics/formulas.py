@@ -144,7 +144,7 @@ figure("ep", "EP", "1", "Expert-parallel degree.")
 figure("batch_size", "B", "1", "Global batch: sequences in flight over the whole deployment.", plausible=(1, 1e7))
 figure("devices_available", "N", "1", "Devices the hardware has (hardware.devices).", plausible=(1, 1e6))
 figure("devices_per_node", "N_node", "1", "Devices per node (hardware.devices_per_node).")
-figure("memory_bandwidth", "BW", "B/s", "HBM bandwidth per device.")
+figure("memory_bandwidth", "BW", "B/s", "HBM bandwidth per device.", plausible=(1e11, 1e14))
 figure("peak_flops", "R", "FLOP/s", "Dense peak per device at the precision matmuls run at.")
 figure("input_tokens_min", "s_min", "1", "The shortest prompt of the workload.")
 figure("input_tokens_max", "s_max", "1", "The longest prompt of the workload: its design point.")
@@ -344,7 +344,7 @@ def kv_cache_per_device(f, r):
 
 
 @metric("memory_capacity", "B", "Memory per device: the spec's figure; a vendor's \"80 GB\" is 80 GiB in practice "
-        "(an H100 reports 81,559 MiB).", symbol="M", axes=("capacity",))
+        "(an H100 reports 81,559 MiB).", symbol="M", axes=("capacity",), plausible=(1e9, 1e13))
 def memory_capacity(f, r):
     return M_hbm * 2**30 / 10**9 if r.capacity == "gib" else M_hbm
 
