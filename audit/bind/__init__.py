@@ -79,7 +79,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         quoted = (c.quoted or (c.versus and len(scenarios) < 2)  # "from X to Y" with no other scenario to be
                   or bool(c.column and _SUPERSEDED.search(c.column) and not _names_a_scenario(c.column, matchers)))
         bound = evolve(c, metric=metric, unit=unit, scenario=scenario, quoted=quoted, qualifier=qualifiers(c),
-                       evidence=Evidence(phrase, words, found), about=about(evolve(c, metric=metric), names))
+                       evidence=Evidence(phrase, words, found), about=about(c, names, metric))
         bound = _plausible(refine(bound))
         out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
     out = _parts_of_totals(_rates_of_times(_times_of_work(_formula_operands(parts(out), chains), chains), chains), chains)

@@ -56,13 +56,14 @@ def spec_names(names: Iterable[str], scenarios: Iterable[str] = ()) -> Names:
     return frozenset(models), frozenset(accelerators), frozenset(_key(s) for s in scenarios)
 
 
-def about(claim: Claim, ours: Names) -> str:
-    """The other model or accelerator the figure's words name, or "" (none named, or the spec's)."""
+def about(claim: Claim, ours: Names, metric: str | None = None) -> str:
+    """The other model or accelerator the figure's words name, or "" (none named, or the spec's); `metric`, the
+    one the figure is bound to: a model's own figure may be said of some model in general."""
     models, accelerators, scenarios = ours
     named = _nearest(MODELS, claim) if models else ""
     if named and _key(named) not in scenarios and not any(_same_model(named, m) for m in models):
         return named
-    if claim.metric in SHAPE_METRICS and not named:
+    if (metric or claim.metric) in SHAPE_METRICS and not named:
         anonymous = _nearest(_SOME_MODEL, claim)
         size = re.match(r"(\d+(?:\.\d+)?)\s*([TBM])", anonymous)
         if anonymous and not (size and any(f"{size.group(1)}{size.group(2)}".lower() in m.lower() for m in models)):

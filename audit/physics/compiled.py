@@ -120,9 +120,9 @@ def feature_combinations() -> Iterator[dict[str, bool]]:
 
 
 def _combinations(metric: str) -> Iterator[dict[str, Any]]:
-    own = formulas.METRICS[metric].axes
-    for features in feature_combinations():
-        for options in product(*(tuple(o.name for o in AXES[a].options) for a in own)):
+    own, pinned = formulas.METRICS[metric].axes, dict(formulas.METRICS[metric].pins)
+    for features in feature_combinations():  # an axis the metric pins has its pinned option only
+        for options in product(*((pinned[a],) if a in pinned else tuple(o.name for o in AXES[a].options) for a in own)):
             yield {**features, **dict(zip(own, options, strict=True))}
 
 

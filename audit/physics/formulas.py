@@ -367,26 +367,20 @@ def free_memory(f, r):
     return M - W_dev if r.free_of == "weights" else M - W_dev - KV_dev
 
 
+@metric("kv_share_of_capacity", "%", "The KV cache's share of a device's capacity, as its words say: KV_dev/M.",
+        axes=("share_of",), pins={"share_of": "capacity"})
 @metric("kv_share", "%", "The KV cache's share of a device's memory: of what it holds (KV_dev/(W_dev + KV_dev)) "
         "or of its capacity (KV_dev/M).", axes=("share_of",))
 def kv_share(f, r):
     return KV_dev / (W_dev + KV_dev) if r.share_of == "held" else KV_dev / M
 
 
+@metric("weights_share_of_capacity", "%", "The weights' share of a device's capacity, as its words say: W_dev/M.",
+        axes=("share_of",), pins={"share_of": "capacity"})
 @metric("weights_share", "%", "The weights' share of a device's memory: of what it holds (W_dev/(W_dev + KV_dev)) "
         "or of its capacity (W_dev/M).", axes=("share_of",))
 def weights_share(f, r):
     return W_dev / (W_dev + KV_dev) if r.share_of == "held" else W_dev / M
-
-
-@metric("kv_share_of_capacity", "%", "The KV cache's share of a device's memory capacity, as its words say: KV_dev/M.")
-def kv_share_of_capacity(f, r):
-    return KV_dev / M
-
-
-@metric("weights_share_of_capacity", "%", "The weights' share of a device's memory capacity, as its words say: W_dev/M.")
-def weights_share_of_capacity(f, r):
-    return W_dev / M
 
 
 # --- prefill --------------------------------------------------------------------------------------
