@@ -21,8 +21,9 @@ from functools import lru_cache
 
 from audit import units
 from audit.expression import FormulaError, compile_formula
+from audit.precompiled import regex
 
-_EQUALS = re.compile(r"(?:=|≈|~=|≃|≅|≒)\s*$")
+_EQUALS = regex(r"(?:=|≈|~=|≃|≅|≒)\s*$")
 _WORD = r"(?:[^\W\d_][\w.'&/-]*|\([^()]*\))"
 _WORDS = rf"(?:\s*{_WORD}(?:\s+{_WORD})*)?"
 _DIVIDED = r"(?:(?:divided|spread|split|sharded|distributed)\s+(?:over|across|among|between|by)|over|across)"
@@ -32,10 +33,10 @@ _OPERATOR = (r"(?:[+*×·∙÷]|/(?![^\W\d_])|(?:(?<=[\s\d)])|^)[-−–](?=[\s\
              rf"|{_LATEX}|(?<=\s){_DIVIDED}(?=\s)|(?<=\s){_TIMES}(?=\s))")
 """An operator between two figures: a sign ("/" not right before a word: "GB/GPU" is a unit), LaTeX's ("2 $\\times$ 34.5"), or words ("16.1 GB spread over
 the 4 GPUs = 4.0 GB")."""
-_GAP = re.compile(rf"^(?P<close>[\s)]*)(?P<exp>\^\s*\d|[²³])?{_WORDS}\s*(?P<op>{_OPERATOR}){_WORDS}\s*(?P<open>[\s(]*)$", re.I)
-_TAIL = re.compile(rf"^(?P<close>[\s)]*)(?P<exp>\^\s*\d|[²³])?{_WORDS}\s*$")
-_ASIDE = re.compile(r"(?<=[^\s+\-−–*×·∙/÷(])\s*\([^()]*\)")
-_WRITTEN = re.compile(r"[~≈∼]?\s*(?:about |approximately |approx\. |around |roughly )?"
+_GAP = regex(rf"^(?P<close>[\s)]*)(?P<exp>\^\s*\d|[²³])?{_WORDS}\s*(?P<op>{_OPERATOR}){_WORDS}\s*(?P<open>[\s(]*)$", re.I)
+_TAIL = regex(rf"^(?P<close>[\s)]*)(?P<exp>\^\s*\d|[²³])?{_WORDS}\s*$")
+_ASIDE = regex(r"(?<=[^\s+\-−–*×·∙/÷(])\s*\([^()]*\)")
+_WRITTEN = regex(r"[~≈∼]?\s*(?:about |approximately |approx\. |around |roughly )?"
                       r"(?P<num>\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?)(?P<mult>[KkMBT](?![a-zA-Z]))?")
 _MULT = {"K": 1e3, "k": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 _SYMBOLS = str.maketrans({"−": "-", "–": "-", "×": "*", "·": "*", "∙": "*", "÷": "/", "x": "*", "X": "*"})
@@ -237,7 +238,7 @@ def as_written(figure: str) -> float | None:
         return None
 
 
-_POWER = re.compile(r"\^\s*\d+|[²³]")
+_POWER = regex(r"\^\s*\d+|[²³]")
 
 
 def _exponent(gap: re.Match) -> str:

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from audit.errors import AuditError, close_matches
+from audit.precompiled import regex
 from audit.records import ReportResult
 
 CONFIG_FILES = (".audit.yaml", "pyproject.toml")
@@ -55,9 +56,9 @@ DEFAULT_EXCLUDE = (".*", "node_modules/")
 """What a directory walk leaves out unless `exclude` says otherwise: hidden files and directories."""
 FAIL_ON = ("error", "warning", "never")
 
-_SELECTOR = re.compile(r"[A-Za-z]+[0-9]*")
-_FRONT_MATTER_SPEC = re.compile(r"""^audit-spec:\s*(?P<q>["']?)(?P<path>.+?)(?P=q)\s*(?:#.*)?$""")
-_COMMENT_SPEC = re.compile(r"^\s*<!--\s*audit-spec:\s*(?P<path>.+?)\s*-->\s*$")
+_SELECTOR = regex(r"[A-Za-z]+[0-9]*")
+_FRONT_MATTER_SPEC = regex(r"""^audit-spec:\s*(?P<q>["']?)(?P<path>.+?)(?P=q)\s*(?:#.*)?$""")
+_COMMENT_SPEC = regex(r"^\s*<!--\s*audit-spec:\s*(?P<path>.+?)\s*-->\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +261,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
             i += 1
     if pattern.endswith("/"):
         out.append(".*")  # a directory glob covers what is under it
-    return re.compile("".join(out))
+    return regex("".join(out))
 
 
 def _config(path: Path, data: Mapping, line_of, where: str) -> Config:

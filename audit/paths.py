@@ -20,16 +20,16 @@ pathspec is imported only when a configuration has exclusions of its own or a .g
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from audit import config as cfg
 from audit.errors import AuditError
+from audit.precompiled import regex
 from audit.records import Finding, ReportResult, RuleInfo
 
-_GLOB_MAGIC = re.compile(r"[*?\[]")
+_GLOB_MAGIC = regex(r"[*?\[]")
 STDIN = "-"
 
 NO_SPEC = RuleInfo(

@@ -8,28 +8,93 @@ parsed (rule files, vocabulary, catalog), found by the hash of the file's bytes 
 `audit/output/_verdict.py`, the verdict's template as jinja2 compiles it, used only with the jinja2
 version, options and template text it was compiled from. Neither depends on the Python version.
 
-Regular expressions are compiled by `re` in each process (`regex`, once per pattern): nothing compiled is
-read back from outside the package, since a program read from a user's cache would reach the regular
-expression engine unchecked.
+Regular expressions: `audit/_regex.json` holds the programs `re` compiles for the patterns audit uses
+(every pattern passed to `regex` while the package's modules are imported and the shipped reports are
+audited), written by the same command for the interpreter it runs on and used only by an interpreter
+whose regular expression engine is the same (`sys.implementation.cache_tag`, `_sre.MAGIC`, `_sre.CODESIZE`);
+any other pattern, or any other interpreter, is compiled by `re`. The programs come from inside the
+package, as trusted as its code: nothing compiled is read back from outside it (a program from a user's
+cache would reach the regular expression engine unchecked).
 """
 
 from __future__ import annotations
 
+import _sre
+import json
 import re
 import sys
+from array import array
+from base64 import b64decode, b64encode
 from functools import cache
 from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+PROGRAMS = PACKAGE / "_regex.json"
 
 
 @cache
 def regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    """`re.compile(pattern, flags)`, once per process."""
-    return re.compile(pattern, int(flags))
+    """`re.compile(pattern, flags)`, once per process; its program taken from `audit/_regex.json` when
+    that holds it for this interpreter."""
+    program = _programs().get((pattern, int(flags)))
+    if program is None:
+        if _recording is not None:
+            _recording.add((pattern, int(flags)))
+        return re.compile(pattern, int(flags))
+    final, code, groups, groupindex, indexgroup = program
+    return _sre.compile(pattern, final, array("I", b64decode(code)).tolist(), groups, groupindex, tuple(indexgroup))
+
+
+def _engine() -> list:
+    """What a compiled program depends on: the interpreter, its regular expression engine, and the width of
+    the words its code is written in."""
+    return [sys.implementation.cache_tag, _sre.MAGIC, _sre.CODESIZE, array("I").itemsize]
+
+
+@cache
+def _programs() -> dict[tuple[str, int], list]:
+    """`audit/_regex.json`'s programs (none while patterns are being recorded)."""
+    if _recording is not None:
+        return {}
+    try:
+        return read_programs(PROGRAMS.read_text(encoding="utf-8"))
+    except OSError:
+        return {}
+
+
+def read_programs(text: str) -> dict[tuple[str, int], list]:
+    """The programs of an `audit/_regex.json` text by (pattern, flags): none when it was written for another
+    engine, or is not such a text."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(document, dict) or document.get("engine") != _engine():
+        return {}
+    return {(pattern, flags): program for pattern, flags, *program in document["programs"]}
+
+
+_recording: set[tuple[str, int]] | None = None
+"""While `regex_source` runs: every (pattern, flags) compiled, to be written out."""
+
+
+def program(pattern: str, flags: int) -> list:
+    """What `re` passes `_sre.compile` for a pattern: its final flags, code (unsigned 32-bit words, in
+    base64), group count and names."""
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+
+    parsed = _parser.parse(pattern, flags)
+    names = parsed.state.groupdict
+    indexgroup = [None] * parsed.state.groups
+    for name, index in names.items():
+        indexgroup[index] = name
+    code = array("I", _compiler._code(parsed, flags)).tobytes()
+    return [pattern, flags, int(flags | parsed.state.flags), b64encode(code).decode("ascii"),
+            parsed.state.groups - 1, dict(names), indexgroup]
 
 
 # --- the generated files ---------------------------------------------------------------------------
 
-PACKAGE = Path(__file__).resolve().parent
 SHIPPED = PACKAGE / "_shipped.json"
 TEMPLATE = PACKAGE / "output" / "_verdict.py"
 
@@ -94,8 +159,41 @@ def template_source() -> str:
     return "\n".join(head) + "\n" + code + "\n"
 
 
+def regex_source() -> str:
+    """The text of `audit/_regex.json`: the program of every pattern `regex` compiles while audit's modules
+    are imported, its shipped files loaded and the shipped example reports audited, in a fresh process
+    (so that every module-level pattern is seen), for this interpreter."""
+    import subprocess
+
+    found = subprocess.run([sys.executable, "-c", _RECORD], capture_output=True, text=True, check=True,
+                           cwd=PACKAGE.parent).stdout
+    patterns = sorted({(pattern, flags) for pattern, flags in json.loads(found)})
+    document = {"generated": "by `python -m audit.precompiled`: do not edit", "engine": _engine(),
+                "programs": [program(pattern, flags) for pattern, flags in patterns]}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+_RECORD = """
+import contextlib, importlib, io, json, pkgutil
+from pathlib import Path
+from audit import precompiled
+precompiled._recording = set()
+import audit
+for module in sorted(m.name for m in pkgutil.walk_packages(audit.__path__, "audit.")):
+    if not module.endswith("__main__"):
+        importlib.import_module(module)
+from audit.cli import main
+for report in sorted(Path("reports").glob("*/report.md")):
+    spec = next(p for p in sorted(report.parent.glob("*.yaml")) if p.name != "answer-key.yaml")
+    for form in ("markdown", "text", "json", "sarif", "github"):
+        with contextlib.redirect_stdout(io.StringIO()):
+            main(["check", str(report), "--spec", str(spec), "--format", form])
+print(json.dumps(sorted(precompiled._recording)))
+"""
+
+
 def generated() -> dict[Path, str]:
-    return {SHIPPED: shipped_source(), TEMPLATE: template_source()}
+    return {SHIPPED: shipped_source(), TEMPLATE: template_source(), PROGRAMS: regex_source()}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,6 +41,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from audit.errors import close_matches
+from audit.precompiled import regex
 from audit.records import Finding, ReportResult, RuleInfo
 
 BAD_SUPPRESSION = "SUP001"
@@ -90,10 +91,10 @@ RULES = (
 """What output formats (SARIF `rules`, `audit rules`) need to know of the suppression rules."""
 SUPPRESSION_IDS = frozenset(r.id for r in RULES)
 
-_ANY_COMMENT = re.compile(r"<!--\s*audit-(?P<kind>[A-Za-z][\w-]*)(?P<body>.*?)-->", re.DOTALL)
-_ONLY_COMMENTS = re.compile(r"(?:\s*<!--\s*audit-[\w-]+.*?-->)+\s*")
-_RULE_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_ANY_COMMENT = regex(r"<!--\s*audit-(?P<kind>[A-Za-z][\w-]*)(?P<body>.*?)-->", re.DOTALL)
+_ONLY_COMMENTS = regex(r"(?:\s*<!--\s*audit-[\w-]+.*?-->)+\s*")
+_RULE_TOKEN = regex(r"[A-Za-z][A-Za-z0-9_-]*")
+_CODE_SPAN = regex(r"(`+)(?:(?!\1).)+?\1")
 _END_OF_FILE = sys.maxsize
 
 

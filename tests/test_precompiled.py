@@ -3,7 +3,8 @@
 - the generated files (audit/_shipped.json, audit/output/_verdict.py) are what `python -m
   audit.precompiled` writes today: an edited rule file, vocabulary, catalog or template fails here until
   it is run (`AUDIT_UPDATE_GOLDEN=1` runs it);
-- a regular expression read back from the per-user cache is equal to `re.compile`'s (flags, code, text);
+- a regular expression built from audit/_regex.json is equal to `re.compile`'s (flags, code, text), and the
+  file is read only from the package, only for the engine it was written for;
 - a shipped YAML file read from audit/_shipped.json is what the parser gives; the template compiled ahead
   renders what the template compiled here renders;
 - the block rules markdown-it is spared (`audit.extract.segments._parser`) change no token.
@@ -11,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -81,9 +83,30 @@ def test_a_pattern_is_compiled_once_per_process_and_is_re_compiles():
     assert first is precompiled.regex(r"\d+ GB", re.I) and first == re.compile(r"\d+ GB", re.I)
 
 
-def test_nothing_compiled_is_read_from_outside_the_package():
+def test_every_shipped_program_is_what_re_compiles():
+    programs = precompiled._programs()
+    if precompiled.read_programs(precompiled.PROGRAMS.read_text(encoding="utf-8")) == {}:
+        assert programs == {} and precompiled.regex(r"(?P<n>\d+) GiB") == re.compile(r"(?P<n>\d+) GiB")
+        pytest.skip("audit/_regex.json was written for another interpreter: every pattern is compiled by re")
+    assert len(programs) > 100
+    for (pattern, flags) in programs:
+        built = precompiled.regex.__wrapped__(pattern, flags)
+        assert built == re.compile(pattern, flags), pattern  # equal: same text, flags and code
+        assert built.groupindex == re.compile(pattern, flags).groupindex, pattern
+
+
+def test_programs_are_used_only_for_the_engine_they_were_written_for():
+    document = json.loads(precompiled.PROGRAMS.read_text(encoding="utf-8"))
+    assert precompiled.read_programs(json.dumps(document)) != {}
+    for engine in (["cpython-399", *document["engine"][1:]], [*document["engine"][:1], 1, 4, 4], None):
+        assert precompiled.read_programs(json.dumps({**document, "engine": engine})) == {}
+    assert precompiled.read_programs("not json") == {} and precompiled.read_programs("[1, 2]") == {}
+
+
+def test_programs_are_read_only_from_the_package():
+    assert precompiled.PROGRAMS.parent == precompiled.PACKAGE == ROOT / "audit"
     source = (ROOT / "audit" / "precompiled.py").read_text(encoding="utf-8")
-    assert "marshal" not in source and "_sre" not in source and "pickle" not in source
+    assert "marshal" not in source and "pickle" not in source and "home()" not in source
 
 
 # --- markdown-it's block rules --------------------------------------------------------------------

@@ -12,6 +12,7 @@ from audit.bind.metric import _ACHIEVED, metric_of
 from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
 from audit.bind.scope import layout_named, parts, refine
 from audit.bind.vocabulary import Term
+from audit.precompiled import regex
 from audit.records import Claim, Evidence, evolve
 
 __all__ = ["LAYOUT_METRICS", "SHAPE_FIGURES", "bind", "qualifiers"]
@@ -166,7 +167,7 @@ def _formula_operands(claims: list[Claim], chains: dict[int, set[int]]) -> list[
     return out
 
 
-_OF_CAPACITY = re.compile(r"\s*of\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?(?:(?:gpu|device|card|npu|chip)(?:'s|’s)?\s+)?"
+_OF_CAPACITY = regex(r"\s*of\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?(?:(?:gpu|device|card|npu|chip)(?:'s|’s)?\s+)?"
                           r"(?:hbm\d?e?|vram|capacity|device memory|gpu memory|(?:card|gpu|device)\b(?!['’]))", re.I)
 """The words after a share that name its whole as the device's capacity ("of HBM", "of each card's HBM"); "of the 45.2 GB
 each GPU holds" is not one."""
@@ -175,15 +176,15 @@ _COMPUTED_RATE = {"memory_bandwidth": "achieved_bandwidth", "peak_flops": "achie
 what a run achieved."""
 _REQUIRED = {"ttft": "requirement_ttft", "decode_step_time": "requirement_tpot", "throughput": "requirement_throughput"}
 """A metric -> the requirement on it, for a figure under a line labelled as a requirement."""
-_REQUIREMENT_LABEL = re.compile(r"^\W*(requirements?|targets?|slos?|slas?|goals?|constraints?)\W*$", re.I)
+_REQUIREMENT_LABEL = regex(r"^\W*(requirements?|targets?|slos?|slas?|goals?|constraints?)\W*$", re.I)
 
-_EQUALS_BEFORE = re.compile(r"(?:=|≈|~=|≃|≅)\s*$")
-_AT_PEAK = re.compile(r"\b(?:mfu|(?:of|at) (?:the )?peak|at peak)\b", re.I)
+_EQUALS_BEFORE = regex(r"(?:=|≈|~=|≃|≅)\s*$")
+_AT_PEAK = regex(r"\b(?:mfu|(?:of|at) (?:the )?peak|at peak)\b", re.I)
 
 
-_PER_DEVICE_WORDS = re.compile(r"\b(?:per|/|each|a|every)\s*(?:gpu|device|chip|card|npu|accelerator|rank)\b|每卡|单卡", re.I)
-_PART_NOUNS = (("weights_per_device", re.compile(r"^\W*(?:of\s+)?(?:\w+\s+)?weights?\b", re.I)),
-               ("kv_cache_per_device", re.compile(r"^\W*(?:of\s+)?(?:\w+\s+)?(?:kv|cache|mla cache|kv cache)\b", re.I)))
+_PER_DEVICE_WORDS = regex(r"\b(?:per|/|each|a|every)\s*(?:gpu|device|chip|card|npu|accelerator|rank)\b|每卡|单卡", re.I)
+_PART_NOUNS = (("weights_per_device", regex(r"^\W*(?:of\s+)?(?:\w+\s+)?weights?\b", re.I)),
+               ("kv_cache_per_device", regex(r"^\W*(?:of\s+)?(?:\w+\s+)?(?:kv|cache|mla cache|kv cache)\b", re.I)))
 _PER_DEVICE_TOTALS = frozenset({"memory_per_device", "decode_bytes_per_device", "decode_step_time"})
 
 
@@ -248,12 +249,12 @@ def _kv_per_token_written(claims: list[Claim], chains: dict[int, set[int]],
     return out
 
 
-_PER_ONLY = re.compile(r"^\s*(?:per|/|each)\s*(gpu|device|card|chip|npu|rank|replica|node)\b", re.I)
+_PER_ONLY = regex(r"^\s*(?:per|/|each)\s*(gpu|device|card|chip|npu|rank|replica|node)\b", re.I)
 _PER_SCOPE = {"gpu": "device", "device": "device", "card": "device", "chip": "device", "npu": "device",
               "rank": "device", "replica": "replica", "node": "node"}
 
 
-_PARAMS = re.compile(r"^\s*~?\d[\d,.]*\s*[BM]\b")
+_PARAMS = regex(r"^\s*~?\d[\d,.]*\s*[BM]\b")
 
 
 def _flops_of_params(claims: list[Claim], chains: dict[int, set[int]]) -> list[Claim]:
@@ -391,12 +392,12 @@ def _rates_of_times(claims: list[Claim], chains: dict[int, set[int]]) -> list[Cl
     return out
 
 
-_LINK_WORDS = re.compile(r"\b(nvlink|pcie|infiniband|ib|roce|ethernet|network|interconnect|all-?reduce|all-?gather|"
+_LINK_WORDS = regex(r"\b(nvlink|pcie|infiniband|ib|roce|ethernet|network|interconnect|all-?reduce|all-?gather|"
                          r"all-?to-?all|xgmi|infinity fabric|ici|nccl|ssd|nvme|disk|storage)\b", re.I)
-_EFFECTIVE = re.compile(r"\b(effective|sustained|realistic|achieved|measured|observed|derated|MBU|MFU|efficiency)\b|\d\s*%", re.I)
+_EFFECTIVE = regex(r"\b(effective|sustained|realistic|achieved|measured|observed|derated|MBU|MFU|efficiency)\b|\d\s*%", re.I)
 """Words that make the rate of a time the report's own assumption, not the datasheet's."""
 
-_SUPERSEDED = re.compile(r"^\W*(v0|v1|old|previous|prior|draft|superseded|was|claimed|reported|stated)\b", re.I)
+_SUPERSEDED = regex(r"^\W*(v0|v1|old|previous|prior|draft|superseded|was|claimed|reported|stated)\b", re.I)
 """A table column of figures the report replaces or disputes: they are quoted, not asserted."""
 
 
@@ -413,12 +414,12 @@ def _without_scenarios(text: str, matchers: list[tuple[str, re.Pattern]]) -> str
 
 
 _QUALIFIERS = (
-    ("min", re.compile(r"\b(min(imum)?|shortest|smallest|short[- ]prompt|best[- ]case)\b", re.I)),
-    ("per_device", re.compile(r"(per|/|each)[\s-]*(gpu|device|npu|card|chip|accelerator)\b|每\s*张?卡|单卡|/\s*卡", re.I)),
-    ("per_node", re.compile(r"(per|/|each)[\s-]*(node|server|host|machine)\b|\((node|server|host)\)"
+    ("min", regex(r"\b(min(imum)?|shortest|smallest|short[- ]prompt|best[- ]case)\b", re.I)),
+    ("per_device", regex(r"(per|/|each)[\s-]*(gpu|device|npu|card|chip|accelerator)\b|每\s*张?卡|单卡|/\s*卡", re.I)),
+    ("per_node", regex(r"(per|/|each)[\s-]*(node|server|host|machine)\b|\((node|server|host)\)"
                             r"|\b(for|of|on) (the|a|one|each|the whole) (node|server|host|box)\b|\bnode[- ]wide\b", re.I)),
-    ("per_replica", re.compile(r"(per|/|each)[\s-]*(replica|instance|dp rank)\b|每\s*(实例|副本)|单\s*(实例|副本)", re.I)),
-    ("bound", re.compile(r"\b(floors?|ceilings?|roofline|caps?|theoretical|lower bound|upper bound|at (the )?peak|"
+    ("per_replica", regex(r"(per|/|each)[\s-]*(replica|instance|dp rank)\b|每\s*(实例|副本)|单\s*(实例|副本)", re.I)),
+    ("bound", regex(r"\b(floors?|ceilings?|roofline|caps?|theoretical|lower bound|upper bound|at (the )?peak|"
                          r"100% (mfu|of (the )?peak)|at 100%|at best|at most|at least|no less than|can'?t go below)\b"
                          r"|下限|上限|理论", re.I)),
 )

@@ -122,7 +122,7 @@ _SOME_MODEL = regex(
 """A model the sentence speaks of in general or by another size: "if a model has 24 layers", "the 1T
 parameter model contains 128 layers", "2-/1-bit 6/5-layer models"."""
 
-_SENTENCE_END = re.compile(r"[.;!?]\s")
+_SENTENCE_END = regex(r"[.;!?]\s")
 _REACH = 240
 """How far before a figure a name is looked for: a sentence's length, and the cost of a line of 10^4
 figures stays linear."""

@@ -10,29 +10,30 @@ from __future__ import annotations
 import re
 
 from audit.bind.scope import clause_of
+from audit.precompiled import regex
 from audit.records import Claim
 
 _NUMBER = r"[~≈]?\s*(?:about\s+)?(?P<n>\d[\d,]*(?:\.\d+)?)\s*(?P<k>[Kk](?![a-z]))?"
 _PROMPT = (
-    re.compile(rf"{_NUMBER}[- ]?tokens?[- ](?:long\s+)?(?:prompts?|inputs?|requests?|sequences?)\b", re.I),
-    re.compile(rf"\b(?:prompts?|inputs?)\s+(?:of|at|with)\s+{_NUMBER}\s*tokens?\b", re.I),
-    re.compile(rf"\b(?:prompts?|inputs?)\s*\(\s*{_NUMBER}\s*tokens?\s*\)", re.I),
-    re.compile(r"(?<![\w.])(?P<n>\d[\d,]*(?:\.\d+)?)\s?(?P<k>[Kk])[- ](?:token[- ])?prompts?\b(?!\s*tok)", re.I),
+    regex(rf"{_NUMBER}[- ]?tokens?[- ](?:long\s+)?(?:prompts?|inputs?|requests?|sequences?)\b", re.I),
+    regex(rf"\b(?:prompts?|inputs?)\s+(?:of|at|with)\s+{_NUMBER}\s*tokens?\b", re.I),
+    regex(rf"\b(?:prompts?|inputs?)\s*\(\s*{_NUMBER}\s*tokens?\s*\)", re.I),
+    regex(r"(?<![\w.])(?P<n>\d[\d,]*(?:\.\d+)?)\s?(?P<k>[Kk])[- ](?:token[- ])?prompts?\b(?!\s*tok)", re.I),
 )
 _CONTEXT = (
-    re.compile(rf"\b(?:context|kv)\s+(?:length\s+)?(?:of|at)\s+{_NUMBER}\s*tokens?\b", re.I),
-    re.compile(rf"\bat\s+(?:a\s+)?(?:context\s+of\s+)?{_NUMBER}\s*tokens?(?:\s+of\s+context)?\b", re.I),
-    re.compile(rf"{_NUMBER}[- ]?tokens?[- ](?:context|start)\b", re.I),
+    regex(rf"\b(?:context|kv)\s+(?:length\s+)?(?:of|at)\s+{_NUMBER}\s*tokens?\b", re.I),
+    regex(rf"\bat\s+(?:a\s+)?(?:context\s+of\s+)?{_NUMBER}\s*tokens?(?:\s+of\s+context)?\b", re.I),
+    regex(rf"{_NUMBER}[- ]?tokens?[- ](?:context|start)\b", re.I),
 )
-_PER_TOKEN = re.compile(r"\bper\s+(?:prompt\s+|input\s+)?token\b", re.I)
+_PER_TOKEN = regex(r"\bper\s+(?:prompt\s+|input\s+)?token\b", re.I)
 _BATCH = (
-    re.compile(r"\b(?:burst|batch|wave) of\s+(?P<n>\d[\d,]*)\b", re.I),
-    re.compile(r"(?<![\d.,])(?P<n>\d[\d,]*)[- ](?:(?:fresh|new|concurrent|simultaneous|\d+[Kk]?|[\w-]+-token)[- ]){0,2}"
+    regex(r"\b(?:burst|batch|wave) of\s+(?P<n>\d[\d,]*)\b", re.I),
+    regex(r"(?<![\d.,])(?P<n>\d[\d,]*)[- ](?:(?:fresh|new|concurrent|simultaneous|\d+[Kk]?|[\w-]+-token)[- ]){0,2}"
                r"(?:prompts?|requests?|sequences?|chats?)\b", re.I),
-    re.compile(r"(?<![\d.,])(?P<n>\d[\d,]*)[- ]prompt\b", re.I),
-    re.compile(r"(?<![\d.,])(?P<n>\d[\d,]*)\s*个", re.I),
+    regex(r"(?<![\d.,])(?P<n>\d[\d,]*)[- ]prompt\b", re.I),
+    regex(r"(?<![\d.,])(?P<n>\d[\d,]*)\s*个", re.I),
 )
-_REPLICA = re.compile(r"\b(?:replica|instance|one (?:tp\S*|copy)|per replica)\b|实例", re.I)
+_REPLICA = regex(r"\b(?:replica|instance|one (?:tp\S*|copy)|per replica)\b|实例", re.I)
 
 PROMPT_METRICS = frozenset({"ttft", "batch_prefill_time", "prefill_flops", "prefill_flops_attention",
                             "prefill_flops_mlp", "prefill_throughput"})
@@ -93,7 +94,7 @@ def conditions_of(claim: Claim) -> tuple[tuple[str, float], ...]:
 
 PRECISIONS = ("bf16", "fp16", "fp8", "int8", "fp4")
 """The precisions a peak may be named at: ("precision", i) is PRECISIONS[i]."""
-_PRECISION = re.compile(r"\b(?:(?P<bf16>bf16|bfloat16)|(?P<fp16>fp16|float16)|(?P<fp8>fp8|float8\w*)|(?P<int8>int8)"
+_PRECISION = regex(r"\b(?:(?P<bf16>bf16|bfloat16)|(?P<fp16>fp16|float16)|(?P<fp8>fp8|float8\w*)|(?P<int8>int8)"
                         r"|(?P<fp4>fp4|nvfp4|mxfp4))\b", re.I)
 
 

@@ -8,12 +8,13 @@ import re
 
 from audit.bind.scope import clause_of
 from audit.bind.vocabulary import Term
+from audit.precompiled import regex
 from audit.records import Claim
 
 PHRASE_ORDER = ("noun", "key", "label", "loose", "prefix", "scoped", "bare")
-_CONJUNCTION = re.compile(r"\b(?:and|plus|while|whereas|but)\b", re.I)
-_AFTER_END = re.compile(r"[,;()\[\]|]|\s[-–—]\s|→|->|\bvs\.?\s|\bversus\b|\.\s|:\s(?=\S)")
-_ACHIEVED = re.compile(r"\b(achiev\w*|actual(ly)?|measured|observed|reach\w*|deliver\w*|got|gets|hits?)\b", re.I)
+_CONJUNCTION = regex(r"\b(?:and|plus|while|whereas|but)\b", re.I)
+_AFTER_END = regex(r"[,;()\[\]|]|\s[-–—]\s|→|->|\bvs\.?\s|\bversus\b|\.\s|:\s(?=\S)")
+_ACHIEVED = regex(r"\b(achiev\w*|actual(ly)?|measured|observed|reach\w*|deliver\w*|got|gets|hits?)\b", re.I)
 
 
 def _admits(term: Term, claim: Claim) -> bool:
@@ -23,7 +24,7 @@ def _admits(term: Term, claim: Claim) -> bool:
     return claim.ambiguous_flops and ({"flops", "flop_rate"} & term.kinds) != set()
 
 
-_FIGURE = re.compile(r"[~≈]?\d[\d,.]*[KMBT]?(?:\s?(?:[KMGTPE]?i?B|[KMGTPE]?(?:FLOPS|FLOPs|Flops|FLOP)(?:/s)?|"
+_FIGURE = regex(r"[~≈]?\d[\d,.]*[KMBT]?(?:\s?(?:[KMGTPE]?i?B|[KMGTPE]?(?:FLOPS|FLOPs|Flops|FLOP)(?:/s)?|"
                      r"[KMGT]i?B/s|[KMGT]Bps|tokens/s(?:ec(?:ond)?)?|tok/s|ms|µs|us|s|sec|seconds?|%|x|×)\b)?")
 _PREFIX_KINDS = frozenset({"time", "token_rate", "flops", "flop_rate", "bytes"})
 
@@ -49,7 +50,7 @@ def own_words(claim: Claim, next_start: int | None) -> tuple[str, str]:
     return before, after
 
 
-_FLAG = re.compile(r"(?:^|(?<=[\s`]))--(?P<flag>[a-z][\w-]*)`?(?:\s+(?:defaults? to|is|was|set to|of|at))?\s*=?\s*$", re.I)
+_FLAG = regex(r"(?:^|(?<=[\s`]))--(?P<flag>[a-z][\w-]*)`?(?:\s+(?:defaults? to|is|was|set to|of|at))?\s*=?\s*$", re.I)
 """A command-line flag the figure is the value of ("--max-concurrency 128", "`--dp` defaults to 8")."""
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from audit.precompiled import regex
 from audit.records import Claim, evolve
 
 LAYOUT_METRICS = ("tp", "pp", "dp", "ep", "batch_size")
@@ -28,7 +29,7 @@ def _word_pattern(words: list[str], letters: tuple[str, ...] = ()) -> re.Pattern
         # before a colon the answer of a Q & A ("A: Keep ~10% ...")
         return rf"(?:(?<=[\w,(] )(?-i:{text})|(?-i:{text})(?!\s+[a-z])(?!:))"
 
-    return re.compile(r"(?<![\w-])(" + "|".join([*(one(a) for a in alts), *inside]) + r")(?![\w-])", re.I)
+    return regex(r"(?<![\w-])(" + "|".join([*(one(a) for a in alts), *inside]) + r")(?![\w-])", re.I)
 
 
 def _letters(names: list[str]) -> dict[str, tuple[str, ...]]:

@@ -13,28 +13,29 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from audit.precompiled import regex
 from audit.records import Claim
 
 _DEVICE = r"(?:gpu|device|npu|card|chip|accelerator|tp rank|rank|shard|xpu)s?"
 _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
-    ("device", re.compile(rf"(?:\bper\s+|/\s*|\beach\s+|\bon each\s+|\bevery\s+|\bper-){_DEVICE}\b|每卡|单卡|每张卡"
+    ("device", regex(rf"(?:\bper\s+|/\s*|\beach\s+|\bon each\s+|\bevery\s+|\bper-){_DEVICE}\b|每卡|单卡|每张卡"
                           rf"|\b(?:each|every)\s+{_DEVICE}\s+(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?)\b"
                           rf"|\blocal\b", re.I)),
-    ("replica", re.compile(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:replica|instance|dp rank|copy)\b"
+    ("replica", regex(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:replica|instance|dp rank|copy)\b"
                            r"|\b(?:a|one|each)\s+(?:model\s+)?(?:replica|copy)\s+(?:needs|uses|takes|spans|has|is)\b", re.I)),
-    ("stage", re.compile(r"(?:\bper\s+|/\s*|\beach\s+|\bevery\s+)(?:pipeline\s+)?stage\b|\bstages? (?:holds?|keeps?)\b",
+    ("stage", regex(r"(?:\bper\s+|/\s*|\beach\s+|\bevery\s+)(?:pipeline\s+)?stage\b|\bstages? (?:holds?|keeps?)\b",
                          re.I)),
-    ("node", re.compile(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:node|server|host|machine|box)\b", re.I)),
-    ("total", re.compile(r"\b(?:aggregate|combined|in all|in total|cluster[- ]wide|fleet[- ]wide|summed)\b"
+    ("node", regex(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:node|server|host|machine|box)\b", re.I)),
+    ("total", regex(r"\b(?:aggregate|combined|in all|in total|cluster[- ]wide|fleet[- ]wide|summed)\b"
                          r"|\bfor (?:the )?(?:whole |entire )?(?:rack|cluster|pod|fleet|system|deployment)\b"
                          r"|\bacross (?:all |the )?(?:\d+ )?(?:gpus|devices|chips|cards|nodes)\b", re.I)),
 )
-_GROUP = re.compile(r"\b(?:each|replicated|spread|shared|split|lives?|sits?|runs?)\b.{0,40}\b(?:on|over|across|by)\s*$"
+_GROUP = regex(r"\b(?:each|replicated|spread|shared|split|lives?|sits?|runs?)\b.{0,40}\b(?:on|over|across|by)\s*$"
                     r"|\b(?:replicas?|pairs?|groups?|instances?|canary) of\s*$", re.I)
-_NODES_OF = re.compile(r"\b(?:nodes?|servers?|hosts?|machines?|boxes|trays?) of\s*$", re.I)
+_NODES_OF = regex(r"\b(?:nodes?|servers?|hosts?|machines?|boxes|trays?) of\s*$", re.I)
 """"16 GPUs in two nodes of 8": the 8 counts a node's devices."""
-_PART_OF = re.compile(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|all\s+)?[~≈]?\d", re.I)
-_BOUNDARY = re.compile(r"[;:]\s|,\s|\.\s|\s[-–—]\s")
+_PART_OF = regex(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|all\s+)?[~≈]?\d", re.I)
+_BOUNDARY = regex(r"[;:]\s|,\s|\.\s|\s[-–—]\s")
 
 REFINED: dict[tuple[str, str], str | None] = {
     ("heads", "device"): "heads_per_device",
@@ -82,14 +83,14 @@ def clause_of(claim: Claim, asides: bool = False) -> str:
     return clause if asides else _PARENTHESIS.sub(" ", clause)  # asides are not its words
 
 
-_PARENTHESIS = re.compile(r"\([^()]*\)")
-_NEXT_COUNT = re.compile(r"[^\d/,;+×*=]*?[A-Za-z][^\d/,;+×*=]*?\s(\d+)\s+(?:per|each|/)\b", re.I)
+_PARENTHESIS = regex(r"\([^()]*\)")
+_NEXT_COUNT = regex(r"[^\d/,;+×*=]*?[A-Za-z][^\d/,;+×*=]*?\s(\d+)\s+(?:per|each|/)\b", re.I)
 """Words, then another count with its own "per X": the scope words are that count's."""
-_ASSIGNED = re.compile(r"\b(?:TP|PP|DP|EP|CP|SP)\s*=\s*\d", re.I)
+_ASSIGNED = regex(r"\b(?:TP|PP|DP|EP|CP|SP)\s*=\s*\d", re.I)
 """A parallel degree given its value ("TP=4"): the words after it are that figure's."""
 
 
-_WHOLE_OF = re.compile(r"\d\S*\s+(?:of|out of)\s+(?:the|its|all)\s+$", re.I)
+_WHOLE_OF = regex(r"\d\S*\s+(?:of|out of)\s+(?:the|its|all)\s+$", re.I)
 
 
 def scope_of(claim: Claim) -> str | None:
@@ -121,13 +122,13 @@ def scope_of(claim: Claim) -> str | None:
     return "device" if at >= 0 and _SUBJECT.search(clause[:at]) else None
 
 
-_SUBJECT = re.compile(rf"\b(?:a|one|any)\s+{_DEVICE}\s+(?:then\s+|only\s+|now\s+)?"
+_SUBJECT = regex(rf"\b(?:a|one|any)\s+{_DEVICE}\s+(?:then\s+|only\s+|now\s+)?"
                       rf"(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?|computes?|serves?)\b[^,;:.]*$", re.I)
 """"a GPU holds 16 query heads": a device as the subject before the figure ("more than a GPU has", after
 it, says nothing of what the figure counts)."""
-_AT_A_TIME = re.compile(r"\s*(?:[^\W\d_]+\s+){0,2}at a time\b", re.I)
+_AT_A_TIME = regex(r"\s*(?:[^\W\d_]+\s+){0,2}at a time\b", re.I)
 """"8 GPUs at a time": the devices busy at once, a part of the deployment."""
-_RESTATES = re.compile(r"[,;(]\s*(?:i\.?\s?e\.?|that is|namely)[\s,]*(?:[^\W\d_]+\s+){0,2}$", re.I)
+_RESTATES = regex(r"[,;(]\s*(?:i\.?\s?e\.?|that is|namely)[\s,]*(?:[^\W\d_]+\s+){0,2}$", re.I)
 """"..., i.e. 4 cards": the words before it restated, their scope is the figure's."""
 
 
@@ -185,9 +186,9 @@ def parts(claims: list[Claim]) -> list[Claim]:
     return out
 
 
-_DEGREE = re.compile(r"\b(?P<name>TP|PP|DP|EP)\s*(?:=|:)?\s*(?P<n>\d{1,4})\b(?!\s*(?:%|x\b|×))", re.I)
-_WAY = re.compile(r"\b(?P<n>\d{1,4})-way\s+(?P<name>tensor|pipeline|data|expert)\b", re.I)
-_REPLICAS = re.compile(r"\b(?P<n>\d{1,3}|two|three|four|five|six|eight|sixteen)\s+(?:\w+\s+){0,2}?replicas\b", re.I)
+_DEGREE = regex(r"\b(?P<name>TP|PP|DP|EP)\s*(?:=|:)?\s*(?P<n>\d{1,4})\b(?!\s*(?:%|x\b|×))", re.I)
+_WAY = regex(r"\b(?P<n>\d{1,4})-way\s+(?P<name>tensor|pipeline|data|expert)\b", re.I)
+_REPLICAS = regex(r"\b(?P<n>\d{1,3}|two|three|four|five|six|eight|sixteen)\s+(?:\w+\s+){0,2}?replicas\b", re.I)
 _WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "sixteen": 16}
 _WAYS = {"tensor": "tp", "pipeline": "pp", "data": "dp", "expert": "ep"}
 

@@ -162,7 +162,7 @@ def _compiled(pattern: str, parts: list[str], path: Path, lines, where: tuple[in
     except re.error as whole:
         for p in parts:  # only now is each part compiled alone: to say which one is wrong
             try:
-                re.compile(p, re.I)
+                regex(p, re.I)
             except re.error as e:
                 raise AuditError(f"bad pattern {p!r}: {e}", str(path), lines.line(("metrics", *where))) from None
         raise AuditError(f"bad pattern {pattern!r}: {whole}", str(path), lines.line(("metrics", *where))) from None

@@ -371,7 +371,7 @@ def _units_carried(text: str, figures: list) -> list:
     return out
 
 
-_KEYED = re.compile(r"(?:\b(?:TP|PP|DP|EP)\s*=?\s*|=\s*)$", re.I)
+_KEYED = regex(r"(?:\b(?:TP|PP|DP|EP)\s*=?\s*|=\s*)$", re.I)
 """A number that is a key's value ("at TP=2 and ~47 GB left"): a count of its own, whatever follows it."""
 
 

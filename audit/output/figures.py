@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from audit.precompiled import regex
 from audit.records import Claim, Finding, ReportResult, evolve
 
 GIB_PER_GB = 2**30 / 1e9
@@ -217,15 +218,15 @@ def accepted_reading(finding: Finding, estimates: Mapping | None) -> str:
 
 # --- corrections -------------------------------------------------------------------------------
 
-_WRITTEN = re.compile(
+_WRITTEN = regex(
     r"^(?P<cmp>(?:>=|<=|≥|≤|>|<|at least|at most|up to)\s*)?"
     r"(?P<approx>(?:[~≈∼]|about|approximately|approx\.|around|roughly)\s*)?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<post>(?![eE][+-]?\d)(?![\d,.]).*)$",
     re.S,
 )
-_MULTIPLIER = re.compile(r"^(?P<m>[KkMBT])(?![a-zA-Z])")
+_MULTIPLIER = regex(r"^(?P<m>[KkMBT])(?![a-zA-Z])")
 _MULTIPLIERS = ("", "K", "M", "B", "T")
-_UNIT_PREFIX = re.compile(r"^(?P<space>\s*)(?P<p>[kKMGTP])(?P<i>i?)(?P<rest>B(?:/s|ps)?(?![a-zA-Z])|FLOPS?|FLOPs|"
+_UNIT_PREFIX = regex(r"^(?P<space>\s*)(?P<p>[kKMGTP])(?P<i>i?)(?P<rest>B(?:/s|ps)?(?![a-zA-Z])|FLOPS?|FLOPs|"
                           r"Flops?|flops?|OPS)")
 _PREFIXES = "KMGTP"
 

@@ -21,10 +21,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from audit.precompiled import regex
 from audit.records import Claim, Finding, ReportResult
 
 MAX_ROUNDS = 8
-_COMPARATOR = re.compile(r"(?:>=|<=|≥|≤)\s*$")
+_COMPARATOR = regex(r"(?:>=|<=|≥|≤)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,7 @@ def corrections(result: ReportResult, lines: Sequence[str],
     return out
 
 
-_NUMBER = re.compile(r"[~≈]?\s*\d[\d,]*(?:\.\d+)?")
+_NUMBER = regex(r"[~≈]?\s*\d[\d,]*(?:\.\d+)?")
 
 
 def _number_place(claim: Claim, lines: Sequence[str], suggestion: str) -> tuple[Place | None, str]:

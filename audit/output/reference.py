@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from audit.precompiled import regex
+
 
 def _cell(text: object) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
@@ -60,7 +62,7 @@ def formats() -> str:
 
 SECTIONS: dict[str, Callable[[], str]] = {"metrics": metrics, "axes": axes, "rules": rules, "formats": formats}
 
-_SECTION = re.compile(r"(<!-- generated: (?P<name>\w+) -->\n)(?P<body>.*?)(<!-- end generated -->)", re.S)
+_SECTION = regex(r"(<!-- generated: (?P<name>\w+) -->\n)(?P<body>.*?)(<!-- end generated -->)", re.S)
 
 
 def regenerate(text: str) -> str:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 from audit.judge.checks import Candidate, Context, message_values, ratio
+from audit.precompiled import regex
 from audit.records import Claim, Finding, evolve
 
 
@@ -77,7 +78,7 @@ def _row_words(claim: Claim, ctx: Context) -> str:
     return " ".join((claim.label, claim.text, *row))
 
 
-_DOES_NOT_FIT = re.compile(r"\b(oom|out of memory|(does ?n[o']t|do ?n[o']t|won[’']t|will not|cannot|can[’']t|would ?n[o']t) fit|"
+_DOES_NOT_FIT = regex(r"\b(oom|out of memory|(does ?n[o']t|do ?n[o']t|won[’']t|will not|cannot|can[’']t|would ?n[o']t) fit|"
                            r"not fit|exceeds?|over (the )?(capacity|card|budget)|too (big|large)|not viable|infeasible|"
                            r"short by|spills?)\b", re.I)
 """Words saying a memory figure is what a layout would need, beyond the device: not a contradiction of it."""

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 from audit.arithmetic import as_written, expressions_before, holds
 from audit.judge.checks import Context, message_values, ratio
+from audit.precompiled import regex
 from audit.records import Claim, Finding, evolve
 from audit.units import format_quantity
 
-_TOTAL = re.compile(r"^\W*(totals?|sum|overall|combined)\b", re.I)
-_OF = re.compile(r"^of\b", re.I)
+_TOTAL = regex(r"^\W*(totals?|sum|overall|combined)\b", re.I)
+_OF = regex(r"^of\b", re.I)
 _LAYOUT = ("tp", "pp", "dp")
 """The degrees whose product is the device count: EP ranks are drawn from the TP x DP devices."""
 _NEAR = 40  # claims: how far back a check looks for the figures a claim relates to
@@ -110,7 +111,7 @@ def _table_sum(claim: Claim, ctx: Context):
             {"unsure": how == "the cells left of it"})
 
 
-_NOT_ADDITIVE = re.compile(r"\bper\b|/\s*(gpu|node|device|chip|replica)|%|share|util|avg|average|mean|median|p\d\d|"
+_NOT_ADDITIVE = regex(r"\bper\b|/\s*(gpu|node|device|chip|replica)|%|share|util|avg|average|mean|median|p\d\d|"
                            r"latency|ttft|itl|tpot|time|\bms\b|\(s\)|ratio|speed-?up|\bx\b|×|spare|needed", re.I)
 
 
@@ -142,7 +143,7 @@ def _capacity_in(header: str) -> str | None:
     return m.group(1) if m else None
 
 
-_FREE = re.compile(r"^\W*(free|headroom|left|remaining|spare)\b", re.I)
+_FREE = regex(r"^\W*(free|headroom|left|remaining|spare)\b", re.I)
 
 
 def _several(claim: Claim, ctx: Context) -> bool:
@@ -201,10 +202,10 @@ class _Pair:
 
 
 _JOINTS = (
-    ("of", re.compile(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|a\s+)?$", re.I)),
-    ("of", re.compile(r"^\s*/\s*$")),
-    ("to", re.compile(r"^\s*(?:→|->|⟶|=>|to)\s*[$€£¥]?\s*$", re.I)),  # "from $6.25 to $3.90": a price's sign
-    ("vs", re.compile(r"^\s*(?:vs\.?|versus|against|compared with|and)\s*[$€£¥]?\s*$", re.I)),
+    ("of", regex(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|a\s+)?$", re.I)),
+    ("of", regex(r"^\s*/\s*$")),
+    ("to", regex(r"^\s*(?:→|->|⟶|=>|to)\s*[$€£¥]?\s*$", re.I)),  # "from $6.25 to $3.90": a price's sign
+    ("vs", regex(r"^\s*(?:vs\.?|versus|against|compared with|and)\s*[$€£¥]?\s*$", re.I)),
 )
 
 
@@ -258,7 +259,7 @@ def _own_parenthesis(claim: Claim) -> str:
 def _own_clause(claim: Claim) -> str:
     """The figure's clause: between ";", ": ", ". " or a dash around it, parentheses included."""
     text, start = claim.text, claim.start
-    cut = re.compile(r";\s|:\s|\.\s|\s[-–—]\s|,?\s(?:but|while|whereas|yet)\s")
+    cut = regex(r";\s|:\s|\.\s|\s[-–—]\s|,?\s(?:but|while|whereas|yet)\s")
     lo = max((m.end() for m in cut.finditer(text, 0, start)), default=0)
     m = cut.search(text, start + len(claim.figure))
     return text[lo: m.start() if m else len(text)]
@@ -360,7 +361,7 @@ def _change_written(claim: Claim):
     return None
 
 
-_DIFFERENCE = re.compile(r"^\(+(?P<a>[\d.e+]+)\s*-\s*(?P<b>[\d.e+]+)\)+\s*/\s*\(*(?P<c>[\d.e+]+)\)*(?:\s*\*\s*100(?:\.0)?)?$")
+_DIFFERENCE = regex(r"^\(+(?P<a>[\d.e+]+)\s*-\s*(?P<b>[\d.e+]+)\)+\s*/\s*\(*(?P<c>[\d.e+]+)\)*(?:\s*\*\s*100(?:\.0)?)?$")
 """What a change written out reads as: "(A - B) / C", with "× 100" or not."""
 
 
@@ -399,7 +400,7 @@ def _change_between_scenarios(claim: Claim, ctx: Context):
             {"unsure": True})
 
 
-_LAYOUT_WORDS = re.compile(r"\b(?P<d1>TP|PP|DP|EP)\s*=?\s*(?P<n1>\d+)(?P<rest>(?:\s*[×x*,]\s*(?:TP|PP|DP|EP)\s*=?\s*\d+)*)",
+_LAYOUT_WORDS = regex(r"\b(?P<d1>TP|PP|DP|EP)\s*=?\s*(?P<n1>\d+)(?P<rest>(?:\s*[×x*,]\s*(?:TP|PP|DP|EP)\s*=?\s*\d+)*)",
                            re.I)
 
 
@@ -446,11 +447,11 @@ def _change_against_named(claim: Claim, ctx: Context, family: tuple[str, ...]):
             f"|{_fmt(subject)} - {format_number(base)}| / {format_number(base)} ({name})", {"unsure": True})
 
 
-_INVERSE = re.compile(r"\b(?:cheaper|costlier|costs?|costing|priced?|spend|spending|billed|dollars?)\b", re.I)
+_INVERSE = regex(r"\b(?:cheaper|costlier|costs?|costing|priced?|spend|spending|billed|dollars?)\b", re.I)
 """A change of what a rate's inverse measures (a cost per token of a throughput)."""
-_WHOLE = re.compile(r"整机|\b(?:whole|total|node|aggregate|deployment|cluster)\b", re.I)
-_CHANGE_ZH = re.compile(r"(降低|减少|提升|提高|增加|高|低|快|慢)了?")
-_CHANGE = re.compile(r"\b(?:(?P<less>less|lower|cut|cuts|reduc\w*|drops?|falls?|saves?|savings?|cheaper|smaller|"
+_WHOLE = regex(r"整机|\b(?:whole|total|node|aggregate|deployment|cluster)\b", re.I)
+_CHANGE_ZH = regex(r"(降低|减少|提升|提高|增加|高|低|快|慢)了?")
+_CHANGE = regex(r"\b(?:(?P<less>less|lower|cut|cuts|reduc\w*|drops?|falls?|saves?|savings?|cheaper|smaller|"
                      r"shorter|down)|(?P<more>more|higher|gain|increase\w*|grows?|rises?|up|larger|bigger))\b", re.I)
 
 
@@ -511,7 +512,7 @@ def _two_of_a_kind(claim: Claim, ctx: Context):
     return hi.value / lo.value, "larger / smaller", f"{_fmt(hi)} / {_fmt(lo)}", {"unsure": True}
 
 
-_IMPROVES = re.compile(r"\s*(?:\w+\s+){0,3}?(?:improvement|speed-?up|faster|better|gain|more throughput|higher throughput)",
+_IMPROVES = regex(r"\s*(?:\w+\s+){0,3}?(?:improvement|speed-?up|faster|better|gain|more throughput|higher throughput)",
                        re.I)
 
 
@@ -534,13 +535,13 @@ def _either_side(claim: Claim, ctx: Context) -> list[_Pair]:
 
 
 _FAMILIES = (
-    (re.compile(r"\b(?:decode|output|generation)\s+(?:throughput|tok|tokens)|\bdecodes\b|decode\s*吞吐", re.I),
+    (regex(r"\b(?:decode|output|generation)\s+(?:throughput|tok|tokens)|\bdecodes\b|decode\s*吞吐", re.I),
      ("decode_throughput", "throughput")),
-    (re.compile(r"\bprefill\s+(?:throughput|tok|tokens)", re.I), ("prefill_throughput",)),
-    (re.compile(r"\b(?:throughput|tok/s|tokens/s|tokens per second|the tokens)\b", re.I),
+    (regex(r"\bprefill\s+(?:throughput|tok|tokens)", re.I), ("prefill_throughput",)),
+    (regex(r"\b(?:throughput|tok/s|tokens/s|tokens per second|the tokens)\b", re.I),
      ("throughput", "decode_throughput")),
-    (re.compile(r"\b(?:ttft|first[- ]token)|首\s*token", re.I), ("ttft",)),
-    (re.compile(r"\b(?:itl|tpot|decode step|step time|per-token latency|inter-token)", re.I), ("decode_step_time",)),
+    (regex(r"\b(?:ttft|first[- ]token)|首\s*token", re.I), ("ttft",)),
+    (regex(r"\b(?:itl|tpot|decode step|step time|per-token latency|inter-token)", re.I), ("decode_step_time",)),
 )
 
 
@@ -577,10 +578,10 @@ def format_number(value: float) -> str:
 
 
 _NAMED = (
-    ("token_rate", re.compile(r"^\W*(?:\w+\s+){0,3}?(?:throughput|tok(?:ens)?/s|tokens per second|output rate)", re.I)),
-    ("time", re.compile(r"^\W*(?:\w+\s+){0,3}?(?:latency|ttft|itl|tpot|time|faster|slower|quicker)", re.I)),
-    ("bytes", re.compile(r"^\W*(?:\w+\s+){0,3}?(?:memory|hbm|kv|cache|weights|footprint)", re.I)),
-    ("count", re.compile(r"^\W*(?:\w+\s+){0,3}?(?:gpus?|devices?|replicas|sequences|requests|nodes|batch)", re.I)),
+    ("token_rate", regex(r"^\W*(?:\w+\s+){0,3}?(?:throughput|tok(?:ens)?/s|tokens per second|output rate)", re.I)),
+    ("time", regex(r"^\W*(?:\w+\s+){0,3}?(?:latency|ttft|itl|tpot|time|faster|slower|quicker)", re.I)),
+    ("bytes", regex(r"^\W*(?:\w+\s+){0,3}?(?:memory|hbm|kv|cache|weights|footprint)", re.I)),
+    ("count", regex(r"^\W*(?:\w+\s+){0,3}?(?:gpus?|devices?|replicas|sequences|requests|nodes|batch)", re.I)),
 )
 
 
@@ -619,7 +620,7 @@ def _product(claim: Claim, ctx: Context):
 
 
 _PREFILL_TIMES = ("ttft", "batch_prefill_time")
-_AT = re.compile(r"\b(?:at|@)\s+(?:a\s+|an\s+)?(?:sustained\s+|steady\s+|measured\s+|effective\s+)?$", re.I)
+_AT = regex(r"\b(?:at|@)\s+(?:a\s+|an\s+)?(?:sustained\s+|steady\s+|measured\s+|effective\s+)?$", re.I)
 
 
 def _work_over_rate(claim: Claim, ctx: Context):
@@ -708,7 +709,7 @@ def _arithmetic(claim: Claim, ctx: Context):
 _TOLERANCE = 0.05
 
 _RATES = ("throughput", "decode_throughput", "prefill_throughput")
-_SHARE = re.compile(r"^\(?(?P<total>[\d.e+]+)\)?\s*/\s*(?P<k>\d+(?:\.0)?)$")
+_SHARE = regex(r"^\(?(?P<total>[\d.e+]+)\)?\s*/\s*(?P<k>\d+(?:\.0)?)$")
 
 
 def _per_device(claim: Claim, ctx: Context):
@@ -877,7 +878,7 @@ _UNIT = {"bandwidth": "B/s", "flop_rate": "FLOP/s"}
 _FLOOR_OF_UTILIZATION = {"compute_utilization": "ttft_floor"}
 """An MBU is not judged this way: what a step reads (KV at which context, weights once or per micro-batch) is
 the report's to say."""
-_BURST = re.compile(r"\b(burst|whole batch|full batch|all \d+ prompts|\d+ × \d+K? prompts)\b", re.I)
+_BURST = regex(r"\b(burst|whole batch|full batch|all \d+ prompts|\d+ × \d+K? prompts)\b", re.I)
 _LOOSE = 0.3
 """How far a utilization may be from the floor over the time and still be right: MFU is quoted roughly."""
 
@@ -898,7 +899,7 @@ def _time_beside(claim: Claim, ctx: Context, at_peak: list[float]) -> Claim | No
     return before[-1] if before else after[0] if after else None
 
 
-_CUT = re.compile(r"[;.]\s")
+_CUT = regex(r"[;.]\s")
 _WITHIN = 80
 """Characters between a utilization and the time it is of, at most."""
 

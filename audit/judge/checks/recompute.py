@@ -6,13 +6,13 @@ FAIL  "Model weights per GPU: 2.86 GB"   (10x below every reading)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from audit.judge.checks import Candidate, Context, closeness, message_values, ratio
+from audit.precompiled import regex
 from audit.records import Claim, Finding
 
-_PREFIX = re.compile(r"(?<![A-Za-z])(?P<p>[KMGTP])(?P<i>i?)B(?![A-Za-z/])")
+_PREFIX = regex(r"(?<![A-Za-z])(?P<p>[KMGTP])(?P<i>i?)B(?![A-Za-z/])")
 _POWER = {"K": 1, "M": 2, "G": 3, "T": 4, "P": 5}
 
 
