@@ -118,6 +118,12 @@ def test_phrase_names_its_metric(line, metric):
     # words after "and" that lead to the next figure are that figure's
     ("- Realistic at 45% MFU: ~0.95 s on A/C and a burst of 32 prompts needs 6.8 s", 1, "ttft"),
     ("- Realistic at 45% MFU: ~0.95 s on A/C and a burst of 32 prompts needs 6.8 s", 3, "batch_prefill_time"),
+    # the words inside a figure name its phase ("200K decode tok/s"), before its unit names a rate
+    ("i.e. up to 256 / 1.25 ms ≈ 200K decode tok/s per node.", 2, "decode_throughput"),
+    ("Our pool does 30.1K × 32 GPUs ≈ 960K output tok/s at peak.", 2, "decode_throughput"),
+    ("- Decode: 9.6k generated tokens/s across the pool", 0, "decode_throughput"),
+    ("- 48K input tokens/s per node at 100% MFU", 0, "prefill_throughput"),
+    ("- The node serves 12K tok/s", 0, "throughput"),
     # an engine's room for a cache is not the workload's cache
     ("- KV cache per GPU: 15.8 GB", 0, "kv_cache_per_device"),
     ("- With 0.90 utilisation the KV pool is ~98 GB per GPU", 1, None),

@@ -62,6 +62,8 @@ def _phrases(claim: Claim, previous: Claim | None, next_start: int | None = None
             words = []  # "--max-num-batched-tokens 8192": a budget of tokens, no figure of a deployment
         return {"noun": [], "key": words, "label": words, "loose": [], "prefix": [], "scoped": [], "bare": []}
     before, after = own_words(claim, next_start)
+    if claim.unit_words:  # "200K decode tok/s per node": the words inside the figure are its own first
+        after = f"{claim.figure[claim.figure.rfind(claim.unit_words):]} {after}".strip()
     if previous is not None and previous.text == claim.text and previous.kind == "count" and before:
         noun = claim.text[previous.start + len(previous.figure): claim.start]
         if re.match(r"\s*[^\W\d_]+(?:\s+[^\W\d_]+){0,2}\s*[:=]?\s*$", noun):
