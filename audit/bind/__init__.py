@@ -8,7 +8,7 @@ import re
 from audit.arithmetic import as_written, chain_before
 from audit.bind.about import Names, about
 from audit.bind.conditions import conditions_of
-from audit.bind.metric import _ACHIEVED, metric_of
+from audit.bind.metric import _ACHIEVED, metric_of, own_words
 from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
 from audit.bind.scope import layout_named, parts, refine
 from audit.bind.vocabulary import Term
@@ -44,6 +44,8 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         if n in operands:
             label_applies = False
             c = evolve(c, operand=True)
+        elif n in results:
+            c = _with_lead(c, claims[min(chains[n])])
         following = claims[n + 1] if n + 1 < len(claims) else None
         next_start = following.start if following is not None and following.text == c.text else None
         restated = _restated(c, previous, out)
@@ -89,6 +91,15 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     if layouts:
         out = _scenarios_by_layout(out, layouts)
     return out
+
+
+def _with_lead(result: Claim, first: Claim) -> Claim:
+    """The result of arithmetic with no words of its own before it takes the label its expression follows:
+    "Compute ceiling per node: 8 × 989.5 TFLOPS / (2 × 235.1B) ≈ 16.8K tok/s" is a ceiling per node."""
+    lead = own_words(first, None)[0]
+    if not lead or not first.before.rstrip().endswith(":") or own_words(result, None)[0]:
+        return result  # "Weights 35.2 GB + KV 8.5 GB = 43.7 GB": "Weights" is the first operand's alone
+    return evolve(result, before=f"{lead} {result.before}".strip())
 
 
 def _by_layout_named(claim: Claim, scenario: str | None, found: str,
