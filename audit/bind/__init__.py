@@ -89,7 +89,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     out = _kv_per_token_written(out, chains, layouts or {})
     out = _said_again(_elliptic_per(_flops_of_params(out, chains)))
     if layouts:
-        out = _scenarios_by_layout(out, layouts)
+        out = _other_layouts(_scenarios_by_layout(out, layouts), layouts)
     return out
 
 
@@ -469,6 +469,23 @@ def _restated(claim: Claim, previous: Claim | None, bound: list[Claim]) -> Term 
     return Term(metric, bound[-1].unit, frozenset({claim.kind}), {}, None, False) if metric else None
 
 
+
+
+def _other_layouts(claims: list[Claim], layouts: dict[str, dict[str, float]]) -> list[Claim]:
+    """A layout figure its section puts in one scenario, but which is another scenario's ("PR #4471 switched
+    16 replicas of TP=2 back to TP=4" under the incident's heading): about that one, or, when several have
+    it, about none of them, rather than a contradiction of its section's scenario."""
+    out = []
+    for c in claims:
+        own = layouts.get(c.scenario or "", {}).get(c.metric or "")
+        if c.metric in LAYOUT_METRICS and own is not None and own != c.value \
+                and c.evidence.scenario in ("section", "table", "sentence"):
+            others = [name for name, lay in layouts.items() if lay.get(c.metric or "") == c.value]
+            if others:
+                c = evolve(c, scenario=others[0] if len(others) == 1 else None,
+                           evidence=evolve(c.evidence, scenario="layout" if len(others) == 1 else ""))
+        out.append(c)
+    return out
 
 
 def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, float]]) -> list[Claim]:
