@@ -33,7 +33,8 @@ class Evidence:
     """The words that matched."""
     scenario: str = ""
     """How the scenario was found: "clause", "label", "sentence", "section", "table" (the section of a table
-    cell whose column names none), "column", "layout", "only" (the spec has one), "" (none: any scenario)."""
+    cell whose column names none), "column", "layout", "only" (the spec has one), "contested" (a layout figure
+    only its section puts in its scenario, with another scenario's value), "" (none: any scenario)."""
 
     @property
     def confident(self) -> bool:
@@ -46,9 +47,10 @@ class Evidence:
                    "fallback": "bound by its unit alone", "role": "known by its role in the arithmetic",
                    "": "bound by nothing"}.get(self.phrase, "bound loosely")
             return f"the figure's metric is {why}" + (f" ({self.words!r})" if self.words else "")
-        if scenarios > 1 and self.scenario in ("", "sentence", "table"):
+        if scenarios > 1 and self.scenario in ("", "sentence", "table", "contested"):
             return {"sentence": "its scenario is named only earlier in its sentence",
-                    "table": "its column names no scenario, only the table's section does"}.get(
+                    "table": "its column names no scenario, only the table's section does",
+                    "contested": "only its section names its scenario, and another scenario has this layout"}.get(
                         self.scenario, "the figure names none of the scenarios")
         return ""
 

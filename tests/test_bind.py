@@ -227,18 +227,19 @@ def test_names_that_differ_by_more_than_a_letter_have_no_letter_alias():
     assert claims[-1].scenario is None
 
 
-_LAYOUTS = {"before": {"tp": 4, "dp": 8}, "incident": {"tp": 2, "dp": 16}, "fix": {"tp": 4, "dp": 8, "batch_size": 384}}
+_LAYOUTS = {"before": {"tp": 4, "dp": 8, "batch_size": 256}, "incident": {"tp": 2, "dp": 16, "batch_size": 512},
+            "fix": {"tp": 4, "dp": 8, "batch_size": 384}}
 
 
-@pytest.mark.parametrize(("text", "figure", "scenario"), [
-    # under the incident's heading, a layout only another scenario has is that one's, or none's when several have it
-    ("## Incident\n\n- PR #4471 moved the pool from 8 replicas of TP=4 to TP=2\n", 0, None),
-    ("## Incident\n\n- PR #4471 moved the pool from 8 replicas of TP=4 to TP=2\n", 1, "incident"),
-    ("## Incident\n\n- The fix serves a batch of 384 sequences\n", 0, "fix"),
-    ("## Incident\n\n- TP=2 across 16 replicas\n", 0, "incident"),  # its own layout: still the section's
-    ("## Incident\n\n- TP=8 across 4 replicas\n", 0, "incident"),  # no scenario has it: a contradiction of the section's
+@pytest.mark.parametrize(("text", "figure", "evidence"), [
+    # under the incident's heading, a layout another scenario has is contested: a warning at most
+    ("## Incident\n\n- PR #4471 moved the pool from 8 replicas of TP=4 to TP=2\n", 0, "contested"),
+    ("## Incident\n\n- PR #4471 moved the pool from 8 replicas of TP=4 to TP=2\n", 1, "section"),
+    ("## Incident\n\n- The pool then served a batch of 384 sequences\n", 0, "contested"),
+    ("## Incident\n\n- TP=8 across 4 replicas\n", 0, "section"),  # no scenario has it: a contradiction of the section's
+    ("## Incident\n\n- The incident ran TP=4\n", 0, "clause"),  # its own clause names the scenario
 ])
-def test_a_layout_figure_another_scenario_has_is_about_that_one(text, figure, scenario):
+def test_a_layout_figure_another_scenario_has_is_contested(text, figure, evidence):
     claims = bind(extract(text), {name: [] for name in _LAYOUTS}, load_vocabulary(), layouts=_LAYOUTS)
     layout = [c for c in claims if c.metric in ("tp", "dp", "batch_size")]
-    assert layout[figure].scenario == scenario
+    assert layout[figure].scenario == "incident" and layout[figure].evidence.scenario == evidence

@@ -473,17 +473,15 @@ def _restated(claim: Claim, previous: Claim | None, bound: list[Claim]) -> Term 
 
 def _other_layouts(claims: list[Claim], layouts: dict[str, dict[str, float]]) -> list[Claim]:
     """A layout figure its section puts in one scenario, but which is another scenario's ("PR #4471 switched
-    16 replicas of TP=2 back to TP=4" under the incident's heading): about that one, or, when several have
-    it, about none of them, rather than a contradiction of its section's scenario."""
+    16 replicas of TP=2 back to TP=4" under the incident's heading): its scenario is contested, so a
+    contradiction of its section's layout is a warning at most (`Evidence.doubt`)."""
     out = []
     for c in claims:
         own = layouts.get(c.scenario or "", {}).get(c.metric or "")
         if c.metric in LAYOUT_METRICS and own is not None and own != c.value \
-                and c.evidence.scenario in ("section", "table", "sentence"):
-            others = [name for name, lay in layouts.items() if lay.get(c.metric or "") == c.value]
-            if others:
-                c = evolve(c, scenario=others[0] if len(others) == 1 else None,
-                           evidence=evolve(c.evidence, scenario="layout" if len(others) == 1 else ""))
+                and c.evidence.scenario in ("section", "table", "sentence") \
+                and any(lay.get(c.metric or "") == c.value for lay in layouts.values()):
+            c = evolve(c, evidence=evolve(c.evidence, scenario="contested"))
         out.append(c)
     return out
 

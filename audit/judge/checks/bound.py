@@ -24,7 +24,7 @@ def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
         numbers = claim.values if claim.values else (claim.value,)
         floor = _bound(rule, claim, ctx, "floor")
         ceiling = _bound(rule, claim, ctx, "ceiling")
-        if ceiling is not None and rule.spec.ceiling == "memory_capacity" and _DOES_NOT_FIT.search(_row_words(claim, ctx)):
+        if ceiling is not None and rule.spec.ceiling in ("memory_capacity", "1") and _said_not_to_fit(claim, ctx):
             ceiling = None  # "94.5 GiB per GPU | OOM after ~3 min": what the layout would need, said not to fit
         for value in numbers:
             findings = [_judge(rule, claim, v, floor, ceiling) for v in _readings(claim, value)]
@@ -76,6 +76,28 @@ def _row_words(claim: Claim, ctx: Context) -> str:
     row = [o.text for o in ctx.claims[max(0, claim.index - 20): claim.index + 20]
            if o.column and o.group == claim.group and o.line == claim.line and o.text != claim.text]
     return " ".join((claim.label, claim.text, *row))
+
+
+def _said_not_to_fit(claim: Claim, ctx: Context) -> bool:
+    """A memory figure over the device's capacity that its own words say does not fit ("OOM", "won't fit"), or
+    that another figure of its sentence or table row agrees with: a share over 100% beside the bytes ("90.5 GB |
+    113%"), or the bytes beside the share that they make of the capacity (GB or GiB)."""
+    if claim.metric == "memory_utilization":
+        if claim.value <= 1:
+            return False
+        capacities = [ctx.figure(s, "memory_capacity") for s in ctx.scenarios_for(claim)]
+        agrees = lambda o: o.metric == "memory_per_device" and any(  # noqa: E731
+            abs(o.value / (c * k) - claim.value) <= 0.03 * claim.value
+            for c in capacities for k in (1, 1e9 / 2**30))
+    elif claim.metric == "memory_per_device":
+        agrees = lambda o: o.metric == "memory_utilization" and o.value > 1  # noqa: E731
+    else:
+        return False
+    if _DOES_NOT_FIT.search(_row_words(claim, ctx)):
+        return True
+    return any(o.index != claim.index and o.line == claim.line and (o.group == claim.group or o.text == claim.text)
+               and o.metric in ("memory_per_device", "memory_utilization") and agrees(o)
+               for o in ctx.claims[max(0, claim.index - 20): claim.index + 20])
 
 
 _DOES_NOT_FIT = regex(r"\b(oom|out of memory|(does ?n[o']t|do ?n[o']t|won[’']t|will not|cannot|can[’']t|would ?n[o']t) fit|"
