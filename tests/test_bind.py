@@ -243,3 +243,15 @@ def test_a_layout_figure_another_scenario_has_is_contested(text, figure, evidenc
     claims = bind(extract(text), {name: [] for name in _LAYOUTS}, load_vocabulary(), layouts=_LAYOUTS)
     layout = [c for c in claims if c.metric in ("tp", "dp", "batch_size")]
     assert layout[figure].scenario == "incident" and layout[figure].evidence.scenario == evidence
+
+
+@pytest.mark.parametrize(("table", "about"), [
+    # a table that sizes a fleet for a demand counts that fleet's GPUs, not the deployment's
+    ("### Fleet (Q1 forecast: 120K tok/s)\n\n| Option | Nodes needed | GPUs |\n|---|---|---|\n| current | 20 | 160 |\n",
+     "a fleet sized for a demand"),
+    ("### Layouts\n\n| Option | Nodes | GPUs |\n|---|---|---|\n| current | 4 | 32 |\n", ""),
+])
+def test_a_fleet_sized_for_a_demand_is_not_the_deployment(table, about):
+    claims = bind(extract(table), {"current": []}, load_vocabulary())
+    [gpus] = [c for c in claims if c.metric == "device_count"]
+    assert gpus.about == about

@@ -87,7 +87,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
     out = _parts_of_totals(_rates_of_times(_times_of_work(_formula_operands(parts(out), chains), chains), chains), chains)
     out = _kv_per_token_written(out, chains, layouts or {})
-    out = _said_again(_elliptic_per(_flops_of_params(out, chains)))
+    out = _fleets(_said_again(_elliptic_per(_flops_of_params(out, chains))))
     if layouts:
         out = _other_layouts(_scenarios_by_layout(out, layouts), layouts)
     return out
@@ -305,6 +305,23 @@ def _elliptic_per(claims: list[Claim]) -> list[Claim]:
         if prev.text == c.text and prev.kind == "count" and 0 < c.start - prev.start <= 40 and part:
             out[n] = evolve(c, metric=part, unit="1",
                             evidence=Evidence("loose", f"{prev.figure} {prev.after[:20]} again", c.evidence.scenario))
+    return out
+
+
+_SIZING = regex(r"\b(needed|required|forecast\w*|demand|projected|to serve)\b", re.I)
+"""Words of a table's headers or section saying its counts size a fleet for a demand ("Nodes needed", "Fleet (Q1
+forecast: 120K tok/s)"), not the deployment the spec describes."""
+
+
+def _fleets(claims: list[Claim]) -> list[Claim]:
+    """Device counts in a table that sizes a fleet for a demand: about that fleet, not the spec's layout."""
+    out = list(claims)
+    for n, c in enumerate(out):
+        if c.metric != "device_count" or not c.column or c.about:
+            continue
+        headers = {o.column for o in claims[max(0, n - 20): n + 20] if o.group == c.group and o.line == c.line}
+        if _SIZING.search(" ".join([*headers, *c.scope[:-1]])):
+            out[n] = evolve(c, about="a fleet sized for a demand")
     return out
 
 
