@@ -124,6 +124,11 @@ def test_phrase_names_its_metric(line, metric):
     ("- Decode: 9.6k generated tokens/s across the pool", 0, "decode_throughput"),
     ("- 48K input tokens/s per node at 100% MFU", 0, "prefill_throughput"),
     ("- The node serves 12K tok/s", 0, "throughput"),
+    # room for sequences is not the batch
+    ("- The KV pool holds barely 12 full-length sequences per replica", 0, None),
+    ("- What is left fits 40 sequences", 0, None),
+    ("- Each replica runs 32 sequences per replica at peak", 0, "batch_per_replica"),
+    ("- The scheduler keeps 64 concurrent requests", 0, "batch_size"),
     # an engine's room for a cache is not the workload's cache
     ("- KV cache per GPU: 15.8 GB", 0, "kv_cache_per_device"),
     ("- With 0.90 utilisation the KV pool is ~98 GB per GPU", 1, None),
