@@ -124,6 +124,9 @@ def test_phrase_names_its_metric(line, metric):
     ("- Decode: 9.6k generated tokens/s across the pool", 0, "decode_throughput"),
     ("- 48K input tokens/s per node at 100% MFU", 0, "prefill_throughput"),
     ("- The node serves 12K tok/s", 0, "throughput"),
+    # an arrow or a middle dot ends a figure's clause: what follows it counts something else
+    ("- 61 layers → 31 + 30 per stage · 16 GPUs", 0, "layers"),
+    ("- 31 layers per stage · 16 GPUs", 0, "layers_per_stage"),
     # room for sequences is not the batch
     ("- The KV pool holds barely 12 full-length sequences per replica", 0, None),
     ("- What is left fits 40 sequences", 0, None),

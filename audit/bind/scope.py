@@ -35,7 +35,7 @@ _GROUP = regex(r"\b(?:each|replicated|spread|shared|split|lives?|sits?|runs?)\b.
 _NODES_OF = regex(r"\b(?:nodes?|servers?|hosts?|machines?|boxes|trays?) of\s*$", re.I)
 """"16 GPUs in two nodes of 8": the 8 counts a node's devices."""
 _PART_OF = regex(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|all\s+)?[~≈]?\d", re.I)
-_BOUNDARY = regex(r"[;:]\s|,\s|\.\s|\s[-–—]\s")
+_BOUNDARY = regex(r"[;:]\s|,\s|\.\s|\s[-–—]\s|\s(?:→|->|⇒|·)\s")
 
 REFINED: dict[tuple[str, str], str | None] = {
     ("heads", "device"): "heads_per_device",
