@@ -124,6 +124,10 @@ def test_phrase_names_its_metric(line, metric):
     ("- Decode: 9.6k generated tokens/s across the pool", 0, "decode_throughput"),
     ("- 48K input tokens/s per node at 100% MFU", 0, "prefill_throughput"),
     ("- The node serves 12K tok/s", 0, "throughput"),
+    # a figure whose own words name a component is a part of what the line's label names
+    ("- weights per GPU: 17.1 GB dense part + 653.9 GB / 16 = 40.9 GB experts → 58.0 GB", 3, None),
+    ("- weights per GPU: 17.1 GB dense part + 653.9 GB / 16 = 40.9 GB experts → 58.0 GB", 4, "weights_per_device"),
+    ("- Weights per GPU: 40.9 GB", 0, "weights_per_device"),
     # an arrow or a middle dot ends a figure's clause: what follows it counts something else
     ("- 61 layers → 31 + 30 per stage · 16 GPUs", 0, "layers"),
     ("- 31 layers per stage · 16 GPUs", 0, "layers_per_stage"),

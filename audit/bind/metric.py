@@ -122,11 +122,14 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
         return None
 
     loose = first("loose")
+    part = bool(phrases["noun"]) and _COMPONENT.match(phrases["noun"][0]) is not None
     for kind in order:
         hit = loose if kind == "loose" else first(kind)
         if hit is None:
             continue
         term, text, pat = hit
+        if part and kind in ("label", "prefix", "scoped", "bare"):
+            return None, "", ""  # "weights per GPU: ... = 40.9 GB experts → 58.0 GB": a part of what the line names
         if kind in ("label", "prefix", "scoped", "bare") and loose is not None and loose[0].metric != term.metric \
                 and text == claim.label:
             term, text, pat = loose  # "GPUs: 2 replicas × TP8": the figure's own noun, not the line's label
@@ -136,6 +139,12 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
         if term.fallback and not (term.unless and any(u.search(clause) for u in term.unless)):
             return term, "fallback", claim.figure
     return None, "", ""
+
+
+_COMPONENT = regex(r"(?:dense|experts?|attention|embeddings?|shared|routed|non-expert|ffn|mlp|lm[_ ]head|"
+                   r"activations?)(?: part| weights| params| parameters| layers| blocks)?(?:\s|$|[.,;)])", re.I)
+"""The words of a figure that name a component ("40.9 GB experts", "17.1 GB dense part"): a part of what
+the line's label names, not the whole of it."""
 
 
 def _evidence(kind: str, text: str, claim: Claim, pattern: re.Pattern) -> str:
