@@ -100,6 +100,9 @@ def _table_sum(claim: Claim, ctx: Context):
     values = [as_written(p.figure) for p in parts]
     if len(parts) < 2 or any(v is None for v in values):
         return None
+    counted = _counted_over(claim.label)
+    if how == "the cells above it" and counted and any(_counted_over(p.label) != counted for p in parts):
+        return None  # "| total per node | 896 GB |" under rows per GPU: eight times their sum, not their sum
     total = sum(v for v in values if v is not None)
     if abs(total - written) <= 0.02 * abs(total) + 0.051:  # a total of rounded cells is off by their rounding
         return None
@@ -109,6 +112,20 @@ def _table_sum(claim: Claim, ctx: Context):
         return None  # "| Total Params | 1.04E+13 |" under a model's dimensions: those cells are not its parts
     return (total * claim.value / written, f"sum of {how}", " + ".join(_fmt(p) for p in parts),
             {"unsure": how == "the cells left of it"})
+
+
+_COUNTED_OVER = regex(r"(?:\bper|/|\beach)\s*(gpu|device|chip|card|npu|node|server|host|replica|instance|stage|cluster)s?\b",
+                      re.I)
+
+
+def _counted_over(label: str) -> str:
+    """What a row label says its figures count over ("per GPU", "/ node"), "" when it says nothing."""
+    m = _COUNTED_OVER.search(label)
+    if m is None:
+        return ""
+    word = m.group(1).lower()
+    return {"device": "gpu", "chip": "gpu", "card": "gpu", "npu": "gpu", "server": "node", "host": "node",
+            "instance": "replica"}.get(word, word)
 
 
 _NOT_ADDITIVE = regex(r"\bper\b|/\s*(gpu|node|device|chip|replica)|%|share|util|avg|average|mean|median|p\d\d|"
