@@ -1,8 +1,9 @@
 """What a figure says it was measured at: "one 2,048-token prompt: 94.8 TFLOPs", "short prompts (~500
 tokens) see their first token in 90 ms", "KV at a context of 4K tokens", "FLOPs per token". A figure is
 judged at the prompt or context it names, not at the workload's design point; a figure that names
-none is judged at the design point. Only the figure's own clause and its label say it: another
-figure's aside ("(9.3 ms at 2,560 tokens)") is that figure's.
+none is judged at the design point. The figure's own clause says it, else its label, else its sentence
+before it ("the load test used 512-token prompts, a 0.114 s TTFT floor"); another figure's aside
+("(9.3 ms at 2,560 tokens)") is that figure's.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def conditions_of(claim: Claim) -> tuple[tuple[str, float], ...]:
     for name, metrics, patterns in (("prompt", PROMPT_METRICS, _PROMPT), ("context", CONTEXT_METRICS, _CONTEXT)):
         if claim.metric not in metrics:
             continue
-        for place in (_own_asides(claim), claim.label):
+        for place in (_own_asides(claim), claim.label, claim.text[: claim.start]):  # its clause, label, sentence
             lengths = {n for p in patterns for m in p.finditer(place) if (n := _tokens(m)) is not None}
             if len(lengths) == 1:
                 return (*found, (name, lengths.pop()))
