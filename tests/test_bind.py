@@ -131,6 +131,10 @@ def test_phrase_names_its_metric(line, metric):
     # an arrow or a middle dot ends a figure's clause: what follows it counts something else
     ("- 61 layers → 31 + 30 per stage · 16 GPUs", 0, "layers"),
     ("- 31 layers per stage · 16 GPUs", 0, "layers_per_stage"),
+    # what the weights are subtracted from, and what is left after them
+    ("- The pool is 0.9 × 80 GiB = 77.3 GB minus the weights: 8.3 GB per GPU", 2, None),
+    ("- The pool is 0.9 × 80 GiB = 77.3 GB minus the weights: 8.3 GB per GPU", 3, "free_memory"),
+    ("- The weights: 8.3 GB per GPU", 0, "weights_per_device"),
     # room for sequences is not the batch
     ("- The KV pool holds barely 12 full-length sequences per replica", 0, None),
     ("- What is left fits 40 sequences", 0, None),
