@@ -299,6 +299,7 @@ def _percent_of(claim: Claim, ctx: Context):
                     if o.text == claim.text and o.start == claim.start + len(claim.figure) + whole_after.end()), None)
         part = next((o for o in reversed(ctx.claims[max(0, claim.index - 6): claim.index])
                      if nxt is not None and o.text == claim.text and o.kind == nxt.kind and o.unit == nxt.unit
+                     and not _MODIFIER.match(o.text, o.start + len(o.figure))
                      and o.start >= max(claim.text.rfind(";", 0, claim.start), _own_subject_start(claim))
                      and not _aside_before(claim.text, o.start, claim.start)), None)
         if nxt is not None and part is not None and nxt.value:
@@ -331,6 +332,10 @@ def _percent_of(claim: Claim, ctx: Context):
         return None
     value, written = readings[0]
     return value, "part / whole", written
+
+
+_MODIFIER = regex(r"-[^\W\d_]")
+""""the 30-day error budget", "an 8-GPU node": a count joined to a word qualifies it, it is no part of a whole."""
 
 
 def _own_subject_start(claim: Claim) -> int:
