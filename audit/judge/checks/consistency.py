@@ -223,7 +223,10 @@ _JOINTS = (
     ("of", regex(r"^\s*/\s*$")),
     ("to", regex(r"^\s*(?:→|->|⟶|=>|to)\s*[$€£¥]?\s*$", re.I)),  # "from $6.25 to $3.90": a price's sign
     ("vs", regex(r"^\s*(?:vs\.?|versus|against|compared with|and)\s*[$€£¥]?\s*$", re.I)),
+    ("instead", regex(r"^\s*(?:[^\W\d_]+\s+){0,2}(?:instead of|rather than|in place of)\s*[$€£¥]?\s*$", re.I)),
 )
+"""How two figures side by side relate: a part of a whole, a change from the first to the second, a comparison
+of the first against the second, the second replaced by the first ("15 nodes instead of 20": from 20 to 15)."""
 
 
 def _pairs(claim: Claim, ctx: Context, within: str) -> list[_Pair]:
@@ -313,11 +316,11 @@ def _percent_of(claim: Claim, ctx: Context):
                 continue  # "X / Y" outside the percentage's own parenthesis is arithmetic, not its base
             if pair.joint == "of":
                 readings.append((a / b, f"{_fmt(pair.first)} / {_fmt(pair.second)}"))
-            elif pair.joint in ("to", "vs"):
+            elif pair.joint in ("to", "vs", "instead"):
                 change = _CHANGE.search(words)
                 if change is None:
                     continue
-                # "from A to B" changes relative to A; "X% higher (A vs B)" says A against B
+                # "from A to B" changes relative to A; "X% higher (A vs B)" says A against B, as "A instead of B"
                 base, other = (pair.first, pair.second) if pair.joint == "to" else (pair.second, pair.first)
                 if _INVERSE.search(words) and pair.first.kind in ("token_rate", "percent") and other.value:
                     # "21% cheaper per token (727 vs 571 tok/s)", "utilization from 65% to 45%, 44% more per token":
@@ -366,8 +369,8 @@ def _change_written(claim: Claim):
     after = " ".join(claim.text[claim.start + len(claim.figure): claim.start + len(claim.figure) + 40].split()[:3])
     before = " ".join(claim.text[max(0, claim.start - 60): claim.start].split()[-3:])
     way = _CHANGE.match(after) or _CHANGE.search(before)  # "= 81% less", "a saving of ... = 45%"
-    if way is None:
-        return None
+    if way is None or way.group("either"):
+        return None  # "40% worse": which way depends on what changes
     for w in expressions_before(claim.text, claim.start, claim.figure):
         m = _DIFFERENCE.match(w.as_written)
         if m is None:
@@ -474,7 +477,10 @@ _INVERSE = regex(r"\b(?:cheaper|costlier|costs?|costing|priced?|spend|spending|b
 _WHOLE = regex(r"整机|\b(?:whole|total|node|aggregate|deployment|cluster)\b", re.I)
 _CHANGE_ZH = regex(r"(降低|减少|提升|提高|增加|高|低|快|慢)了?")
 _CHANGE = regex(r"\b(?:(?P<less>less|lower|cut|cuts|reduc\w*|drops?|falls?|saves?|savings?|cheaper|smaller|"
-                     r"shorter|down)|(?P<more>more|higher|gain|increase\w*|grows?|rises?|up|larger|bigger))\b", re.I)
+                     r"shorter|down|fewer|decreas\w*|trims?|trimmed|shaves?|shrinks?|shrank)|"
+                     r"(?P<more>more|higher|gain|increase\w*|grows?|grew|rises?|up|larger|bigger|jumps?|jumped)|"
+                     r"(?P<either>worse|better|slower|faster|longer|regress\w*|improv\w*))\b", re.I)
+"""Words of a change: a fall, a rise, or either ("40% worse" of a time is a rise, of a rate a fall)."""
 
 
 def _ratio(claim: Claim, ctx: Context):
@@ -512,9 +518,16 @@ def _ratio(claim: Claim, ctx: Context):
     after = claim.text[claim.start + len(claim.figure): claim.start + len(claim.figure) + 40]
     if pair.joint == "to" and _IMPROVES.match(after) and _worse(a, b):
         return 1 / value, f"{_fmt(a)} → {_fmt(b)} is a regression", f"{_fmt(b)} / {_fmt(a)}"
+    near = f"{' '.join(claim.text[: claim.start].split()[-3:])} {' '.join(after.split()[:3])}"
+    if pair.joint == "vs" and _MULTIPLE.match(after) and not _COMPARATIVE.search(near):
+        # "tp2's ITL comes out at 1.4x tp1's (25.0 vs 35.3 ms)": a multiple of the second, the first over it
+        return (a.value / b.value, "the first over the second (a multiple of the second)",
+                f"{_fmt(a)} / {_fmt(b)}", {"unsure": True})
     if hi.values or lo.values:  # "3.2K / 640–800 tok/s": any ratio the range allows
         ratios = [x / y for x in (hi.values or (hi.value,)) for y in (lo.values or (lo.value,)) if y > 0]
         value = min(max(claim.value, min(ratios)), max(ratios))
+    if claim.value < 1:  # "0.71x": the smaller over the larger
+        return 1 / value, "smaller / larger", f"{_fmt(lo)} / {_fmt(hi)}"
     return value, "larger / smaller", f"{_fmt(hi)} / {_fmt(lo)}"
 
 
@@ -533,6 +546,13 @@ def _two_of_a_kind(claim: Claim, ctx: Context):
     hi, lo = (a, b) if a.value >= b.value else (b, a)
     return hi.value / lo.value, "larger / smaller", f"{_fmt(hi)} / {_fmt(lo)}", {"unsure": True}
 
+
+_MULTIPLE = regex(r"\s*(?:(?:of\s+)?(?:the\s+)?[\w-]+(?:'s|’s)(?!\w)|(?:that\s+of|those\s+of)\b)", re.I)
+""""1.4x tp1_b16's", "2x that of TP4": the ratio multiplies what follows it."""
+_COMPARATIVE = regex(r"\b(?:faster|slower|less|fewer|smaller|lower|shorter|cheaper|better|worse|more|higher|larger|longer|"
+                     r"bigger|speed-?ups?|improvements?|reductions?|gains?|wins?|savings?)\b", re.I)
+"""Words beside a ratio that make it the larger over the smaller whichever comes first ("2x faster (0.5 vs 1.0 s)",
+"a speed-up of 2x")."""
 
 _IMPROVES = regex(r"\s*(?:\w+\s+){0,3}?(?:improvement|speed-?up|faster|better|gain|more throughput|higher throughput)",
                        re.I)
