@@ -175,6 +175,10 @@ ARITHMETIC = [
     ("- Attention: 48 × 2 × 96 × 1,024² ≈ 9.66 TFLOP",  # 48 x 2 x 96 x 1,048,576 = 9.664e12; ² is an exponent
      [("48", "count", True), ("2", "count", True), ("96", "count", True), ("1,024²", "count", True),
       ("≈ 9.66 TFLOP", "flops", False)], [48, 2, 96, 1024**2, 9.66e12]),
+    ("- ITL: 30 ms vs 52 ms, a change of +42%",  # a "+" joined to its figure, after words, is its sign
+     [("30 ms", "time", False), ("52 ms", "time", False), ("42%", "percent", False)], [0.030, 0.052, 0.42]),
+    ("- Resident: 7 GB +21 GB = 28 GB",  # between two figures it adds
+     [("7 GB", "bytes", True), ("21 GB", "bytes", True), ("28 GB", "bytes", False)], [7e9, 21e9, 28e9]),
     ("- KV: $2 \\times 4096 \\cdot 160$ = 1,310,720 bytes",  # TeX operators are operators: 2 x 4096 x 160
      [("2", "count", True), ("4096", "count", True), ("160", "count", True), ("1,310,720 bytes", "bytes", False)],
      [2, 4096, 160, 1310720]),

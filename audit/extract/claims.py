@@ -167,8 +167,9 @@ def _arithmetic(text: str, figures: list) -> tuple[list[bool], list[bool], list]
                 _sum_units(text, figures, links, k, end, result)
         else:
             fig = figures[k]
-            operand[k] = bool(_OPERATOR_BEFORE.search(text, max(0, fig.start - 40), fig.start)
-                              or _OPERATOR_AFTER.search(text[fig.end: fig.end + 80]))
+            signed = fig.start > 0 and text[fig.start - 1] == "+" and (fig.start == 1 or text[fig.start - 2] in " (|")
+            operand[k] = bool((_OPERATOR_BEFORE.search(text, max(0, fig.start - 40), fig.start) and not signed)
+                              or _OPERATOR_AFTER.search(text[fig.end: fig.end + 80]))  # "+42%" is a sign
             if k + 1 < count and _NAMED_TERM.fullmatch(text, fig.end, figures[k + 1].start):
                 result_of[k + 1] = True  # "671 GB / TP8 = 83.9 GB": the figure after "=" is the result
         k = end + 1

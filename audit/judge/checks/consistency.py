@@ -329,6 +329,11 @@ def _percent_of(claim: Claim, ctx: Context):
                 else:
                     readings.append((abs(b - a) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"))
     if not readings:
+        row = _row_change(claim, ctx)
+        if row is not None:  # "| p50 ITL | 30 ms | 52 ms | +42% |" under "| before | during | change |"
+            a, b = row
+            readings.append((abs(b.value - a.value) / a.value, f"|{_fmt(b)} - {_fmt(a)}| / {_fmt(a)}"))
+    if not readings:
         return _change_between_scenarios(claim, ctx)
     tol = 0.05
     if any(abs(claim.value - value) <= tol * abs(value) or abs(claim.value - value) <= 0.006 for value, _ in readings):
@@ -339,6 +344,22 @@ def _percent_of(claim: Claim, ctx: Context):
 
 _MODIFIER = regex(r"-[^\W\d_]")
 """"the 30-day error budget", "an 8-GPU node": a count joined to a word qualifies it, it is no part of a whole."""
+
+
+_CHANGE_COLUMN = regex(r"^\W*(?:change|δ|Δ|delta|diff(?:erence)?|ratio|speed-?up|gain|growth)\W*$", re.I)
+
+
+def _row_change(claim: Claim, ctx: Context) -> tuple[Claim, Claim] | None:
+    """The two figures of a table row a cell under a "change" column compares: the row's only two cells of one
+    kind left of it, the first the one it changes from ("| p50 ITL | 30 ms | 52 ms | +42% |")."""
+    if not claim.column or not _CHANGE_COLUMN.match(claim.column):
+        return None
+    row = [o for o in ctx.claims[max(0, claim.index - 12): claim.index]
+           if o.line == claim.line and o.group == claim.group and o.column and o.column != claim.column
+           and o.kind not in ("percent", "ratio")]
+    if len(row) != 2 or row[0].kind != row[1].kind or row[0].unit != row[1].unit or min(o.value for o in row) <= 0:
+        return None
+    return row[0], row[1]
 
 
 def _own_subject_start(claim: Claim) -> int:
@@ -499,6 +520,9 @@ def _ratio(claim: Claim, ctx: Context):
         pairs = [p for p in _pairs(claim, ctx, head) if p.joint in ("vs", "to") and p.first.start >= claim.text.find(head)]
     if not pairs:
         pairs = _either_side(claim, ctx)
+    if not pairs:
+        row = _row_change(claim, ctx)
+        pairs = [_Pair(row[0], row[1], "to")] if row is not None else []
     if not pairs:
         return _between_scenarios(claim, ctx) or _two_of_a_kind(claim, ctx)
     if len(pairs) != 1:
