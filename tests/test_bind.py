@@ -124,6 +124,9 @@ def test_phrase_names_its_metric(line, metric):
     ("- Decode: 9.6k generated tokens/s across the pool", 0, "decode_throughput"),
     ("- 48K input tokens/s per node at 100% MFU", 0, "prefill_throughput"),
     ("- The node serves 12K tok/s", 0, "throughput"),
+    # an expression's result takes the words that lead into it
+    ("On the pair a full prompt is 279.6 / (835.5 × 0.45) ≈ 0.74 s at 45% MFU.", 3, "ttft"),
+    ("16 prompts landing together need 16 × 279.6 / (2 × 835.5) ≈ 2.7 s at peak.", 5, "batch_prefill_time"),
     # a figure whose own words name a component is a part of what the line's label names
     ("- weights per GPU: 17.1 GB dense part + 653.9 GB / 16 = 40.9 GB experts → 58.0 GB", 3, None),
     ("- weights per GPU: 17.1 GB dense part + 653.9 GB / 16 = 40.9 GB experts → 58.0 GB", 4, "weights_per_device"),
@@ -271,3 +274,16 @@ def test_a_fleet_sized_for_a_demand_is_not_the_deployment(table, about):
     claims = bind(extract(table), {"current": []}, load_vocabulary())
     [gpus] = [c for c in claims if c.metric == "device_count"]
     assert gpus.about == about
+
+
+@pytest.mark.parametrize(("text", "layout"), [
+    ("with TP=4 each GPU holds", {"tp": 4}),
+    ("16 prompts landing together on the pair need", {"tp": 2}),  # one request's devices
+    ("and on a single card", {"tp": 1}),
+    ("spread on a pair of nodes", {}),  # nodes, not a TP group
+    ("from TP=2 to TP=1", {}),  # two layouts
+])
+def test_a_clause_names_its_layout(text, layout):
+    from audit.bind.scope import layout_named
+
+    assert layout_named(text) == layout

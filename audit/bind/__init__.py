@@ -93,11 +93,16 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     return out
 
 
+_LEADS = regex(r"(?::|\b(?:is|are|was|takes?|took|needs?|costs?|gives?|comes to))\s*$", re.I)
+"""How words end that lead into an expression ("Compute ceiling per node:", "a full prompt is")."""
+
+
 def _with_lead(result: Claim, first: Claim) -> Claim:
-    """The result of arithmetic with no words of its own before it takes the label its expression follows:
-    "Compute ceiling per node: 8 × 989.5 TFLOPS / (2 × 235.1B) ≈ 16.8K tok/s" is a ceiling per node."""
+    """The result of arithmetic with no words of its own before it takes the words its expression follows: "Compute
+    ceiling per node: 8 × 989.5 TFLOPS / (2 × 235.1B) ≈ 16.8K tok/s" is a ceiling per node, "a full prompt is
+    279.6 / (835.5 × 0.45) ≈ 0.74 s" a prompt's prefill time."""
     lead = own_words(first, None)[0]
-    if not lead or not first.before.rstrip().endswith(":") or own_words(result, None)[0]:
+    if not lead or not _LEADS.search(first.before) or own_words(result, None)[0]:
         return result  # "Weights 35.2 GB + KV 8.5 GB = 43.7 GB": "Weights" is the first operand's alone
     return evolve(result, before=f"{lead} {result.before}".strip())
 

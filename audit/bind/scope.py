@@ -189,13 +189,16 @@ def parts(claims: list[Claim]) -> list[Claim]:
 _DEGREE = regex(r"\b(?P<name>TP|PP|DP|EP)\s*(?:=|:)?\s*(?P<n>\d{1,4})\b(?!\s*(?:%|x\b|×))", re.I)
 _WAY = regex(r"\b(?P<n>\d{1,4})-way\s+(?P<name>tensor|pipeline|data|expert)\b", re.I)
 _REPLICAS = regex(r"\b(?P<n>\d{1,3}|two|three|four|five|six|eight|sixteen)\s+(?:\w+\s+){0,2}?replicas\b", re.I)
+_TP_GROUP = regex(r"\b(?:on|over|across|with|using)\s+(?:the|a|one)\s+(?:(?P<pair>pair)(?!\s+of\s+(?:nodes|servers|hosts))"
+                  r"|single\s+(?:card|gpu|device|chip))\b", re.I)
+""""on the pair", "on a single card": the devices one request runs on, a TP group of 2 or 1."""
 _WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "sixteen": 16}
 _WAYS = {"tensor": "tp", "pipeline": "pp", "data": "dp", "expert": "ep"}
 
 
 def layout_named(text: str) -> dict[str, int]:
     """The parallel degrees a clause states: "with TP=4", "under TP8", "a TP4 replica", "8-way tensor",
-    "two independent replicas" (DP)."""
+    "two independent replicas" (DP), "on the pair" (TP 2), "on a single card" (TP 1)."""
     seen: dict[str, set[int]] = {}
     for m in _DEGREE.finditer(text):
         seen.setdefault(m.group("name").lower(), set()).add(int(m.group("n")))
@@ -204,6 +207,8 @@ def layout_named(text: str) -> dict[str, int]:
     for m in _REPLICAS.finditer(text):
         n = m.group("n").lower()
         seen.setdefault("dp", set()).add(int(_WORDS.get(n, n)))
+    for m in _TP_GROUP.finditer(text):
+        seen.setdefault("tp", set()).add(2 if m.group("pair") else 1)
     if any(len(values) > 1 for values in seen.values()):
         return {}  # "from TP=2 to TP=1": the clause is about two layouts
     return {name: values.pop() for name, values in seen.items()}
