@@ -216,6 +216,9 @@ def test_seed_reproduces_the_answer_key_truth(seed, scenario, metric, which, tru
     ("weights_share", {"share_of": "capacity", "capacity": "gib"}, 29.39e9 / (64 * 2**30)),
     # a replica of TP 2 x PP 4 = 8 devices fits in an 8-device node: all 94 layers on it
     ("layers_per_node", None, 94),
+    # a node of 8 devices holds the whole 8-device replica: 8 x 29.39e9 of weights, 8 x 15.77e9 of KV
+    ("weights_per_node", None, 8 * 29.39e9),
+    ("kv_cache_per_node", None, 8 * 15.77e9),
     # memory left: 64e9 - 29.39e9 = 34.61e9 after the weights; - 15.77e9 more after the KV cache = 18.84e9
     ("free_memory", None, 64e9 - 29.39e9),
     ("free_memory", {"free_of": "weights_kv"}, 64e9 - 29.39e9 - 15.77e9),

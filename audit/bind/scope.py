@@ -52,6 +52,8 @@ REFINED: dict[tuple[str, str], str | None] = {
     ("device_count", "stage"): None,
     ("weights_total", "device"): "weights_per_device",
     ("kv_cache_total", "device"): "kv_cache_per_device",
+    ("weights_total", "node"): "weights_per_node",
+    ("kv_cache_total", "node"): "kv_cache_per_node",
     ("params_total", "device"): None,
     ("vocab_size", "device"): None,
     ("kv_cache_per_token", "device"): None,

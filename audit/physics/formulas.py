@@ -343,6 +343,18 @@ def kv_cache_per_device(f, r):
     return B_r * tokens * kv_tok * layers / ranks
 
 
+@metric("weights_per_node", "B", "Weight bytes a node holds: W_dev on each of its devices (all of the deployment's "
+        "when it is smaller than a node).")
+def weights_per_node(f, r):
+    return W_dev * Min(N_node, TP * PP * DP)
+
+
+@metric("kv_cache_per_node", "B", "KV bytes a node holds: KV_dev on each of its devices (all of the deployment's "
+        "when it is smaller than a node).")
+def kv_cache_per_node(f, r):
+    return KV_dev * Min(N_node, TP * PP * DP)
+
+
 @metric("memory_capacity", "B", "Memory per device: the spec's figure; a vendor's \"80 GB\" is 80 GiB in practice "
         "(an H100 reports 81,559 MiB).", symbol="M", axes=("capacity",), plausible=(1e9, 1e13))
 def memory_capacity(f, r):
