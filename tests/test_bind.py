@@ -124,6 +124,9 @@ def test_phrase_names_its_metric(line, metric):
     ("- Decode: 9.6k generated tokens/s across the pool", 0, "decode_throughput"),
     ("- 48K input tokens/s per node at 100% MFU", 0, "prefill_throughput"),
     ("- The node serves 12K tok/s", 0, "throughput"),
+    # a bare number whose own words name a throughput is a token rate
+    ("- In per-GPU terms the 25.2K pool throughput is ~3.2K tok/s per GPU", 0, "throughput"),
+    ("- The pool serves 25.2K users", 0, "batch_size"),  # users: a count still
     # an expression's result takes the words that lead into it
     ("On the pair a full prompt is 279.6 / (835.5 × 0.45) ≈ 0.74 s at 45% MFU.", 3, "ttft"),
     ("16 prompts landing together need 16 × 279.6 / (2 × 835.5) ≈ 2.7 s at peak.", 5, "batch_prefill_time"),
@@ -287,3 +290,13 @@ def test_a_clause_names_its_layout(text, layout):
     from audit.bind.scope import layout_named
 
     assert layout_named(text) == layout
+
+
+@pytest.mark.parametrize(("line", "figure", "qualifier"), [
+    ("- In per-GPU terms the 25.2K pool throughput is ~3.2K tok/s per GPU", 0, ""),  # its own noun: the pool's
+    ("- In per-GPU terms the 25.2K pool throughput is ~3.2K tok/s per GPU", 1, "per_device"),
+    ("- In per-GPU terms: 3.2K tok/s", 0, "per_device"),
+])
+def test_what_a_rate_counts_over(line, figure, qualifier):
+    claims = bind(extract(line), {}, load_vocabulary())
+    assert claims[figure].qualifier == qualifier

@@ -46,6 +46,8 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
             c = evolve(c, operand=True)
         elif n in results:
             c = _with_lead(c, claims[min(chains[n])])
+        if c.kind == "count" and _RATE_NOUN.match(c.after):
+            c = evolve(c, kind="token_rate", unit="tok/s")  # "current's 25.2K pool throughput": a rate in its words
         following = claims[n + 1] if n + 1 < len(claims) else None
         next_start = following.start if following is not None and following.text == c.text else None
         restated = _restated(c, previous, out)
@@ -93,6 +95,11 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     return out
 
 
+_WHOLE_NOUN = regex(r"(?:[\w-]+\s+)?(?:pool|aggregate|cluster|fleet|deployment)\b", re.I)
+"""A figure's own noun naming the whole deployment ("25.2K pool throughput")."""
+_RATE_NOUN = regex(r"(?:(?:pool|node|cluster|replica|decode|prefill|output|aggregate|total|peak)\s+){0,2}throughput\b",
+                   re.I)
+"""The words right after a bare number that make it a token rate ("25.2K pool throughput")."""
 _LEADS = regex(r"(?::|\b(?:is|are|was|takes?|took|needs?|costs?|gives?|comes to))\s*$", re.I)
 """How words end that lead into an expression ("Compute ceiling per node:", "a full prompt is")."""
 
@@ -463,6 +470,8 @@ def qualifiers(claim: Claim) -> str:
     """Words that change what a figure counts: the shortest prompt, per device, per node, per replica."""
     if claim.kind not in ("time", "token_rate"):  # only latencies and rates are read this way
         return ""
+    if _WHOLE_NOUN.match(claim.after):  # "in per-GPU terms, the 25.2K pool throughput": its own noun says the whole
+        return " ".join(name for name, pat in _QUALIFIERS if name == "bound" and pat.search(claim.after))
     words = " ".join((claim.label, claim.before, claim.after, *claim.scope[-1:]))
     return " ".join(name for name, pat in _QUALIFIERS if pat.search(words))
 
