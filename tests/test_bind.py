@@ -124,6 +124,9 @@ def test_phrase_names_its_metric(line, metric):
     ("- Decode: 9.6k generated tokens/s across the pool", 0, "decode_throughput"),
     ("- 48K input tokens/s per node at 100% MFU", 0, "prefill_throughput"),
     ("- The node serves 12K tok/s", 0, "throughput"),
+    # "slowed" is no SLO: a requirement's words are whole words
+    ("- Decode slowed too: 69.0 GB / 2.039 TB/s ≈ 34 ms", 2, "decode_step_time"),
+    ("- ITL SLO: 50 ms", 0, "requirement_tpot"),
     # a bare number whose own words name a throughput is a token rate
     ("- In per-GPU terms the 25.2K pool throughput is ~3.2K tok/s per GPU", 0, "throughput"),
     ("- The pool serves 25.2K users", 0, "batch_size"),  # users: a count still
