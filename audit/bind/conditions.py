@@ -18,7 +18,7 @@ _NUMBER = r"[~≈]?\s*(?:about\s+)?(?P<n>\d[\d,]*(?:\.\d+)?)\s*(?P<k>[Kk](?![a-z
 _PROMPT = (
     regex(rf"{_NUMBER}[- ]?tokens?[- ](?:long\s+)?(?:prompts?|inputs?|requests?|sequences?)\b", re.I),
     regex(rf"\b(?:prompts?|inputs?)\s+(?:of|at|with)\s+{_NUMBER}\s*tokens?\b", re.I),
-    regex(rf"\b(?:prompts?|inputs?)\s*\(\s*{_NUMBER}\s*tokens?\s*\)", re.I),
+    regex(rf"\b(?:prompts?|inputs?)\s*\((?:[^()]*?\b(?:is|are|of|at|=)\s*)?{_NUMBER}\s*tokens?\s*\)", re.I),
     regex(r"(?<![\w.])(?P<n>\d[\d,]*(?:\.\d+)?)\s?(?P<k>[Kk])[- ](?:token[- ])?prompts?\b(?!\s*tok)", re.I),
 )
 _CONTEXT = (
