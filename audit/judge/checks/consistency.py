@@ -623,11 +623,12 @@ def _between_scenarios(claim: Claim, ctx: Context):
                                       else re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", claim.text))]
     if family is None or len(names) != 2:
         return None
-    per = "per_device" if re.search(r"\bper\s+(?:gpu|device|chip|card)\b", words, re.I) else ""
+    per = next((q for q, pattern in _RATIO_PER if pattern.search(words)), "")
     values = {}
     for name in names:
         found = {round(o.value, 9) for o in ctx.claims if o.metric in family and o.scenario == name and not o.quoted
-                 and not o.operand and not o.versus and o.qualifier == per and o.evidence.confident}
+                 and not o.operand and not o.versus and o.qualifier.replace("bound", "").strip() == per
+                 and (o.evidence.confident or o.evidence.phrase == "fallback")}
         if not found or max(found) > 1.05 * min(found):
             return None  # none, or several that disagree (a per-GPU and a node figure): nothing to hold it to
         values[name] = max(found)
@@ -637,6 +638,12 @@ def _between_scenarios(claim: Claim, ctx: Context):
     hi, lo = max(a, b), min(a, b)
     return (hi / lo, "the report's own figures of both scenarios",
             f"{format_number(hi)} / {format_number(lo)} ({' vs '.join(names)})", {"unsure": True})
+
+
+_RATIO_PER = (("per_device", regex(r"\bper[\s-]+(?:gpu|device|chip|card)\b", re.I)),
+              ("per_node", regex(r"\b(?:per[\s-]+)?(?:box|node|server|host)(?:'s)?\s+(?:\w+\s+)?(?:throughput|tok)", re.I)),
+              ("per_replica", regex(r"\b(?:per[\s-]+)?replica(?:'s)?\s+(?:\w+\s+)?(?:throughput|tok)", re.I)))
+"""What a ratio between scenarios counts over, by its own words ("2.6x A on box throughput": per node)."""
 
 
 def format_number(value: float) -> str:
