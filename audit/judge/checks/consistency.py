@@ -362,6 +362,53 @@ def _row_change(claim: Claim, ctx: Context) -> tuple[Claim, Claim] | None:
     return row[0], row[1]
 
 
+_VERSUS_HEADER = regex(r"\b(?:vs\.?|versus|relative to|over|against)\s+(?P<ref>.+?)\s*$", re.I)
+
+
+def _table_versus(claim: Claim, ctx: Context):
+    """A table's ratio against a row or column its header names: a "vs. current" column holds the cell left of
+    it over the same column in the "current" row; a "tok/s vs. v1" row holds a cell of a row above it (one
+    that shares its words) over the same row's cell in the "v1" column. Wrong only when every such row
+    disagrees; a warning, since which cell it compares is read from the table's layout."""
+    if not claim.column:
+        return None
+    table = [o for o in ctx.claims[max(0, claim.index - 200): claim.index + 200]
+             if o.column and o.kind != "ratio" and o.scope[:-1] == claim.scope[:-1] and abs(o.line - claim.line) < 60]
+    by_header = _VERSUS_HEADER.search(claim.column)
+    by_label = _VERSUS_HEADER.search(claim.label) if not by_header else None
+    if by_header:  # compare the cell left of it with its column in the reference row
+        ref = by_header.group("ref")
+        left = [o for o in table if o.line == claim.line and o.index < claim.index]
+        if not left:
+            return None
+        cell = left[-1]
+        rows = [o for o in table if o.column == cell.column and _names(o.label, ref, ctx)]
+        pairs = [(cell, r) for r in rows]
+    elif by_label:  # compare a cell above it with the same row's cell in the reference column
+        ref = by_label.group("ref")
+        words = set(re.findall(r"[\w/]+", claim.label[: by_label.start()].lower())) - {"per", "the", "of"}
+        above = [o for o in table if o.line < claim.line and o.column == claim.column
+                 and words & set(re.findall(r"[\w/]+", o.label.lower()))]
+        pairs = []
+        for cell in above:
+            refs = [o for o in table if o.line == cell.line and _names(o.column, ref, ctx)]
+            pairs += [(cell, r) for r in refs[:1]]
+    else:
+        return None
+    readings = [(a.value / b.value, a, b) for a, b in pairs if b.value > 0 and a.value > 0]
+    if not readings or any(abs(claim.value - v) <= 0.05 * v for v, _, _ in readings):
+        return None
+    value, a, b = readings[0]
+    return value, "the cell it compares over the reference", f"{_fmt(a)} / {_fmt(b)}", {"unsure": True}
+
+
+def _names(text: str, ref: str, ctx: Context) -> bool:
+    """Whether a row label or column header is the one a "vs. X" names: the same words, or the same scenario."""
+    if text.strip().lower() == ref.strip().lower():
+        return True
+    return any(pattern.search(ref) and pattern.search(text) for pattern in ctx.matchers.values())
+
+
 def _own_subject_start(claim: Claim) -> int:
     """Where the figure's own parenthesis starts when it says what it is of ("(BF16 at 16 sits at 55% of its 768
     tok/s ceiling)": its part is inside, not a figure before it); -1 otherwise ("72.5 GB (70% of the pool)")."""
@@ -523,6 +570,10 @@ def _ratio(claim: Claim, ctx: Context):
     if not pairs:
         row = _row_change(claim, ctx)
         pairs = [_Pair(row[0], row[1], "to")] if row is not None else []
+    if not pairs:
+        versus = _table_versus(claim, ctx)
+        if versus is not None:
+            return versus
     if not pairs:
         return _between_scenarios(claim, ctx) or _two_of_a_kind(claim, ctx)
     if len(pairs) != 1:
