@@ -219,6 +219,7 @@ def test_seed_reproduces_the_answer_key_truth(seed, scenario, metric, which, tru
     # a node of 8 devices holds the whole 8-device replica: 8 x 29.39e9 of weights, 8 x 15.77e9 of KV
     ("weights_per_node", None, 8 * 29.39e9),
     ("kv_cache_per_node", None, 8 * 15.77e9),
+    ("memory_per_node", None, 8 * (29.39e9 + 15.77e9)),
     # memory left: 64e9 - 29.39e9 = 34.61e9 after the weights; - 15.77e9 more after the KV cache = 18.84e9
     ("free_memory", None, 64e9 - 29.39e9),
     ("free_memory", {"free_of": "weights_kv"}, 64e9 - 29.39e9 - 15.77e9),

@@ -145,9 +145,21 @@ def _scope_of_titles(sections: str) -> str | None:
     return next((name for name, pattern in _SCOPES if pattern.search(sections)), None)
 
 
+_OVER_NODE = {"weights_per_device": "weights_per_node", "kv_cache_per_device": "kv_cache_per_node",
+              "memory_per_device": "memory_per_node", "memory_utilization": None, "free_memory": None}
+"""A device's memory figure under a column that counts over a node or a pool: the node's, or no metric."""
+_POOL = regex(r"(?:\bper[\s-]+|/\s*)(?:pool|cluster|fleet|deployment)\b", re.I)
+
+
 def refine(claim: Claim) -> Claim:
     """`claim` with the metric of what it counts over, when its words say it is a part of the whole; said
-    only by its section, the part's metric binds loosely (a warning at most)."""
+    only by its section, the part's metric binds loosely (a warning at most). A table's column header
+    says it before its section does ("| Per node (GB) |" under "Memory (per GPU unless the column says
+    otherwise)")."""
+    if claim.metric in _OVER_NODE and claim.column and claim.evidence.phrase in ("section", "column", "label"):
+        over = "total" if _POOL.search(claim.column) else _scope_of_titles(claim.column)
+        if over in ("node", "total"):
+            return _rebound(claim, _OVER_NODE[claim.metric or ""] if over == "node" else None)
     if claim.metric not in _WHOLE:
         return claim
     scope = scope_of(claim)

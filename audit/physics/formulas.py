@@ -367,6 +367,12 @@ def memory_per_device(f, r):
     return W_dev + KV_dev
 
 
+@metric("memory_per_node", "B", "Memory a node needs at least: the memory floor of each of its devices (all of the "
+        "deployment's when it is smaller than a node).", kind="floor")
+def memory_per_node(f, r):
+    return (W_dev + KV_dev) * Min(N_node, TP * PP * DP)
+
+
 @metric("memory_utilization", "%", "Memory a device needs at least, as a fraction of its capacity.", kind="floor",
         shown=True)
 def memory_utilization(f, r):
