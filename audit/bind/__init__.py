@@ -71,6 +71,11 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         elif metric in _COMPUTED_RATE and phrase == "fallback" and n in chains \
                 and c.kind not in {claims[m].kind for m in chains[n]}:
             metric = _COMPUTED_RATE[metric]  # "16.8 GB / 18 ms = 0.93 TB/s": what a run moved, not the datasheet's
+        elif metric == "throughput" and phrase == "fallback" and n in chains \
+                and {claims[m].kind for m in chains[n]} >= {"count", "time"} \
+                and not {claims[m].kind for m in chains[n]} & {"flops", "flop_rate", "bytes", "bandwidth"} \
+                and "/" in c.text[claims[min(chains[n])].start: c.start]:
+            metric, phrase = "decode_throughput", "role"  # "128 / 2.2 ms ≈ 58K tok/s": sequences over a step
         elif metric in ("kv_share", "weights_share") and _OF_CAPACITY.match(c.text, c.start + len(c.figure)):
             metric = f"{metric}_of_capacity"  # "the KV alone is ~68% of each card's HBM": of the capacity, not of what it holds
         elif metric in _REQUIRED and _REQUIREMENT_LABEL.search(c.label) and not _ACHIEVED.search(c.before):
