@@ -59,10 +59,10 @@ def from_validation(e, path: str, lines) -> AuditError:
 
 def close_matches(word: str, choices: Collection[str], n: int = 3, cutoff: float = 0.5) -> list[str]:
     """The choices closest to `word`, case-insensitive, for a did-you-mean: fewest edits first ("MEMO01" is
-    one letter from MEM001, two from MEM010), then the most alike."""
+    one letter from MEM001, two from MEM010), then in order ("MEM01": MEM001, MEM010, MEM011)."""
     upper = {c.upper(): c for c in choices}
     alike = difflib.get_close_matches(word.upper(), list(upper), n=max(n, 10), cutoff=cutoff)
-    return [upper[m] for m in sorted(alike, key=lambda m: _edits(word.upper(), m))[:n]]
+    return [upper[m] for m in sorted(alike, key=lambda m: (_edits(word.upper(), m), m))[:n]]
 
 
 def _edits(a: str, b: str) -> int:
