@@ -318,8 +318,8 @@ def _percent_of(claim: Claim, ctx: Context):
                 readings.append((a / b, f"{_fmt(pair.first)} / {_fmt(pair.second)}"))
             elif pair.joint in ("to", "vs", "instead"):
                 change = _CHANGE.search(words)
-                if change is None:
-                    continue
+                if change is None or _side_of_a_pair(claim, ctx):
+                    continue  # "from 16.8% → 12.7% error": the percentage is one of the values that change
                 # "from A to B" changes relative to A; "X% higher (A vs B)" says A against B, as "A instead of B"
                 base, other = (pair.first, pair.second) if pair.joint == "to" else (pair.second, pair.first)
                 if _INVERSE.search(words) and pair.first.kind in ("token_rate", "percent") and other.value:
@@ -344,6 +344,18 @@ def _percent_of(claim: Claim, ctx: Context):
 
 _MODIFIER = regex(r"-[^\W\d_]")
 """"the 30-day error budget", "an 8-GPU node": a count joined to a word qualifies it, it is no part of a whole."""
+
+
+def _side_of_a_pair(claim: Claim, ctx: Context) -> bool:
+    """Whether a percentage is itself one side of "A → B", "A vs B" or "from A to B" with a percentage beside it."""
+    near = [o for o in ctx.claims[max(0, claim.index - 2): claim.index + 3] if o.text == claim.text and o.kind == claim.kind
+            and o.index != claim.index]
+    for o in near:
+        a, b = (o, claim) if o.start < claim.start else (claim, o)
+        between = claim.text[a.start + len(a.figure): b.start]
+        if any(pattern.match(between) for joint, pattern in _JOINTS if joint in ("to", "vs")):
+            return True
+    return False
 
 
 _CHANGE_COLUMN = regex(r"^\W*(?:change|δ|Δ|delta|diff(?:erence)?|ratio|speed-?up|gain|growth)\W*$", re.I)
