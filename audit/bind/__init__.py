@@ -41,6 +41,9 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         kinds_seen.add(where)
         # the line's label names its first figure, or the result of the arithmetic written on it
         label_applies = first_of_kind or n in results or _continues(c, previous) or bool(_ACHIEVED.search(c.before))
+        if c.label and not c.column and (len(c.label.split()) > 5 or "," in c.label) and (
+                c.label not in c.text or _SENTENCE_END.search(c.text, c.text.find(c.label) + len(c.label), c.start)):
+            label_applies = False  # "Decode slowed too, but not from bandwidth: ... . If every step ...": a sentence, no label of the next
         if n in operands:
             label_applies = False
             c = evolve(c, operand=True)
@@ -102,6 +105,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
 
 _WHOLE_NOUN = regex(r"(?:[\w-]+\s+)?(?:pool|aggregate|cluster|fleet|deployment)\b", re.I)
 """A figure's own noun naming the whole deployment ("25.2K pool throughput")."""
+_SENTENCE_END = regex(r"[.!?]\s+(?=[A-Z])")
 _RATE_NOUN = regex(r"(?:(?:pool|node|cluster|replica|decode|prefill|output|aggregate|total|peak)\s+){0,2}throughput\b",
                    re.I)
 """The words right after a bare number that make it a token rate ("25.2K pool throughput")."""
