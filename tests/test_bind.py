@@ -303,3 +303,12 @@ def test_a_clause_names_its_layout(text, layout):
 def test_what_a_rate_counts_over(line, figure, qualifier):
     claims = bind(extract(line), {}, load_vocabulary())
     assert claims[figure].qualifier == qualifier
+
+
+def test_a_corner_cell_naming_the_rows_makes_their_figures_one_rows_own():
+    table = ("| replica | GPUs | decode tok/s | tok/s/GPU |\n|---|---|---|---|\n"
+             "| b-0 | 4 | 5.93K tok/s | 1,482 tok/s |\n")
+    claims = bind(extract(table), {"pool_b": ["b-0"]}, load_vocabulary())
+    gpus, rate, per_gpu = claims
+    assert gpus.metric == "devices_per_replica"  # 4 GPUs of one replica, not the deployment's
+    assert "per_replica" in rate.qualifier.split() and "per_device" in per_gpu.qualifier.split()

@@ -481,7 +481,8 @@ def qualifiers(claim: Claim) -> str:
         return ""
     if _WHOLE_NOUN.match(claim.after):  # "in per-GPU terms, the 25.2K pool throughput": its own noun says the whole
         return " ".join(name for name, pat in _QUALIFIERS if name == "bound" and pat.search(claim.after))
-    words = " ".join((claim.label, claim.before, claim.after, *claim.scope[-1:]))
+    corner = claim.scope[-2:-1] if claim.column and claim.scope[-2:-1] and claim.scope[-2].lower().startswith("per ") else ()
+    words = " ".join((claim.label, claim.before, claim.after, *corner, *claim.scope[-1:]))  # a "Per GPU" corner cell too
     return " ".join(name for name, pat in _QUALIFIERS if pat.search(words))
 
 

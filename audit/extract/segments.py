@@ -474,6 +474,8 @@ def segments(text: str, depth: int = 0) -> Iterator[Segment]:
 # --- tables: Markdown and raw HTML ----------------------------------------------------------
 
 _SCOPING = regex(r"\b(per|each|every|at|for|in)\b|@", re.I)
+_ROW_UNIT = regex(r"^\W*(replica|instance|node|host|server|stage|gpu|device|rank)s?\W*$", re.I)
+"""A corner cell naming what each row is: the rows' figures count over one of it."""
 _DITTO = frozenset({"", '"', "〃", "″", "''", "ditto", "same", "^"})
 
 
@@ -504,6 +506,9 @@ class _Table:
         self.corner_unit = self.units[0] if self.units else ""
         # a corner cell that scopes ("Per GPU", "Per GPU, at 4K context", "GB") says what every cell of the table
         # is; one that only names the row labels ("Metric", "Scenario") does not
+        row_unit = _ROW_UNIT.match(corner)
+        if row_unit:  # "| replica | GPUs | ..." with a row per replica: every row's figures are one replica's
+            corner = f"per {row_unit.group(1).lower()}"
         self.scope = self.base + ((corner,) if corner and (self.corner_unit or _SCOPING.search(corner)) else ())
 
     def header_segments(self, cells: list[str] | None = None, line: int | None = None) -> Iterator[Segment]:
