@@ -305,15 +305,23 @@ def _percent_of(claim: Claim, ctx: Context):
                      and not _MODIFIER.match(o.text, o.start + len(o.figure))
                      and o.start >= max(claim.text.rfind(";", 0, claim.start), _own_subject_start(claim))
                      and not _aside_before(claim.text, o.start, claim.start)), None)
+        if nxt is not None and _DEVICES_AFTER.match(claim.text, nxt.start + len(nxt.figure)):
+            nxt = None  # "19.4% of the 16 GPUs": a share of what 16 GPUs can do, not a part of 16
         if nxt is not None and part is not None and nxt.value:
             readings.append((part.value / nxt.value, f"{_fmt(part)} / {_fmt(nxt)}"))
     if not readings:
         words = _own_clause(claim)
         aside = _own_parenthesis(claim)
-        for pair in _pairs(claim, ctx, aside or words):
+        pairs = _pairs(claim, ctx, aside or words)
+        if aside and aside.strip() == claim.figure.strip():  # "58,600 of the 182,400 requests (47%)": an aside
+            before = ctx.claims[claim.index - 1] if claim.index > 0 else None  # holding only the share is of the
+            pairs = [p for p in _pairs(claim, ctx, words) if p.joint == "of" and p.second is before]  # pair before it
+        for pair in pairs:
             a, b = pair.first.value, pair.second.value
             if pair.joint == "of" and not aside and "/" in claim.text[pair.first.start: pair.second.start]:
                 continue  # "X / Y" outside the percentage's own parenthesis is arithmetic, not its base
+            if pair.joint == "of" and _CHANGE.match(claim.text, claim.start + len(claim.figure) + 1):
+                continue  # "frees 8 of the 16 GPUs (50%) and serves 8.8% more": a change is no part of a whole
             if pair.joint == "of":
                 readings.append((a / b, f"{_fmt(pair.first)} / {_fmt(pair.second)}"))
             elif pair.joint in ("to", "vs", "instead"):
@@ -357,6 +365,9 @@ def _side_of_a_pair(claim: Claim, ctx: Context) -> bool:
             return True
     return False
 
+
+_DEVICES_AFTER = regex(r"\s*(?:[\w-]+\s+)?(?:gpus|devices|cards|chips|npus|accelerators|nodes)\b|\s+in\s+the\b", re.I)
+"""Words after the whole of "P% of the N ..." that make N a count of devices."""
 
 _CHANGE_COLUMN = regex(r"^\W*(?:change|δ|Δ|delta|diff(?:erence)?|ratio|speed-?up|gain|growth)\W*$", re.I)
 
@@ -571,7 +582,7 @@ def _ratio(claim: Claim, ctx: Context):
         return None
     if expressions_before(claim.text, claim.start, claim.figure):
         return None  # "2.4 / 1.1 ≈ 2.2x": written arithmetic (CON006)
-    pairs = _pairs(claim, ctx, _own_parenthesis(claim))
+    pairs = [p for p in _pairs(claim, ctx, _own_parenthesis(claim)) if p.joint != "of"]  # "255 of 256 experts": a share
     if not pairs:
         clause = _own_clause(claim)
         head = clause[: max(0, claim.start - claim.text.find(clause))] if claim.text.find(clause) >= 0 else ""
@@ -651,8 +662,9 @@ def _either_side(claim: Claim, ctx: Context) -> list[_Pair]:
     sentence = [o for o in ctx.claims[max(0, claim.index - 12): claim.index + 12]
                 if o.text == claim.text and o.index != claim.index and o.kind not in ("ratio", "percent")
                 and not o.operand]
+    stop = claim.text.find(";", claim.start)
     before = [o for o in sentence if o.start < claim.start]
-    after = [o for o in sentence if o.start > claim.start]
+    after = [o for o in sentence if o.start > claim.start and (stop < 0 or o.start < stop)]  # not past a ";"
     for kind in {o.kind for o in before} & {o.kind for o in after}:
         b = [o for o in before if o.kind == kind]
         a = [o for o in after if o.kind == kind][:1]  # the nearest after: "... (285 ms) and stays inside 2 s"
