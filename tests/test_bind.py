@@ -82,6 +82,8 @@ def test_phrase_names_its_metric(line, metric):
     ("- B splits the 8 KV heads 4 per GPU", 0, "kv_heads"),  # "per GPU" is the 4's
     ("- B splits the 8 KV heads 4 per GPU", 1, "kv_heads_per_device"),
     ("- Per-replica batch: 64 sequences", 0, "batch_per_replica"),
+    ("- A TP2 pair has 2.61 PFLOPS dense, so the floor is 0.49 s", 0, None),  # a group's, not a device's peak
+    ("- Each GPU has 1,307 TFLOPS dense", 0, "peak_flops"),
     # what a figure is not
     ("- Tested on the Data Center GPU Max 1550 GPU", 0, None),  # a product's number
     ("- The NVMe SSD reads at 7 GB/s, so loading takes a while", 0, None),

@@ -26,6 +26,8 @@ _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
     ("stage", regex(r"(?:\bper\s+|/\s*|\beach\s+|\bevery\s+)(?:pipeline\s+)?stage\b|\bstages? (?:holds?|keeps?)\b",
                          re.I)),
     ("node", regex(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:node|server|host|machine|box)\b", re.I)),
+    ("pair", regex(r"\b(?:a|the|one|each)\s+(?:tp\d+\s+)?(?:pair|group|replica)\s+(?:has|have|gives|delivers|offers|provides)\b",
+                   re.I)),
     ("total", regex(r"\b(?:aggregate|combined|in all|in total|cluster[- ]wide|fleet[- ]wide|summed)\b"
                          r"|\bfor (?:the )?(?:whole |entire )?(?:rack|cluster|pod|fleet|system|deployment)\b"
                          r"|\bacross (?:all |the )?(?:\d+ )?(?:gpus|devices|chips|cards|nodes)\b", re.I)),
@@ -64,6 +66,9 @@ REFINED: dict[tuple[str, str], str | None] = {
     ("memory_capacity", "total"): None,
     ("memory_bandwidth", "total"): None,
     ("peak_flops", "total"): None,
+    ("memory_capacity", "pair"): None,
+    ("memory_bandwidth", "pair"): None,
+    ("peak_flops", "pair"): None,
 }
 """(metric of the whole, what the figure counts over) -> the metric of the part (None: no metric)."""
 
