@@ -135,6 +135,9 @@ def test_phrase_names_its_metric(line, metric):
     # an expression's result takes the words that lead into it
     ("On the pair a full prompt is 279.6 / (835.5 × 0.45) ≈ 0.74 s at 45% MFU.", 3, "ttft"),
     ("16 prompts landing together need 16 × 279.6 / (2 × 835.5) ≈ 2.7 s at peak.", 5, "batch_prefill_time"),
+    # a share kept back is no utilisation; a heading's number is no figure
+    ("- Largest batch if 10% of HBM is kept for activations", 0, None),
+    ("- Memory utilization: 10%", 0, "memory_utilization"),
     # a figure whose own words name a component is a part of what the line's label names
     ("- weights per GPU: 17.1 GB dense part + 653.9 GB / 16 = 40.9 GB experts → 58.0 GB", 3, None),
     ("- weights per GPU: 17.1 GB dense part + 653.9 GB / 16 = 40.9 GB experts → 58.0 GB", 4, "weights_per_device"),

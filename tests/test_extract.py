@@ -359,6 +359,11 @@ MARKUP = [
     # struck text is retracted: the page claims what follows it; a lone "~~" is text
     ("| Decode step floor | ~~13.3 ms~~ 2.7 ms |", [("2.7 ms", 0.0027)]),
     ("TTFT ~2 s, and ~~ 3 s at worst", [("~2 s", 2.0), ("~ 3 s", 3.0)]),
+    # a heading's or a paragraph's own number is no figure: "12. Headroom", "3) Latency"
+    ("12. Headroom: the largest batch if 10% of HBM is kept", [("10%", 0.10)]),
+    ("3) Latency is 2 s", [("2 s", 2.0)]),
+    ("12.5 GB of weights", [("12.5 GB", 12.5e9)]),
+    ("Batch: 12. Then the prefill", [("12", 12)]),
 ]
 
 
@@ -419,6 +424,11 @@ CORNERS = [
     # corner cell, whether it scopes every cell of the table
     ("Per GPU", True), ("per GPU, at 8K context", True), ("GB", True), ("Metric", False), ("Scenario", False),
 ]
+
+
+def test_a_corner_cell_naming_a_row_scopes_it_as_one_of_them():
+    [claim] = [c for c in _extract("# T\n\n| replica | GPUs |\n|---|---|\n| b-0 | 4 |\n") if c.line == 5]
+    assert claim.scope == ("T", "per replica", "GPUs")
 
 
 @pytest.mark.parametrize(("corner", "scopes"), CORNERS)

@@ -326,9 +326,17 @@ def _clause(text: str, fig, before: str, after: str) -> str:
     return text[max(start, 0): end]
 
 
+_ENUMERATOR = regex(r"[.)]\s+(?=[^\W\d_])")
+""""12. Headroom", "3) Latency": a number ending in "." or ")" before a word, at the start of its text."""
+
+
 def _is_ordinal(text: str, fig) -> bool:
-    """ "Option 2", "GPU 0", "stage 3": a name, not a quantity."""
-    return fig.quantity.kind == "count" and not fig.unit_text and bool(_ORDINAL.search(text[max(0, fig.start - 40): fig.start]))
+    """ "Option 2", "GPU 0", "stage 3": a name, not a quantity; "12. Headroom: ..." at the start of a heading or a
+    paragraph, its number."""
+    if fig.quantity.kind != "count" or fig.unit_text:
+        return False
+    return bool(_ORDINAL.search(text[max(0, fig.start - 40): fig.start])) or (
+        not text[: fig.start].strip() and _ENUMERATOR.match(text, fig.end) is not None)
 
 
 def _with_top_k(text: str, figures: list) -> list:
