@@ -120,6 +120,8 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     figures = [f for f in units.find_figures(lhs) if f.end <= eq]
     if not figures:
         return None
+    if asides and re.search(r"\(\s*[~≈]?\s*\d[\d.,]*\s*%\s*\)\s*$", text[figures[-1].end: eq]):
+        return None  # "82.0 / 180 GB (46%) = 4.3 GB + ...": the aside gave its share; what "=" starts is another's
     chain = [figures[-1]]
     tail = _TAIL.match(lhs[figures[-1].end:])
     if tail is None or re.search(r"\bper\s+(?:gpu|device|node|replica|card|chip|rank|host|server|stage)", tail.group(0), re.I):

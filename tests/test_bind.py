@@ -149,6 +149,7 @@ def test_phrase_names_its_metric(line, metric):
     ("- The pool is 0.9 × 80 GiB = 77.3 GB minus the weights: 8.3 GB per GPU", 2, None),
     ("- The pool is 0.9 × 80 GiB = 77.3 GB minus the weights: 8.3 GB per GPU", 3, "free_memory"),
     ("- The weights: 8.3 GB per GPU", 0, "weights_per_device"),
+    ("> 0.9 × 141 = 126.9 GB usable, minus 50.7 GB of weights = 76.2 GB for KV per GPU.", 4, "free_memory"),
     # room for sequences is not the batch
     ("- The KV pool holds barely 12 full-length sequences per replica", 0, None),
     ("- What is left fits 40 sequences", 0, None),

@@ -303,6 +303,7 @@ def _percent_of(claim: Claim, ctx: Context):
         part = next((o for o in reversed(ctx.claims[max(0, claim.index - 6): claim.index])
                      if nxt is not None and o.text == claim.text and o.kind == nxt.kind and o.unit == nxt.unit
                      and not _MODIFIER.match(o.text, o.start + len(o.figure))
+                     and not _SEPARATOR.search(claim.text, o.start + len(o.figure), claim.start)
                      and o.start >= max(claim.text.rfind(";", 0, claim.start), _own_subject_start(claim))
                      and not _aside_before(claim.text, o.start, claim.start)), None)
         if nxt is not None and _DEVICES_AFTER.match(claim.text, nxt.start + len(nxt.figure)):
@@ -350,6 +351,8 @@ def _percent_of(claim: Claim, ctx: Context):
     return value, "part / whole", written
 
 
+_SEPARATOR = regex(r"[·•|]|[.!?]\s")
+"""What ends a statement inside a text joined from several lines ("... 1.18K tok/s/GPU · pool-a at 49% of ...")."""
 _MODIFIER = regex(r"-[^\W\d_]")
 """"the 30-day error budget", "an 8-GPU node": a count joined to a word qualifies it, it is no part of a whole."""
 
