@@ -74,7 +74,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         if term and c.ambiguous_flops:
             unit = term.unit
         scenario, found = scenario_of(c, matchers)
-        scenario, found = _by_layout_named(evolve(c, metric=metric), scenario, found, layouts)
+        scenario, found = _by_layout_named(c, metric, scenario, found, layouts)
         if scenario is None and only is not None:
             scenario, found = only, "only"
         quoted = (c.quoted or (c.versus and len(scenarios) < 2)  # "from X to Y" with no other scenario to be
@@ -82,7 +82,8 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         bound = evolve(c, metric=metric, unit=unit, scenario=scenario, quoted=quoted, qualifier=qualifiers(c),
                        evidence=Evidence(phrase, words, found), about=about(c, names, metric))
         bound = _plausible(refine(bound))
-        out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
+        conditions = conditions_of(bound) if bound.metric else ()
+        out.append(evolve(bound, conditions=conditions) if conditions or bound.conditions else bound)
     out = _parts_of_totals(_rates_of_times(_times_of_work(_formula_operands(parts(out), chains), chains), chains), chains)
     out = _kv_per_token_written(out, chains, layouts or {})
     out = _said_again(_elliptic_per(_flops_of_params(out, chains)))
@@ -91,12 +92,12 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     return out
 
 
-def _by_layout_named(claim: Claim, scenario: str | None, found: str,
+def _by_layout_named(claim: Claim, metric: str | None, scenario: str | None, found: str,
                      layouts: dict[str, dict[str, float]] | None) -> tuple[str | None, str]:
     """A figure whose own clause states a layout ("with TP=4 each GPU holds 70.3 GB", "a TP4 replica
     serving 32 sequences needs ...") is about the scenario with that layout, whatever its section says;
-    stating a layout no scenario has, it is about none of them."""
-    if not layouts or claim.metric in LAYOUT_METRICS or claim.metric == "device_count":
+    stating a layout no scenario has, it is about none of them. `metric` is the one the figure is bound to."""
+    if not layouts or metric in LAYOUT_METRICS or metric == "device_count":
         return scenario, found
     where, named = "clause", layout_named(f"{claim.clause} {claim.label}")
     if not named:

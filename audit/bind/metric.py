@@ -106,16 +106,23 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
     order: tuple[str, ...] = PHRASE_ORDER
     if re.search(r"(=|\b(at|@))\s*$", claim.before, re.I):  # "TP=1 replicas", "at 989.5 TFLOPS per GPU": the key decides
         order = ("key", *(k for k in PHRASE_ORDER if k != "key"))
+    ruled_out: list[bool | None] = [None] * len(candidates)  # by the term's `unless` words, once each
+
     def first(kind: str) -> tuple[Term, str, re.Pattern] | None:
         field = "label" if kind == "prefix" else kind
+        at_start = kind in ("noun", "loose")
         for text in phrases[kind]:
-            for term in candidates:
-                if not term.patterns[field]:
+            for n, term in enumerate(candidates):
+                pats = term.patterns[field]
+                if not pats:
                     continue
-                if term.unless and any(u.search(clause) for u in term.unless):
-                    continue
-                pat = term.patterns[field][0]
-                if pat.match(text) if kind in ("noun", "loose") else pat.search(text):
+                if term.unless:
+                    if ruled_out[n] is None:
+                        ruled_out[n] = any(u.search(clause) for u in term.unless)
+                    if ruled_out[n]:
+                        continue
+                pat = pats[0]
+                if pat.match(text) if at_start else pat.search(text):
                     return term, text, pat
         return None
 
