@@ -29,6 +29,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     scenario; `names` (`audit.bind.about.spec_names`) tells the spec's model and accelerator from others."""
     out: list[Claim] = []
     matchers = scenario_matchers(scenarios)
+    names_found: dict[str, frozenset[str]] = {}  # the scenarios each text searched names (`scenario_of`)
     only = next(iter(scenarios)) if len(scenarios) == 1 else None
     previous: Claim | None = None
     kinds_seen: set[tuple] = set()
@@ -73,7 +74,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
             metric = _REQUIRED[metric]  # "**Requirement:** TTFT ≤ 1.5 s": the line's label says what it is
         if term and c.ambiguous_flops:
             unit = term.unit
-        scenario, found = scenario_of(c, matchers)
+        scenario, found = scenario_of(c, matchers, names_found)
         scenario, found = _by_layout_named(c, metric, scenario, found, layouts)
         if scenario is None and only is not None:
             scenario, found = only, "only"

@@ -332,6 +332,8 @@ def _is_ordinal(text: str, fig) -> bool:
 
 def _with_top_k(text: str, figures: list) -> list:
     """ "top-2 routing": the scanner leaves numbers inside hyphenated words alone; this one is a count."""
+    if "top" not in text.lower():  # no letter but these matches them in any case
+        return figures
     taken = [(f.start, f.end) for f in figures]
     extra = []
     for m in _TOP_K.finditer(text):
