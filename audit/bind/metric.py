@@ -73,7 +73,8 @@ def _phrases(claim: Claim, previous: Claim | None, next_start: int | None = None
     keys = [claim.before] if claim.before else []
     if previous is not None and len(before.split()) <= 2 and previous.text == claim.text:
         keys.append(f"{previous.figure} {claim.before}")  # "19% of" 141 GB
-    prefix = _FIGURE.sub(" ", claim.text[: claim.start]).strip()  # other figures' units are not words
+    # other figures' units are not words; only a figure of these kinds is named by its sentence
+    prefix = _FIGURE.sub(" ", claim.text[: claim.start]).strip() if claim.kind in _PREFIX_KINDS else ""
     return {"noun": [after] if after else [], "key": keys, "label": labels, "loose": [after] if after else [],
             "prefix": [p for p in (prefix[-100:], f"{prefix[-100:]} {after}" if after else "")
                        if p] if prefix and prefix != before and claim.kind in _PREFIX_KINDS else [],
@@ -111,7 +112,7 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
     def first(kind: str) -> tuple[Term, str, re.Pattern] | None:
         field = "label" if kind == "prefix" else kind
         at_start = kind in ("noun", "loose")
-        for text in phrases[kind]:
+        for text in dict.fromkeys(phrases[kind]):  # a text said twice ("Label: 3 GB" is its label) is tried once
             for n, term in enumerate(candidates):
                 pats = term.patterns[field]
                 if not pats:
