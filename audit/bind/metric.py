@@ -100,7 +100,6 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
     The line's label names its first figure of a kind (and what continues it), not every later one."""
     candidates = _terms_for(claim, vocabulary)
     phrases = _phrases(claim, previous, next_start)
-    clause = f"{clause_of(claim)} {claim.label}"
     if not label_applies:
         phrases["label"] = [p for p in phrases["label"] if p != claim.label]
         phrases["scoped"] = phrases["bare"] = []
@@ -108,6 +107,14 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
     if re.search(r"(=|\b(at|@))\s*$", claim.before, re.I):  # "TP=1 replicas", "at 989.5 TFLOPS per GPU": the key decides
         order = ("key", *(k for k in PHRASE_ORDER if k != "key"))
     ruled_out: list[bool | None] = [None] * len(candidates)  # by the term's `unless` words, once each
+    clause = ""  # the figure's clause and label, where `unless` words are looked for: read when a term has some
+
+    def excluded(n: int) -> bool:
+        nonlocal clause
+        if ruled_out[n] is None:
+            clause = clause or f"{clause_of(claim)} {claim.label}"
+            ruled_out[n] = any(u.search(clause) for u in candidates[n].unless)
+        return bool(ruled_out[n])
 
     def first(kind: str) -> tuple[Term, str, re.Pattern] | None:
         field = "label" if kind == "prefix" else kind
@@ -117,11 +124,8 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
                 pats = term.patterns[field]
                 if not pats:
                     continue
-                if term.unless:
-                    if ruled_out[n] is None:
-                        ruled_out[n] = any(u.search(clause) for u in term.unless)
-                    if ruled_out[n]:
-                        continue
+                if term.unless and excluded(n):
+                    continue
                 pat = pats[0]
                 if pat.match(text) if at_start else pat.search(text):
                     return term, text, pat
@@ -138,8 +142,8 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
             term, text, pat = loose  # "GPUs: 2 replicas × TP8": the figure's own noun, not the line's label
             return term, "loose", text
         return term, _evidence(kind, text, claim, pat), text
-    for term in candidates:
-        if term.fallback and not (term.unless and any(u.search(clause) for u in term.unless)):
+    for n, term in enumerate(candidates):
+        if term.fallback and not (term.unless and excluded(n)):
             return term, "fallback", claim.figure
     return None, "", ""
 

@@ -127,7 +127,10 @@ def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
 def _number_offset(figure: str) -> int:
     """Where the number of a figure starts: its physical line is the number's, not that of an "about" or "~"
     that ends the line before."""
-    return next((k for k, ch in enumerate(figure) if ch.isdigit() or ch == "["), 0)
+    for k, ch in enumerate(figure):
+        if ch.isdigit() or ch == "[":
+            return k
+    return 0
 
 
 def _arithmetic(text: str, figures: list) -> tuple[list[bool], list[bool], list]:
