@@ -171,7 +171,7 @@ def _arithmetic(text: str, figures: list) -> tuple[list[bool], list[bool], list]
         else:
             fig = figures[k]
             operand[k] = bool(_OPERATOR_BEFORE.search(text, max(0, fig.start - 40), fig.start)
-                              or _OPERATOR_AFTER.search(text[fig.end: fig.end + 80]))
+                              or _OPERATOR_AFTER.match(text[fig.end: fig.end + 80]))  # each alternative starts at ^
             if k + 1 < count and _NAMED_TERM.fullmatch(text, fig.end, figures[k + 1].start):
                 result_of[k + 1] = True  # "671 GB / TP8 = 83.9 GB": the figure after "=" is the result
         k = end + 1
