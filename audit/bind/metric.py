@@ -107,7 +107,7 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
     if re.search(r"(=|\b(at|@))\s*$", claim.before, re.I):  # "TP=1 replicas", "at 989.5 TFLOPS per GPU": the key decides
         order = ("key", *(k for k in PHRASE_ORDER if k != "key"))
     ruled_out: list[bool | None] = [None] * len(candidates)  # by the term's `unless` words, once each
-    clause = ""  # the figure's clause and label, where `unless` words are looked for: read when a term has some
+    clause = ""  # the figure's clause and label, where `unless` words are looked for: read when a term with some matches
 
     def excluded(n: int) -> bool:
         nonlocal clause
@@ -124,10 +124,8 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
                 pats = term.patterns[field]
                 if not pats:
                     continue
-                if term.unless and excluded(n):
-                    continue
                 pat = pats[0]
-                if pat.match(text) if at_start else pat.search(text):
+                if (pat.match(text) if at_start else pat.search(text)) and not (term.unless and excluded(n)):
                     return term, text, pat
         return None
 
