@@ -30,6 +30,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     out: list[Claim] = []
     matchers = scenario_matchers(scenarios)
     names_found: dict[str, frozenset[str]] = {}  # the scenarios each text searched names (`scenario_of`)
+    names_in: dict[tuple[str, str], list[str]] = {}  # the models and accelerators each text names (`about`)
     only = next(iter(scenarios)) if len(scenarios) == 1 else None
     previous: Claim | None = None
     kinds_seen: set[tuple] = set()
@@ -81,7 +82,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         quoted = (c.quoted or (c.versus and len(scenarios) < 2)  # "from X to Y" with no other scenario to be
                   or bool(c.column and _SUPERSEDED.search(c.column) and not _names_a_scenario(c.column, matchers)))
         bound = evolve(c, metric=metric, unit=unit, scenario=scenario, quoted=quoted, qualifier=qualifiers(c),
-                       evidence=Evidence(phrase, words, found), about=about(c, names, metric))
+                       evidence=Evidence(phrase, words, found), about=about(c, names, metric, names_in))
         bound = _plausible(refine(bound))
         conditions = conditions_of(bound) if bound.metric else ()
         out.append(evolve(bound, conditions=conditions) if conditions or bound.conditions else bound)
