@@ -177,3 +177,26 @@ def test_a_bad_spec_stops_the_run_before_any_output(capsys, tmp_path):
     captured = capsys.readouterr()
     assert (status, captured.out) == (2, "")
     assert captured.err.startswith(f"audit: {spec}:")
+
+
+@pytest.mark.parametrize("value", [
+    {}, [], [[]], {"a": {}}, (1, 2.5), 10**30, -0.0, 1e300, 2.675, float("nan"), float("inf"), -float("inf"),
+    "é \" \\ \n \u2028 \x00 😀", None, True, False, {"claims": [{"line": 12, "value": 0.638, "quoted": True,
+                                                              "scope": ["Original", ""], "note": None}]},
+    [1, [2, [3, [{}]]]],
+])
+def test_the_indented_json_is_the_standard_librarys(value):
+    assert stream.dumps_indented(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("value", [{1: "a"}, {"x": object()}, [{1.5: None}]])
+def test_what_has_no_plain_json_form_goes_to_the_standard_library(value):
+    try:
+        expected: object = json.dumps(value, indent=2, ensure_ascii=False)
+    except TypeError as e:
+        expected = str(e)
+    try:
+        got: object = stream.dumps_indented(value)
+    except TypeError as e:
+        got = str(e)
+    assert got == expected

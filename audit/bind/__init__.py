@@ -29,6 +29,8 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     scenario; `names` (`audit.bind.about.spec_names`) tells the spec's model and accelerator from others."""
     out: list[Claim] = []
     matchers = scenario_matchers(scenarios)
+    names_found: dict[str, frozenset[str]] = {}  # the scenarios each text searched names (`scenario_of`)
+    names_in: dict[tuple[str, str], list[str]] = {}  # the models and accelerators each text names (`about`)
     only = next(iter(scenarios)) if len(scenarios) == 1 else None
     previous: Claim | None = None
     kinds_seen: set[tuple] = set()
@@ -85,16 +87,17 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
             metric = _REQUIRED[metric]  # "**Requirement:** TTFT ≤ 1.5 s": the line's label says what it is
         if term and c.ambiguous_flops:
             unit = term.unit
-        scenario, found = scenario_of(c, matchers)
-        scenario, found = _by_layout_named(evolve(c, metric=metric), scenario, found, layouts)
+        scenario, found = scenario_of(c, matchers, names_found)
+        scenario, found = _by_layout_named(c, metric, scenario, found, layouts)
         if scenario is None and only is not None:
             scenario, found = only, "only"
         quoted = (c.quoted or (c.versus and len(scenarios) < 2)  # "from X to Y" with no other scenario to be
                   or bool(c.column and _SUPERSEDED.search(c.column) and not _names_a_scenario(c.column, matchers)))
         bound = evolve(c, metric=metric, unit=unit, scenario=scenario, quoted=quoted, qualifier=qualifiers(c),
-                       evidence=Evidence(phrase, words, found), about=about(c, names, metric))
+                       evidence=Evidence(phrase, words, found), about=about(c, names, metric, names_in))
         bound = _plausible(refine(bound))
-        out.append(evolve(bound, conditions=conditions_of(bound)) if bound.metric else bound)
+        conditions = conditions_of(bound) if bound.metric else ()
+        out.append(evolve(bound, conditions=conditions) if conditions or bound.conditions else bound)
     out = _parts_of_totals(_rates_of_times(_times_of_work(_formula_operands(parts(out), chains), chains), chains), chains)
     out = _kv_per_token_written(out, chains, layouts or {})
     out = _fleets(_said_again(_elliptic_per(_flops_of_params(out, chains))))
@@ -123,12 +126,12 @@ def _with_lead(result: Claim, first: Claim) -> Claim:
     return evolve(result, before=f"{lead} {result.before}".strip())
 
 
-def _by_layout_named(claim: Claim, scenario: str | None, found: str,
+def _by_layout_named(claim: Claim, metric: str | None, scenario: str | None, found: str,
                      layouts: dict[str, dict[str, float]] | None) -> tuple[str | None, str]:
     """A figure whose own clause states a layout ("with TP=4 each GPU holds 70.3 GB", "a TP4 replica
     serving 32 sequences needs ...") is about the scenario with that layout, whatever its section says;
-    stating a layout no scenario has, it is about none of them."""
-    if not layouts or claim.metric in LAYOUT_METRICS or claim.metric == "device_count":
+    stating a layout no scenario has, it is about none of them. `metric` is the one the figure is bound to."""
+    if not layouts or metric in LAYOUT_METRICS or metric == "device_count":
         return scenario, found
     where, named = "clause", layout_named(f"{claim.clause} {claim.label}")
     if not named:

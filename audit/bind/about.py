@@ -56,19 +56,21 @@ def spec_names(names: Iterable[str], scenarios: Iterable[str] = ()) -> Names:
     return frozenset(models), frozenset(accelerators), frozenset(_key(s) for s in scenarios)
 
 
-def about(claim: Claim, ours: Names, metric: str | None = None) -> str:
+def about(claim: Claim, ours: Names, metric: str | None = None,
+          found: dict[tuple[str, str], list[str]] | None = None) -> str:
     """The other model or accelerator the figure's words name, or "" (none named, or the spec's); `metric`, the
-    one the figure is bound to: a model's own figure may be said of some model in general."""
+    one the figure is bound to: a model's own figure may be said of some model in general. `found` keeps the
+    names found in each text searched, for the next figure of one bind (a list item's figures share its label)."""
     models, accelerators, scenarios = ours
-    named = _nearest(MODELS, claim) if models else ""
+    named = _nearest(MODELS, claim, found) if models else ""
     if named and _key(named) not in scenarios and not any(_same_model(named, m) for m in models):
         return named
     if (metric or claim.metric) in SHAPE_METRICS and not named:
-        anonymous = _nearest(_SOME_MODEL, claim)
+        anonymous = _nearest(_SOME_MODEL, claim, found)
         size = re.match(r"(\d+(?:\.\d+)?)\s*([TBM])", anonymous)
         if anonymous and not (size and any(f"{size.group(1)}{size.group(2)}".lower() in m.lower() for m in models)):
             return anonymous.strip()  # "the 1T parameter model", "if a model has 24 layers"; not "the 235B model"
-    named = _nearest(ACCELERATORS, claim) if accelerators else ""
+    named = _nearest(ACCELERATORS, claim, found) if accelerators else ""
     if named and _key(named) not in scenarios and not any(_same_accelerator(named, m) for m in accelerators):
         return named
     return ""
@@ -128,15 +130,27 @@ _REACH = 240
 figures stays linear."""
 
 
-def _nearest(kind: re.Pattern, claim: Claim) -> str:
+def _nearest(kind: re.Pattern, claim: Claim, found: dict[tuple[str, str], list[str]] | None = None) -> str:
     if claim.column:
-        found = kind.findall(claim.column[:_REACH])
-        if found:
-            return found[-1]
+        named = _names(kind, claim.column[:_REACH], found)
+        if named:
+            return named[-1]
     window = claim.text[max(0, claim.start - _REACH): claim.start]
     sentence = window[max((m.end() for m in _SENTENCE_END.finditer(window)), default=0):]
-    before = kind.findall(sentence) or kind.findall(claim.label[:_REACH])  # else a cell's row label
+    before = _names(kind, sentence, found) or _names(kind, claim.label[:_REACH], found)  # else a cell's row label
     if before:
         return before[-1]
-    after = kind.findall(claim.after)
+    after = _names(kind, claim.after, found)
     return after[0] if after else ""
+
+
+def _names(kind: re.Pattern, text: str, found: dict[tuple[str, str], list[str]] | None) -> list[str]:
+    """`kind.findall(text)` (no name is empty), once per text when `found` keeps them."""
+    if not text:
+        return []
+    if found is None:
+        return kind.findall(text)
+    key = (kind.pattern, text)
+    if key not in found:
+        found[key] = kind.findall(text)
+    return found[key]

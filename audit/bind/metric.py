@@ -75,7 +75,8 @@ def _phrases(claim: Claim, previous: Claim | None, next_start: int | None = None
     keys = [claim.before] if claim.before else []
     if previous is not None and len(before.split()) <= 2 and previous.text == claim.text:
         keys.append(f"{previous.figure} {claim.before}")  # "19% of" 141 GB
-    prefix = _FIGURE.sub(" ", claim.text[: claim.start]).strip()  # other figures' units are not words
+    # other figures' units are not words; only a figure of these kinds is named by its sentence
+    prefix = _FIGURE.sub(" ", claim.text[: claim.start]).strip() if claim.kind in _PREFIX_KINDS else ""
     return {"noun": [after] if after else [], "key": keys, "label": labels, "loose": [after] if after else [],
             "prefix": [p for p in (prefix[-100:], f"{prefix[-100:]} {after}" if after else "")
                        if p] if prefix and prefix != before and claim.kind in _PREFIX_KINDS else [],
@@ -101,23 +102,32 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
     The line's label names its first figure of a kind (and what continues it), not every later one."""
     candidates = _terms_for(claim, vocabulary)
     phrases = _phrases(claim, previous, next_start)
-    clause = f"{clause_of(claim)} {claim.label}"
     if not label_applies:
         phrases["label"] = [p for p in phrases["label"] if p != claim.label]
         phrases["scoped"] = phrases["bare"] = []
     order: tuple[str, ...] = PHRASE_ORDER
     if re.search(r"(=|\b(at|@))\s*$", claim.before, re.I):  # "TP=1 replicas", "at 989.5 TFLOPS per GPU": the key decides
         order = ("key", *(k for k in PHRASE_ORDER if k != "key"))
+    ruled_out: list[bool | None] = [None] * len(candidates)  # by the term's `unless` words, once each
+    clause = ""  # the figure's clause and label, where `unless` words are looked for: read when a term with some matches
+
+    def excluded(n: int) -> bool:
+        nonlocal clause
+        if ruled_out[n] is None:
+            clause = clause or f"{clause_of(claim)} {claim.label}"
+            ruled_out[n] = any(u.search(clause) for u in candidates[n].unless)
+        return bool(ruled_out[n])
+
     def first(kind: str) -> tuple[Term, str, re.Pattern] | None:
         field = "label" if kind == "prefix" else kind
-        for text in phrases[kind]:
-            for term in candidates:
-                if not term.patterns[field]:
+        at_start = kind in ("noun", "loose")
+        for text in dict.fromkeys(phrases[kind]):  # a text said twice ("Label: 3 GB" is its label) is tried once
+            for n, term in enumerate(candidates):
+                pats = term.patterns[field]
+                if not pats:
                     continue
-                if term.unless and any(u.search(clause) for u in term.unless):
-                    continue
-                pat = term.patterns[field][0]
-                if pat.match(text) if kind in ("noun", "loose") else pat.search(text):
+                pat = pats[0]
+                if (pat.match(text) if at_start else pat.search(text)) and not (term.unless and excluded(n)):
                     return term, text, pat
         return None
 
@@ -135,8 +145,8 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
             term, text, pat = loose  # "GPUs: 2 replicas × TP8": the figure's own noun, not the line's label
             return term, "loose", text
         return term, _evidence(kind, text, claim, pat), text
-    for term in candidates:
-        if term.fallback and not (term.unless and any(u.search(clause) for u in term.unless)):
+    for n, term in enumerate(candidates):
+        if term.fallback and not (term.unless and excluded(n)):
             return term, "fallback", claim.figure
     return None, "", ""
 

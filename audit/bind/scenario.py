@@ -58,10 +58,12 @@ def scenario_matchers(names: dict[str, list[str]]) -> list[tuple[str, re.Pattern
     return out
 
 
-def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]]) -> tuple[str | None, str]:
+def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],
+                named: dict[str, frozenset[str]] | None = None) -> tuple[str | None, str]:
     """The scenario named closest to the figure, and where (`Evidence.scenario`): its own clause, its
     label, the sentence before it, then its sections inside out. The other side of a comparison belongs
-    to no section."""
+    to no section. `named` keeps the names found in each text searched, for the next figure of one bind
+    (every figure of a section searches its titles)."""
     column = claim.scope[-1:] if claim.scope and claim.text.strip() == claim.figure.strip() else ()
     if claim.versus:
         places = [("column", c) for c in column]
@@ -73,11 +75,15 @@ def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]]) -> tuple[s
     for where, place in places:
         if not place:
             continue
-        hits = {name for name, pat in matchers if pat.search(place)}
+        hits = named.get(place) if named is not None else None
+        if hits is None:
+            hits = frozenset(name for name, pat in matchers if pat.search(place))
+            if named is not None:
+                named[place] = hits
         if len(hits) == 1:
             if where == "section" and claim.column:
                 where = "table"  # a cell whose column names no scenario: the section's may be any column's
-            return hits.pop(), where
+            return next(iter(hits)), where
         if len(hits) > 1:  # "original vs optimized": the section is about both
             return None, ""
     return None, ""

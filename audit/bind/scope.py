@@ -221,9 +221,10 @@ def layout_named(text: str) -> dict[str, int]:
     seen: dict[str, set[int]] = {}
     for m in _DEGREE.finditer(text):
         seen.setdefault(m.group("name").lower(), set()).add(int(m.group("n")))
-    for m in _WAY.finditer(text):
+    lower = text.lower()  # letters no other one matches in any case: a text without the words is not searched
+    for m in _WAY.finditer(text) if "-way" in lower else ():
         seen.setdefault(_WAYS[m.group("name").lower()], set()).add(int(m.group("n")))
-    for m in _REPLICAS.finditer(text):
+    for m in _REPLICAS.finditer(text) if "repl" in lower else ():
         n = m.group("n").lower()
         seen.setdefault("dp", set()).add(int(_WORDS.get(n, n)))
     for m in _TP_GROUP.finditer(text):

@@ -127,7 +127,10 @@ def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
 def _number_offset(figure: str) -> int:
     """Where the number of a figure starts: its physical line is the number's, not that of an "about" or "~"
     that ends the line before."""
-    return next((k for k, ch in enumerate(figure) if ch.isdigit() or ch == "["), 0)
+    for k, ch in enumerate(figure):
+        if ch.isdigit() or ch == "[":
+            return k
+    return 0
 
 
 def _arithmetic(text: str, figures: list) -> tuple[list[bool], list[bool], list]:
@@ -169,7 +172,7 @@ def _arithmetic(text: str, figures: list) -> tuple[list[bool], list[bool], list]
             fig = figures[k]
             signed = fig.start > 0 and text[fig.start - 1] == "+" and (fig.start == 1 or text[fig.start - 2] in " (|")
             operand[k] = bool((_OPERATOR_BEFORE.search(text, max(0, fig.start - 40), fig.start) and not signed)
-                              or _OPERATOR_AFTER.search(text[fig.end: fig.end + 80]))  # "+42%" is a sign
+                              or _OPERATOR_AFTER.match(text[fig.end: fig.end + 80]))  # "+42%" is a sign; each alternative starts at ^
             if k + 1 < count and _NAMED_TERM.fullmatch(text, fig.end, figures[k + 1].start):
                 result_of[k + 1] = True  # "671 GB / TP8 = 83.9 GB": the figure after "=" is the result
         k = end + 1
@@ -341,6 +344,8 @@ def _is_ordinal(text: str, fig) -> bool:
 
 def _with_top_k(text: str, figures: list) -> list:
     """ "top-2 routing": the scanner leaves numbers inside hyphenated words alone; this one is a count."""
+    if "top" not in text.lower():  # no letter but these matches them in any case
+        return figures
     taken = [(f.start, f.end) for f in figures]
     extra = []
     for m in _TOP_K.finditer(text):
@@ -399,7 +404,7 @@ def _with_unit(fig, unit: str):
 
 def extract(text: str, max_figures: int = DEFAULT_MAX_FIGURES) -> list[Claim]:
     """All figures a report states, unbound, in document order."""
-    if sum(1 for _ in _NUMBER.finditer(text)) > 3 * max_figures:  # refuse before the expensive parse
+    if len(_NUMBER.findall(text)) > 3 * max_figures:  # refuse before the expensive parse
         raise AuditError(f"more than {3 * max_figures:,} numbers; a report this dense is data, not a design "
                          "document (raise the limit with --max-report-bytes)", location=1)
     out: list[Claim] = []

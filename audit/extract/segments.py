@@ -358,8 +358,7 @@ def segments(text: str, depth: int = 0) -> Iterator[Segment]:
     """Every piece of the report a figure can be read from, in document order. A fenced block of document
     text (a review's "```suggestion", "```markdown") is read as the Markdown it holds."""
     tokens = _parser(text).parse(text)
-    deepest = max(tokens, key=lambda t: t.level, default=None)
-    if deepest is not None and deepest.level >= MAX_NESTING - 1:  # markdown-it stops reading there
+    if max((t.level for t in tokens), default=0) >= MAX_NESTING - 1:  # markdown-it stops reading there
         line = next((t.map[0] + 1 for t in tokens if t.level >= MAX_NESTING - 2 and t.map), None)
         raise AuditError(f"Markdown nested deeper than {MAX_NESTING} levels (lists in lists, quotes in quotes); "
                          "audit would not see what is inside", location=line)

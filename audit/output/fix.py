@@ -51,8 +51,10 @@ def locate(claim: Claim, lines: Sequence[str], claims: Sequence[Claim] = ()) -> 
         at = text.find(figure, at + len(figure))
     if not positions:
         return None
-    same = [c for c in claims if c.line == claim.line and c.figure == figure]
-    rank = next((i for i, c in enumerate(same) if c.index == claim.index), 0)
+    rank = 0
+    if len(positions) > 1:  # the figure written more than once on its line: the claims before it tell which
+        same = [c for c in claims if c.line == claim.line and c.figure == figure]
+        rank = next((i for i, c in enumerate(same) if c.index == claim.index), 0)
     at = positions[min(rank, len(positions) - 1)]
     return Place(claim.line, at + 1, at + 1 + len(figure))
 

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from audit.output import Run
 from audit.records import ReportResult
@@ -116,7 +117,81 @@ def json_piece(result: ReportResult, rules: Sequence, run: Run) -> Piece:
     from audit.output import json as fmt
 
     doc = fmt.report_json(result, rules, fmt._text(result, run))
-    return Piece(indented(_json.dumps(doc, indent=2, ensure_ascii=False), "    "), Tally.of(result))
+    return Piece(indented(dumps_indented(doc), "    "), Tally.of(result))
+
+
+def dumps_indented(value: object) -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False)`, the same text: with an indent the standard
+    library encodes in Python, a generator per container; this walks plain JSON values (str keys) once,
+    with the C string encoder, about three times as fast. Anything else goes to `json.dumps`."""
+    out: list[str] = []
+    try:
+        _indented(value, out, "\n")
+    except (TypeError, RecursionError):  # a key or value JSON has no plain form for: as json.dumps has it
+        return _json.dumps(value, indent=2, ensure_ascii=False)
+    return "".join(out)
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (_INFINITY, -_INFINITY):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+_INFINITY = float("inf")
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: _json.encoder.encode_basestring,  # type: ignore[attr-defined]
+    int: int.__repr__, float: _float, bool: lambda b: "true" if b else "false", type(None): lambda _: "null"}
+"""The text of a scalar of each exact type, as `json.dumps` writes it (a subclass takes `_indented`'s longer way)."""
+
+
+def _indented(value: object, out: list[str], newline: str) -> None:
+    """Append the text of `value` to `out`; `newline` is a newline and the indent of the value's line."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        between = "[" + inner
+        for item in value:
+            scalar = _SCALARS.get(type(item))
+            if scalar is not None:
+                out.append(between + scalar(item))
+            else:
+                out.append(between)
+                _indented(item, out, inner)
+            between = "," + inner
+        out.append(newline + "]")
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        between = "{" + inner
+        encode = _SCALARS[str]
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError("a key that is not a string")
+            scalar = _SCALARS.get(type(item))
+            if scalar is not None:
+                out.append(between + encode(key) + ": " + scalar(item))
+            else:
+                out.append(between + encode(key) + ": ")
+                _indented(item, out, inner)
+            between = "," + inner
+        out.append(newline + "}")
+    elif isinstance(value, str):  # a subclass: the exact types are `_SCALARS`
+        out.append(_SCALARS[str](value))
+    elif value is None or isinstance(value, bool):
+        out.append(_SCALARS[type(value)](value))
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        out.append(_float(value))
+    else:
+        raise TypeError(f"{type(value).__name__} is no JSON value")
 
 
 def json_join(pieces: Iterator[Piece], run: Run) -> Iterator[str]:

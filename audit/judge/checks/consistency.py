@@ -340,8 +340,8 @@ def _percent_of(claim: Claim, ctx: Context):
     if not readings:
         row = _row_change(claim, ctx)
         if row is not None:  # "| p50 ITL | 30 ms | 52 ms | +42% |" under "| before | during | change |"
-            a, b = row
-            readings.append((abs(b.value - a.value) / a.value, f"|{_fmt(b)} - {_fmt(a)}| / {_fmt(a)}"))
+            was, now = row
+            readings.append((abs(now.value - was.value) / was.value, f"|{_fmt(now)} - {_fmt(was)}| / {_fmt(was)}"))
     if not readings:
         return _change_between_scenarios(claim, ctx)
     tol = 0.05
