@@ -24,9 +24,11 @@ from audit.pipeline import Auditor
 ROOT = Path(__file__).resolve().parent.parent
 LABELED = sorted((ROOT / "tests" / "corpus").glob("*/labels.yaml")) + sorted(ROOT.glob("reports/*/answer-key.yaml"))
 
-RECALL_FLOOR = 0.75
-"""Right-reason recall reached on this corpus (199 of 258 wrong lines, 0 false errors on 1,179 correct lines):
-the target is 0.95."""
+RECALL_FLOOR = 0.72
+"""Right-reason recall reached on this corpus: 257 of 354 wrong lines, 0 false errors on 1,596 correct lines, over
+49 reports. The target is 0.95. The floor was 0.75 over the 37 reports before h25-h36 (twelve reports written
+blind in a later stop, harder on percentages, ratios and per-node figures) joined them; on those 37 the tool
+now reaches 202 of 258 (0.78)."""
 
 # label family -> the metrics whose findings judge that quantity
 FAMILY: dict[str, set[str]] = {
