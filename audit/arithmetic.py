@@ -120,7 +120,7 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     figures = [f for f in units.find_figures(lhs) if f.end <= eq]
     if not figures:
         return None
-    if asides and re.search(r"\(\s*[~≈]?\s*\d[\d.,]*\s*%\s*\)\s*$", text[figures[-1].end: eq]):
+    if asides and _SHARE_ASIDE.search(text, figures[-1].end, eq):
         return None  # "82.0 / 180 GB (46%) = 4.3 GB + ...": the aside gave its share; what "=" starts is another's
     chain = [figures[-1]]
     tail = _TAIL.match(lhs[figures[-1].end:])
@@ -240,6 +240,8 @@ def as_written(figure: str) -> float | None:
         return None
 
 
+_SHARE_ASIDE = regex(r"\(\s*[~≈]?\s*\d[\d.,]*\s*%\s*\)\s*$")
+""""(46%)" right before an "=": the share the expression before it makes, written as its value."""
 _POWER = regex(r"\^\s*\d+|[²³]")
 
 

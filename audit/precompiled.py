@@ -1,20 +1,24 @@
-"""What every start would otherwise work out again: the shipped YAML files parsed and the Markdown verdict's
-template compiled.
+"""What every start would otherwise work out again: the shipped YAML files parsed, the Markdown verdict's
+template compiled and the programs of the regular expressions audit uses.
 
 Generated files in the package, written by ``python -m audit.precompiled`` (``--check`` exits 1 when one
 is out of date; so does `tests/test_precompiled.py`): `audit/_shipped.json`, every shipped YAML file
 parsed (rule files, vocabulary, catalog), found by the hash of the file's bytes and used only with the
 `audit.yamlio` it was parsed by, so an edited file, or an edited parser, is simply parsed again; and
 `audit/output/_verdict.py`, the verdict's template as jinja2 compiles it, used only with the jinja2
-version, options and template text it was compiled from. Neither depends on the Python version.
+version, options and template text it was compiled from. Neither depends on the Python version; the third,
+below, does.
 
 Regular expressions: `audit/_regex.json` holds the programs `re` compiles for the patterns audit uses
 (every pattern passed to `regex` while the package's modules are imported and the shipped reports are
 audited), written by the same command for the interpreter it runs on and used only by an interpreter
 whose regular expression engine is the same (`sys.implementation.cache_tag`, `_sre.MAGIC`, `_sre.CODESIZE`);
 any other pattern, or any other interpreter, is compiled by `re`. The programs come from inside the
-package, as trusted as its code: nothing compiled is read back from outside it (a program from a user's
-cache would reach the regular expression engine unchecked).
+package, as trusted as its code: nothing compiled is read back from outside it (the engine checks a program's
+structure only, not that it is what its pattern compiles to, so a program from a user's cache could make a
+pattern match something else). The key is the interpreter's minor version and the engine's magic number, not
+its patch release: `tests/test_precompiled.py` compares every program with what `re` compiles, on the
+interpreter the suite runs on.
 """
 
 from __future__ import annotations
@@ -42,7 +46,10 @@ def regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
             _recording.add((pattern, int(flags)))
         return re.compile(pattern, int(flags))
     final, code, groups, groupindex, indexgroup = program
-    return _sre.compile(pattern, final, array("I", b64decode(code)).tolist(), groups, groupindex, tuple(indexgroup))
+    try:
+        return _sre.compile(pattern, final, array("I", b64decode(code)).tolist(), groups, groupindex, tuple(indexgroup))
+    except (ValueError, TypeError, RuntimeError):  # a damaged entry ("invalid SRE code"): what re compiles
+        return re.compile(pattern, int(flags))
 
 
 def _engine() -> list:
@@ -58,7 +65,7 @@ def _programs() -> dict[tuple[str, int], list]:
         return {}
     try:
         return read_programs(PROGRAMS.read_text(encoding="utf-8"))
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return {}
 
 
@@ -69,9 +76,16 @@ def read_programs(text: str) -> dict[tuple[str, int], list]:
         document = json.loads(text)
     except ValueError:
         return {}
-    if not isinstance(document, dict) or document.get("engine") != _engine():
+    if not isinstance(document, dict) or document.get("engine") != _engine() or not isinstance(
+            document.get("programs"), list):
         return {}
-    return {(pattern, flags): program for pattern, flags, *program in document["programs"]}
+    programs = {}
+    for entry in document["programs"]:
+        if not (isinstance(entry, list) and len(entry) == 7 and isinstance(entry[0], str) and isinstance(entry[3], str)):
+            return {}  # not a file this module wrote: compile everything
+        pattern, flags, *program = entry
+        programs[(pattern, flags)] = program
+    return programs
 
 
 _recording: set[tuple[str, int]] | None = None

@@ -103,10 +103,39 @@ def test_programs_are_used_only_for_the_engine_they_were_written_for():
     assert precompiled.read_programs("not json") == {} and precompiled.read_programs("[1, 2]") == {}
 
 
-def test_programs_are_read_only_from_the_package():
-    assert precompiled.PROGRAMS.parent == precompiled.PACKAGE == ROOT / "audit"
-    source = (ROOT / "audit" / "precompiled.py").read_text(encoding="utf-8")
-    assert "marshal" not in source and "pickle" not in source and "home()" not in source
+def test_programs_are_read_only_from_the_package(monkeypatch):
+    read = []
+    real = Path.read_text
+
+    def spy(self, *args, **kwargs):
+        read.append(self.resolve())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", spy)
+    monkeypatch.setattr("builtins.open", lambda *a, **k: pytest.fail(f"opened {a[0]}"))
+    precompiled._programs.cache_clear()
+    try:
+        pattern, flags = next(iter(precompiled._programs()))
+        precompiled.regex.__wrapped__(pattern, flags)
+    finally:
+        precompiled._programs.cache_clear()
+    assert read == [precompiled.PROGRAMS.resolve()] and precompiled.PROGRAMS.parent == ROOT / "audit"
+
+
+@pytest.mark.parametrize("text", [
+    '{"engine": ENGINE}',  # no programs
+    '{"engine": ENGINE, "programs": {"a": 1}}',  # programs of another shape
+    '{"engine": ENGINE, "programs": [["a", 0]]}',  # an entry cut short
+    '{"engine": ENGINE, "programs": [[1, 0, 0, "AAAA", 0, {}, []]]}',  # a pattern that is no text
+])
+def test_a_programs_file_of_another_shape_is_no_programs(text):
+    assert precompiled.read_programs(text.replace("ENGINE", json.dumps(precompiled._engine()))) == {}
+
+
+def test_a_damaged_program_is_compiled_by_re(monkeypatch):
+    pattern = r"\d+ (?P<unit>GB|TB)"
+    monkeypatch.setattr(precompiled, "_programs", lambda: {(pattern, 0): [32, "AAAAAA==", 1, {"unit": 1}, [None, "unit"]]})
+    assert precompiled.regex.__wrapped__(pattern, 0) == re.compile(pattern)
 
 
 # --- markdown-it's block rules --------------------------------------------------------------------

@@ -12,6 +12,7 @@ from audit.bind.metric import _ACHIEVED, metric_of, own_words
 from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
 from audit.bind.scope import layout_named, parts, refine
 from audit.bind.vocabulary import Term
+from audit.extract.segments import SENTENCE_END
 from audit.precompiled import regex
 from audit.records import Claim, Evidence, evolve
 
@@ -44,14 +45,14 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         # the line's label names its first figure, or the result of the arithmetic written on it
         label_applies = first_of_kind or n in results or _continues(c, previous) or bool(_ACHIEVED.search(c.before))
         if c.label and not c.column and (len(c.label.split()) > 5 or "," in c.label) and (
-                c.label not in c.text or _SENTENCE_END.search(c.text, c.text.find(c.label) + len(c.label), c.start)):
+                c.label not in c.text or SENTENCE_END.search(c.text, c.text.find(c.label) + len(c.label), c.start)):
             label_applies = False  # "Decode slowed too, but not from bandwidth: ... . If every step ...": a sentence, no label of the next
         if n in operands:
             label_applies = False
             c = evolve(c, operand=True)
         elif n in results:
             c = _with_lead(c, claims[min(chains[n])])
-        if c.kind == "count" and _RATE_NOUN.match(c.after):
+        if c.kind == "count" and c.value >= 100 and _RATE_NOUN.match(c.after):  # not "we ran 3 throughput tests"
             c = evolve(c, kind="token_rate", unit="tok/s")  # "current's 25.2K pool throughput": a rate in its words
         following = claims[n + 1] if n + 1 < len(claims) else None
         next_start = following.start if following is not None and following.text == c.text else None
@@ -73,8 +74,8 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         metric, unit = (term.metric, term.unit) if term else (None, c.unit)
         if term and term.achieved and _ACHIEVED.search(c.before):
             metric = term.achieved
-        elif metric in _COMPUTED_RATE and phrase == "fallback" and n in chains \
-                and c.kind not in {claims[m].kind for m in chains[n]}:
+        elif metric in _COMPUTED_RATE and phrase == "fallback" and (n in chains and c.kind not in {
+                claims[m].kind for m in chains[n]} or _IMPLIED.search(c.before)):
             metric = _COMPUTED_RATE[metric]  # "16.8 GB / 18 ms = 0.93 TB/s": what a run moved, not the datasheet's
         elif metric == "throughput" and phrase == "fallback" and n in chains \
                 and {claims[m].kind for m in chains[n]} >= {"count", "time"} \
@@ -108,7 +109,6 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
 
 _WHOLE_NOUN = regex(r"(?:[\w-]+\s+)?(?:pool|aggregate|cluster|fleet|deployment)\b", re.I)
 """A figure's own noun naming the whole deployment ("25.2K pool throughput")."""
-_SENTENCE_END = regex(r"[.!?]\s+(?=[A-Z])")
 _RATE_NOUN = regex(r"(?:(?:pool|node|cluster|replica|decode|prefill|output|aggregate|total|peak)\s+){0,2}throughput\b",
                    re.I)
 """The words right after a bare number that make it a token rate ("25.2K pool throughput")."""
@@ -207,8 +207,9 @@ _OF_CAPACITY = regex(r"\s*of\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?(?
 """The words after a share that name its whole as the device's capacity ("of HBM", "of each card's HBM"); "of the 45.2 GB
 each GPU holds" is not one."""
 _COMPUTED_RATE = {"memory_bandwidth": "achieved_bandwidth", "peak_flops": "achieved_flops"}
-"""A rate known by its unit alone that written arithmetic computes from other kinds (bytes over a time) is
-what a run achieved."""
+"""A rate known by its unit alone that written arithmetic computes from other kinds (bytes over a time), or that
+a time is said to imply ("52 ms would mean 1.64 TB/s"), is what a run achieved."""
+_IMPLIED = regex(r"\b(?:would mean|means|impl(?:y|ies|ied))\s*$", re.I)
 _REQUIRED = {"ttft": "requirement_ttft", "decode_step_time": "requirement_tpot", "throughput": "requirement_throughput"}
 """A metric -> the requirement on it, for a figure under a line labelled as a requirement."""
 _REQUIREMENT_LABEL = regex(r"^\W*(requirements?|targets?|slos?|slas?|goals?|constraints?)\W*$", re.I)

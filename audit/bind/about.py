@@ -124,7 +124,7 @@ _SOME_MODEL = regex(
 """A model the sentence speaks of in general or by another size: "if a model has 24 layers", "the 1T
 parameter model contains 128 layers", "2-/1-bit 6/5-layer models"."""
 
-_SENTENCE_END = regex(r"[.;!?]\s")
+_CLAUSE_END = regex(r"[.;!?]\s")
 _REACH = 240
 """How far before a figure a name is looked for: a sentence's length, and the cost of a line of 10^4
 figures stays linear."""
@@ -136,7 +136,7 @@ def _nearest(kind: re.Pattern, claim: Claim, found: dict[tuple[str, str], list[s
         if named:
             return named[-1]
     window = claim.text[max(0, claim.start - _REACH): claim.start]
-    sentence = window[max((m.end() for m in _SENTENCE_END.finditer(window)), default=0):]
+    sentence = window[max((m.end() for m in _CLAUSE_END.finditer(window)), default=0):]
     before = _names(kind, sentence, found) or _names(kind, claim.label[:_REACH], found)  # else a cell's row label
     if before:
         return before[-1]

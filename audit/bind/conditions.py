@@ -1,9 +1,10 @@
 """What a figure says it was measured at: "one 2,048-token prompt: 94.8 TFLOPs", "short prompts (~500
 tokens) see their first token in 90 ms", "KV at a context of 4K tokens", "FLOPs per token". A figure is
 judged at the prompt or context it names, not at the workload's design point; a figure that names
-none is judged at the design point. The figure's own clause says it, else its label, else its sentence
-before it ("the load test used 512-token prompts, a 0.114 s TTFT floor"); another figure's aside
-("(9.3 ms at 2,560 tokens)") is that figure's.
+none is judged at the design point. The figure's own clause says it, else its label, else the part of its
+sentence before it that leads into it ("the load test used 512-token prompts, a 0.114 s TTFT floor", but not
+"..., while the shortest prompts see 7 ms"); another figure's aside ("(9.3 ms at 2,560 tokens)") is that
+figure's.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _CONTEXT = (
     regex(rf"\b(?:context|kv)\s+(?:length\s+)?(?:of|at)\s+{_NUMBER}\s*tokens?\b", re.I),
     regex(rf"\bat\s+(?:a\s+)?(?:context\s+of\s+)?{_NUMBER}\s*tokens?(?:\s+of\s+context)?\b", re.I),
     regex(rf"{_NUMBER}[- ]?tokens?[- ](?:context|start)\b", re.I),
+    regex(rf"{_NUMBER}\s*tokens?\s+of\s+context\b", re.I),
 )
 _PER_TOKEN = regex(r"\bper\s+(?:prompt\s+|input\s+)?token\b", re.I)
 _BATCH = (
@@ -84,13 +86,28 @@ def conditions_of(claim: Claim) -> tuple[tuple[str, float], ...]:
     for name, metrics, patterns in (("prompt", PROMPT_METRICS, _PROMPT), ("context", CONTEXT_METRICS, _CONTEXT)):
         if claim.metric not in metrics:
             continue
-        for place in (_own_asides(claim), claim.label, claim.text[: claim.start]):  # its clause, label, sentence
+        for place in (_own_asides(claim), claim.label, _lead_in(claim)):  # its clause, its label, its sentence
             lengths = {n for p in patterns for m in p.finditer(place) if (n := _tokens(m)) is not None}
             if len(lengths) == 1:
                 return (*found, (name, lengths.pop()))
             if lengths:
                 return found
     return found
+
+
+_LEAD_END = regex(r".*(?:[.;!?]\s|,\s*(?:while|whereas|but|and)\s)", re.S)
+_OWN_LENGTH = regex(r"\b(?:shortest|longest|short|long|full|max\w*|min\w*|whole|entire|design)\b", re.I)
+
+
+def _lead_in(claim: Claim) -> str:
+    """Its sentence before the figure, from the last clause that could change the subject ("..., while the
+    shortest prompts see 7 ms": nothing); none when its own words name a length of their own ("full context",
+    "the shortest prompts")."""
+    if _OWN_LENGTH.search(f"{clause_of(claim)} {claim.label}") or "min" in claim.qualifier.split():
+        return ""
+    head = claim.text[: claim.start]
+    cut = _LEAD_END.match(head)
+    return head[cut.end():] if cut else head
 
 
 PRECISIONS = ("bf16", "fp16", "fp8", "int8", "fp4")

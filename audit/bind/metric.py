@@ -14,7 +14,7 @@ from audit.records import Claim
 PHRASE_ORDER = ("noun", "key", "label", "loose", "prefix", "scoped", "bare")
 _CONJUNCTION = regex(r"\b(?:and|plus|while|whereas|but)\b", re.I)
 _AFTER_END = regex(r"[,;()\[\]|]|\s[-–—]\s|→|->|\bvs\.?\s|\bversus\b|\.\s|:\s(?=\S)")
-_ACHIEVED = regex(r"\b(achiev\w*|actual(ly)?|measured|observed|reach\w*|deliver\w*|got|gets|hits?|would mean|means|impl(y|ies|ied))\b", re.I)
+_ACHIEVED = regex(r"\b(achiev\w*|actual(ly)?|measured|observed|reach\w*|deliver\w*|got|gets|hits?)\b", re.I)
 
 
 def _admits(term: Term, claim: Claim) -> bool:

@@ -141,11 +141,11 @@ _RESTATES = regex(r"[,;(]\s*(?:i\.?\s?e\.?|that is|namely)[\s,]*(?:[^\W\d_]+\s+)
 
 def section_scope(claim: Claim) -> str | None:
     """What the figure's section titles say it counts over ("### Per-chip figures")."""
-    return _scope_of_titles(" ".join(s for s in claim.scope if s and s != claim.column))
+    return scope_of_titles(" ".join(s for s in claim.scope if s and s != claim.column))
 
 
 @lru_cache(maxsize=4096)
-def _scope_of_titles(sections: str) -> str | None:
+def scope_of_titles(sections: str) -> str | None:
     # every figure of a section has the same titles: searched once (~45 us each, the patterns start anywhere)
     return next((name for name, pattern in _SCOPES if pattern.search(sections)), None)
 
@@ -153,6 +153,7 @@ def _scope_of_titles(sections: str) -> str | None:
 _OVER_NODE = {"weights_per_device": "weights_per_node", "kv_cache_per_device": "kv_cache_per_node",
               "memory_per_device": "memory_per_node", "memory_utilization": None, "free_memory": None}
 """A device's memory figure under a column that counts over a node or a pool: the node's, or no metric."""
+_NODE_NOUN = regex(r"(?:per|/|for (?:the|a|each|one))\s*(?:node|server|host|box)\b", re.I)
 _POOL = regex(r"(?:\bper[\s-]+|/\s*)(?:pool|cluster|fleet|deployment)\b", re.I)
 
 
@@ -161,10 +162,13 @@ def refine(claim: Claim) -> Claim:
     only by its section, the part's metric binds loosely (a warning at most). A table's column header
     says it before its section does ("| Per node (GB) |" under "Memory (per GPU unless the column says
     otherwise)")."""
-    if claim.metric in _OVER_NODE and claim.column and claim.evidence.phrase in ("section", "column", "label"):
-        over = "total" if _POOL.search(claim.column) else _scope_of_titles(claim.column)
+    if claim.metric in _OVER_NODE and claim.column and claim.evidence.phrase in ("section", "column", "label", "row"):
+        over = "total" if _POOL.search(claim.column) else scope_of_titles(claim.column)
         if over in ("node", "total"):
             return _rebound(claim, _OVER_NODE[claim.metric or ""] if over == "node" else None)
+    if claim.metric in _OVER_NODE and claim.evidence.phrase in ("label", "clause", "section") \
+            and _NODE_NOUN.match(claim.after):  # "Weights per GPU: 29.4 GB × 8 = 235 GB per node": its own noun
+        return _rebound(claim, _OVER_NODE[claim.metric or ""])
     if claim.metric not in _WHOLE:
         return claim
     scope = scope_of(claim)
@@ -208,7 +212,7 @@ def parts(claims: list[Claim]) -> list[Claim]:
 _DEGREE = regex(r"\b(?P<name>TP|PP|DP|EP)\s*(?:=|:)?\s*(?P<n>\d{1,4})\b(?!\s*(?:%|x\b|×))", re.I)
 _WAY = regex(r"\b(?P<n>\d{1,4})-way\s+(?P<name>tensor|pipeline|data|expert)\b", re.I)
 _REPLICAS = regex(r"\b(?P<n>\d{1,3}|two|three|four|five|six|eight|sixteen)\s+(?:\w+\s+){0,2}?replicas\b", re.I)
-_TP_GROUP = regex(r"\b(?:on|over|across|with|using)\s+(?:the|a|one)\s+(?:(?P<pair>pair)(?!\s+of\s+(?:nodes|servers|hosts))"
+_TP_GROUP = regex(r"\b(?:on|over|across|with|using)\s+(?:the|a|one)\s+(?:(?P<pair>pair)(?!\s+of\b(?!\s+(?:gpus|cards|devices|chips|accelerators)\b))"
                   r"|single\s+(?:card|gpu|device|chip))\b", re.I)
 """"on the pair", "on a single card": the devices one request runs on, a TP group of 2 or 1."""
 _WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "sixteen": 16}

@@ -55,7 +55,7 @@ class Segment:
 _VERB = regex(r"\b(is|are|was|were|has|have|had|uses?|used|needs?|takes?|gives?|makes?|requires?|costs?|"
                    r"reach(es)?|runs?|keeps?|means|shows?|drops?|fits?|becomes?|yields?)\b", re.I)
 _BULLET = regex(r"^\s*(?:[✓✔✗✘❌✅⚠️•→*\-+]|\[[ xX]\])\s*")
-_SENTENCE_END = regex(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
+SENTENCE_END = regex(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
 
 
 # --- inline Markdown, in time linear in the line -------------------------------------------
@@ -473,15 +473,16 @@ def segments(text: str, depth: int = 0) -> Iterator[Segment]:
 # --- tables: Markdown and raw HTML ----------------------------------------------------------
 
 _SCOPING = regex(r"\b(per|each|every|at|for|in)\b|@", re.I)
-_ROW_UNIT = regex(r"^\W*(replica|instance|node|host|server|stage|gpu|device|rank)s?\W*$", re.I)
-"""A corner cell naming what each row is: the rows' figures count over one of it."""
+_ROW_UNIT = regex(r"^\W*(replica|instance|node|host|server|stage|gpu|device|rank)\W*$", re.I)
+"""A corner cell naming, in the singular, what each row is: the figures of a row that names one count over it
+("| replica | GPUs |" over "| b-0 | 4 |"); a plural corner over numbers ("| GPUs |" over "| 16 |") is a count."""
 _DITTO = frozenset({"", '"', "〃", "″", "''", "ditto", "same", "^"})
 
 
 class _Table:
     """A table being read: its header, the corner cell and the units its headers give, the row above."""
 
-    __slots__ = ("header", "line", "base", "scope", "group", "units", "corner_unit", "above", "rows")
+    __slots__ = ("header", "line", "base", "scope", "named_rows", "group", "units", "corner_unit", "above", "rows")
 
     def __init__(self, header: list[str], line: int, base: tuple[str, ...], group: int) -> None:
         self.header: list[str] = []
@@ -505,10 +506,10 @@ class _Table:
         self.corner_unit = self.units[0] if self.units else ""
         # a corner cell that scopes ("Per GPU", "Per GPU, at 4K context", "GB") says what every cell of the table
         # is; one that only names the row labels ("Metric", "Scenario") does not
-        row_unit = _ROW_UNIT.match(corner)
-        if row_unit:  # "| replica | GPUs | ..." with a row per replica: every row's figures are one replica's
-            corner = f"per {row_unit.group(1).lower()}"
         self.scope = self.base + ((corner,) if corner and (self.corner_unit or _SCOPING.search(corner)) else ())
+        row_unit = _ROW_UNIT.match(corner)
+        # "| replica | GPUs | ..." with a row per replica (named rows: "| b-0 | 4 |"): each row's figures are one's
+        self.named_rows = self.base + (f"per {row_unit.group(1).lower()}",) if row_unit else self.scope
 
     def header_segments(self, cells: list[str] | None = None, line: int | None = None) -> Iterator[Segment]:
         """A header cell may state figures of its own ("one_node (TP8, 32 seqs)", "HBM used (of 256 GB)")."""
@@ -530,10 +531,11 @@ class _Table:
         self.rows += 1
         label = texts[0]
         label_unit = _unit_of(label)
+        scope = self.named_rows if any(ch.isalpha() for ch in label) else self.scope  # "| 16 |" counts, names nothing
         for col in range(1, len(texts)):
             column = self.header[col] if col < len(self.header) else ""
             unit = label_unit or (self.units[col] if col < len(self.units) else "") or self.corner_unit
-            yield Segment(cells[col][1], texts[col], label, self.scope, column=column, group=group, unit=unit)
+            yield Segment(cells[col][1], texts[col], label, scope, column=column, group=group, unit=unit)
 
 
 _HTML_TABLE_START = regex(r"<table\b", re.I)
@@ -680,7 +682,7 @@ def _sentences(seg: Segment, split: bool) -> Iterator[Segment]:
         yield seg
         return
     pos = 0
-    pieces = [p for statement in _statements(seg.text) for p in _SENTENCE_END.split(statement)]
+    pieces = [p for statement in _statements(seg.text) for p in SENTENCE_END.split(statement)]
     for n, piece in enumerate(pieces):
         start = seg.text.index(piece, pos)
         pos = start + len(piece)

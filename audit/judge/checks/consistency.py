@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from audit.arithmetic import as_written, expressions_before, holds
+from audit.bind.scope import scope_of_titles
 from audit.judge.checks import Context, message_values, ratio
 from audit.precompiled import regex
 from audit.records import Claim, Finding, evolve
@@ -100,8 +101,8 @@ def _table_sum(claim: Claim, ctx: Context):
     values = [as_written(p.figure) for p in parts]
     if len(parts) < 2 or any(v is None for v in values):
         return None
-    counted = _counted_over(claim.label)
-    if how == "the cells above it" and counted and any(_counted_over(p.label) != counted for p in parts):
+    counted = scope_of_titles(claim.label)
+    if how == "the cells above it" and counted and any(scope_of_titles(p.label) != counted for p in parts):
         return None  # "| total per node | 896 GB |" under rows per GPU: eight times their sum, not their sum
     total = sum(v for v in values if v is not None)
     if abs(total - written) <= 0.02 * abs(total) + 0.051:  # a total of rounded cells is off by their rounding
@@ -112,20 +113,6 @@ def _table_sum(claim: Claim, ctx: Context):
         return None  # "| Total Params | 1.04E+13 |" under a model's dimensions: those cells are not its parts
     return (total * claim.value / written, f"sum of {how}", " + ".join(_fmt(p) for p in parts),
             {"unsure": how == "the cells left of it"})
-
-
-_COUNTED_OVER = regex(r"(?:\bper|/|\beach)\s*(gpu|device|chip|card|npu|node|server|host|replica|instance|stage|cluster)s?\b",
-                      re.I)
-
-
-def _counted_over(label: str) -> str:
-    """What a row label says its figures count over ("per GPU", "/ node"), "" when it says nothing."""
-    m = _COUNTED_OVER.search(label)
-    if m is None:
-        return ""
-    word = m.group(1).lower()
-    return {"device": "gpu", "chip": "gpu", "card": "gpu", "npu": "gpu", "server": "node", "host": "node",
-            "instance": "replica"}.get(word, word)
 
 
 _NOT_ADDITIVE = regex(r"\bper\b|/\s*(gpu|node|device|chip|replica)|%|share|util|avg|average|mean|median|p\d\d|"
@@ -295,6 +282,7 @@ def _percent_of(claim: Claim, ctx: Context):
     if based is not None:
         return based
     readings: list[tuple[float, str]] = []
+    unsure: list[float] = []  # readings some writers use, short of an error: a match makes a warning
     tail = claim.text[claim.start + len(claim.figure):]
     whole_after = re.match(r"\s*(?:of|out of)\s+(?:the\s+|a\s+|its\s+)?(?=[~≈]?\d)", tail, re.I)
     if whole_after:
@@ -331,23 +319,37 @@ def _percent_of(claim: Claim, ctx: Context):
                     continue  # "from 16.8% → 12.7% error": the percentage is one of the values that change
                 # "from A to B" changes relative to A; "X% higher (A vs B)" says A against B, as "A instead of B"
                 base, other = (pair.first, pair.second) if pair.joint == "to" else (pair.second, pair.first)
-                if _INVERSE.search(words) and pair.first.kind in ("token_rate", "percent") and other.value:
+                if change.group("either"):
+                    # "30 ms → 20 ms, 50% faster", "0.52 s vs 0.31 s, 68% worse": the larger over the smaller, less 1
+                    hi, lo = (pair.first, pair.second) if a >= b else (pair.second, pair.first)
+                    readings.append((hi.value / lo.value - 1, f"{_fmt(hi)} / {_fmt(lo)} - 1"))
+                    unsure.append(1 - lo.value / hi.value)  # "33% faster": the time's own cut, a reading some write
+                elif _INVERSE.search(words) and pair.first.kind in ("token_rate", "percent") and other.value:
                     # "21% cheaper per token (727 vs 571 tok/s)", "utilization from 65% to 45%, 44% more per token":
                     # a cost per token is the inverse of a rate or a utilisation
                     readings.append((abs(b - a) / other.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(other)}"))
                 else:
                     readings.append((abs(b - a) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"))
+    sure = True
     if not readings:
         row = _row_change(claim, ctx)
         if row is not None:  # "| p50 ITL | 30 ms | 52 ms | +42% |" under "| before | during | change |"
             was, now = row
             readings.append((abs(now.value - was.value) / was.value, f"|{_fmt(now)} - {_fmt(was)}| / {_fmt(was)}"))
+            larger, smaller = max(was.value, now.value), min(was.value, now.value)
+            if was.kind == "time" and _SPEED_UP.search(claim.column):  # "| 30 ms | 20 ms | +50% |" under "Gain"
+                readings.append((larger / smaller - 1, f"{format_number(larger)} / {format_number(smaller)} - 1 (a speed-up)"))
+            unsure += [larger / smaller - 1]
+            sure = False  # which cell it changes from is read from the table's layout
     if not readings:
         return _change_between_scenarios(claim, ctx)
-    tol = 0.05
-    if any(abs(claim.value - value) <= tol * abs(value) or abs(claim.value - value) <= 0.006 for value, _ in readings):
+    def near(value: float) -> bool:
+        return abs(claim.value - value) <= 0.05 * abs(value) or abs(claim.value - value) <= 0.006
+    if any(near(value) for value, _ in readings):
         return None
     value, written = readings[0]
+    if not sure or any(near(v) for v in unsure):
+        return value, "part / whole", written, {"unsure": True}
     return value, "part / whole", written
 
 
@@ -377,7 +379,8 @@ _CHANGE_COLUMN = regex(r"^\W*(?:change|δ|Δ|delta|diff(?:erence)?|ratio|speed-?
 
 def _row_change(claim: Claim, ctx: Context) -> tuple[Claim, Claim] | None:
     """The two figures of a table row a cell under a "change" column compares: the row's only two cells of one
-    kind left of it, the first the one it changes from ("| p50 ITL | 30 ms | 52 ms | +42% |")."""
+    kind left of it, the one it changes from first ("| p50 ITL | 30 ms | 52 ms | +42% |"; under "| This release |
+    Previous |" the second)."""
     if not claim.column or not _CHANGE_COLUMN.match(claim.column):
         return None
     row = [o for o in ctx.claims[max(0, claim.index - 12): claim.index]
@@ -385,9 +388,17 @@ def _row_change(claim: Claim, ctx: Context) -> tuple[Claim, Claim] | None:
            and o.kind not in ("percent", "ratio")]
     if len(row) != 2 or row[0].kind != row[1].kind or row[0].unit != row[1].unit or min(o.value for o in row) <= 0:
         return None
+    if _NEWER.search(row[0].column) and _OLDER.search(row[1].column):
+        return row[1], row[0]  # "| This release | Previous | Change |": newest first
     return row[0], row[1]
 
 
+_SPEED_UP = regex(r"\b(?:gain|speed-?up|faster)\b", re.I)
+_NEWER = regex(r"\b(?:this|new|current|after|now|latest|proposed|optimi[sz]ed)\b", re.I)
+_OLDER = regex(r"\b(?:previous|prior|old|before|baseline|last|original)\b", re.I)
+
+
+_WORD = regex(r"[\w/]+")
 _VERSUS_HEADER = regex(r"\b(?:vs\.?|versus|relative to|over|against)\s+(?P<ref>.+?)\s*$", re.I)
 
 
@@ -408,16 +419,16 @@ def _table_versus(claim: Claim, ctx: Context):
         if not left:
             return None
         cell = left[-1]
-        rows = [o for o in table if o.column == cell.column and _names(o.label, ref, ctx)]
+        rows = [o for o in table if o.column == cell.column and _header_names(o.label, ref, ctx)]
         pairs = [(cell, r) for r in rows]
     elif by_label:  # compare a cell above it with the same row's cell in the reference column
         ref = by_label.group("ref")
-        words = set(re.findall(r"[\w/]+", claim.label[: by_label.start()].lower())) - {"per", "the", "of"}
+        words = set(_WORD.findall(claim.label[: by_label.start()].lower())) - {"per", "the", "of"}
         above = [o for o in table if o.line < claim.line and o.column == claim.column
-                 and words & set(re.findall(r"[\w/]+", o.label.lower()))]
+                 and words & set(_WORD.findall(o.label.lower()))]
         pairs = []
         for cell in above:
-            refs = [o for o in table if o.line == cell.line and _names(o.column, ref, ctx)]
+            refs = [o for o in table if o.line == cell.line and _header_names(o.column, ref, ctx)]
             pairs += [(cell, r) for r in refs[:1]]
     else:
         return None
@@ -428,7 +439,7 @@ def _table_versus(claim: Claim, ctx: Context):
     return value, "the cell it compares over the reference", f"{_fmt(a)} / {_fmt(b)}", {"unsure": True}
 
 
-def _names(text: str, ref: str, ctx: Context) -> bool:
+def _header_names(text: str, ref: str, ctx: Context) -> bool:
     """Whether a row label or column header is the one a "vs. X" names: the same words, or the same scenario."""
     if text.strip().lower() == ref.strip().lower():
         return True
