@@ -150,6 +150,12 @@ def test_phrase_names_its_metric(line, metric):
     ("- The pool is 0.9 × 80 GiB = 77.3 GB minus the weights: 8.3 GB per GPU", 3, "free_memory"),
     ("- The weights: 8.3 GB per GPU", 0, "weights_per_device"),
     ("> 0.9 × 141 = 126.9 GB usable, minus 50.7 GB of weights = 76.2 GB for KV per GPU.", 4, "free_memory"),
+    # serving capacity is no memory; some of the GPUs are not the deployment's; a threshold is no batch
+    ("- One replica down costs 25% of capacity instead of 12.5%", 0, None),
+    ("- Memory use: 59% of the 80 GB capacity", 0, "memory_utilization"),
+    ("- Lost one replica: the remaining 4 GPUs serve 32 seqs at most", 0, None),
+    ("- Use scheme B only when concurrency grows over ~60", 0, None),
+    ("- chat: 77.3 - 35.3 = 42.0 GB for KV per GPU", 2, "free_memory"),  # what is left, not the cache
     # room for sequences is not the batch
     ("- The KV pool holds barely 12 full-length sequences per replica", 0, None),
     ("- What is left fits 40 sequences", 0, None),
@@ -318,3 +324,9 @@ def test_a_corner_cell_naming_the_rows_makes_their_figures_one_rows_own():
     gpus, rate, per_gpu = claims
     assert gpus.metric == "devices_per_replica"  # 4 GPUs of one replica, not the deployment's
     assert "per_replica" in rate.qualifier.split() and "per_device" in per_gpu.qualifier.split()
+
+
+def test_a_column_header_says_what_its_cells_count_over():
+    table = "| Layout | GPUs / replica | GPUs |\n|---|---|---|\n| tp1x8 | 1 | 8 |\n"
+    per_replica, gpus = bind(extract(table), {"tp1x8": ["A"]}, load_vocabulary())
+    assert (per_replica.metric, gpus.metric) == ("devices_per_replica", "device_count")

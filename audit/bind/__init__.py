@@ -82,6 +82,8 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
                 and not {claims[m].kind for m in chains[n]} & {"flops", "flop_rate", "bytes", "bandwidth"} \
                 and "/" in c.text[claims[min(chains[n])].start: c.start]:
             metric, phrase = "decode_throughput", "role"  # "128 / 2.2 ms ≈ 58K tok/s": sequences over a step
+        elif metric == "kv_cache_per_device" and n in chains and _SUBTRACTS.search(c.text, claims[min(chains[n])].start, c.start):
+            metric = "free_memory"  # "77.3 - 35.3 = 42.0 GB for KV per GPU": the room left, not the cache
         elif metric in ("kv_share", "weights_share") and _OF_CAPACITY.match(c.text, c.start + len(c.figure)):
             metric = f"{metric}_of_capacity"  # "the KV alone is ~68% of each card's HBM": of the capacity, not of what it holds
         elif metric in _REQUIRED and _REQUIREMENT_LABEL.search(c.label) and not _ACHIEVED.search(c.before):
@@ -209,6 +211,7 @@ each GPU holds" is not one."""
 _COMPUTED_RATE = {"memory_bandwidth": "achieved_bandwidth", "peak_flops": "achieved_flops"}
 """A rate known by its unit alone that written arithmetic computes from other kinds (bytes over a time), or that
 a time is said to imply ("52 ms would mean 1.64 TB/s"), is what a run achieved."""
+_SUBTRACTS = regex(r"\s[-−–]\s|\bminus\b")
 _IMPLIED = regex(r"\b(?:would mean|means|impl(?:y|ies|ied))\s*$", re.I)
 _REQUIRED = {"ttft": "requirement_ttft", "decode_step_time": "requirement_tpot", "throughput": "requirement_throughput"}
 """A metric -> the requirement on it, for a figure under a line labelled as a requirement."""

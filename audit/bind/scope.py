@@ -172,6 +172,9 @@ def refine(claim: Claim) -> Claim:
     if claim.metric not in _WHOLE:
         return claim
     scope = scope_of(claim)
+    if scope is None and claim.column and claim.evidence.phrase in ("column", "row"):
+        scope = scope_of_titles(claim.column)  # "| GPUs / replica |": the header says what its cells count over
+        scope = scope if (claim.metric, scope) in REFINED else None
     if scope is None:
         sectioned = section_scope(claim)
         refined = REFINED.get((claim.metric or "", sectioned or ""))
