@@ -36,9 +36,14 @@ OTHER_REPORT = """\
 **Optimized Strategy:**
 - Weights per GPU 30 GB, KV cache per GPU 25 GB
 - Memory utilization: 85.9% of 64 GB
+
+For example, on a shared 8-GPU node with 2TiB of CPU RAM, and you asked for just 1x GPU - you will likely get 1/8th of
+node's total resources - thus any of your processes may get killed via cpu-oom at 250GiB (`2000/8`), even though
+`top` shows you all of 2TiB available.
 """
-"""Its last line is built on two wrong figures of one line: which one a finding names must not depend on
-set order (it once did)."""
+"""Its last list item is built on two wrong figures of one line: which one a finding names must not depend on
+set order (it once did). In its last paragraph which two figures the "1x" is compared with once depended on the
+order of a set of quantity kinds (a sweep of real files found it)."""
 
 # Ways of naming the same three reports: every order, and the folder or a glob that holds them.
 ORDERS = {

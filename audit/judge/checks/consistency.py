@@ -675,11 +675,12 @@ def _either_side(claim: Claim, ctx: Context) -> list[_Pair]:
     its sentence and the first one after it."""
     sentence = [o for o in ctx.claims[max(0, claim.index - 12): claim.index + 12]
                 if o.text == claim.text and o.index != claim.index and o.kind not in ("ratio", "percent")
-                and not o.operand]
+                and not o.operand and not _MODIFIER.match(o.text, o.start + len(o.figure))]  # "an 8-GPU node"
     stop = claim.text.find(";", claim.start)
     before = [o for o in sentence if o.start < claim.start]
     after = [o for o in sentence if o.start > claim.start and (stop < 0 or o.start < stop)]  # not past a ";"
-    for kind in {o.kind for o in before} & {o.kind for o in after}:
+    kinds_before = {o.kind for o in before}
+    for kind in dict.fromkeys(o.kind for o in after if o.kind in kinds_before):  # the nearest after first
         b = [o for o in before if o.kind == kind]
         a = [o for o in after if o.kind == kind][:1]  # the nearest after: "... (285 ms) and stays inside 2 s"
         if len(b) == 1 and len(a) == 1 and b[0].unit == a[0].unit and b[0].value > 0 and a[0].value > 0 \
