@@ -217,6 +217,7 @@ def test_seed_reproduces_the_answer_key_truth(seed, scenario, metric, which, tru
     # a replica of TP 2 x PP 4 = 8 devices fits in an 8-device node: all 94 layers on it
     ("layers_per_node", None, 94),
     # a node of 8 devices holds the whole 8-device replica: 8 x 29.39e9 of weights, 8 x 15.77e9 of KV
+    ("devices_in_node", None, 8),
     ("weights_per_node", None, 8 * 29.39e9),
     ("kv_cache_per_node", None, 8 * 15.77e9),
     ("memory_per_node", None, 8 * (29.39e9 + 15.77e9)),

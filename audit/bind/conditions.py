@@ -95,7 +95,7 @@ def conditions_of(claim: Claim) -> tuple[tuple[str, float], ...]:
     return found
 
 
-_LEAD_END = regex(r".*(?:[.;!?]\s|,\s*(?:while|whereas|but|and)\s)", re.S)
+_LEAD_END = regex(r"[.;!?]\s|,\s*(?:while|whereas|but|and)\s")
 _OWN_LENGTH = regex(r"\b(?:shortest|longest|short|long|full|max\w*|min\w*|whole|entire|design)\b", re.I)
 
 
@@ -106,8 +106,7 @@ def _lead_in(claim: Claim) -> str:
     if _OWN_LENGTH.search(f"{clause_of(claim)} {claim.label}") or "min" in claim.qualifier.split():
         return ""
     head = claim.text[: claim.start]
-    cut = _LEAD_END.match(head)
-    return head[cut.end():] if cut else head
+    return head[max((m.end() for m in _LEAD_END.finditer(head)), default=0):]
 
 
 PRECISIONS = ("bf16", "fp16", "fp8", "int8", "fp4")

@@ -110,7 +110,7 @@ _UNBOUND: Any = None
 L = h = V = n_h = n_kv = d_h = r_q = r_kv = d_nope = d_rope = d_v = d_qk = d_ff = L_dense = E = k = _UNBOUND
 d_e = n_s = d_s = W = L_w = b_w = b_kv = TP = PP = DP = EP = TP_h = B = s_max = s_min = o_max = R = _UNBOUND
 BW = M_hbm = N = N_node = T_ttft = T_tpot = X_req = P_total = P_act = P_emb = P_head = P_experts = _UNBOUND
-P_routed = P_attn = P_ffn = kv_tok = B_r = c = c_kv = W_dev = KV_dev = M = s = F = F_att = F_mlp = _UNBOUND
+P_routed = P_attn = P_ffn = kv_tok = B_r = c = c_kv = W_dev = KV_dev = M = s = F = F_att = F_mlp = N_in = _UNBOUND
 F_exp = B_mb = W_read = X_p = X_d = Min = Max = ceiling = _UNBOUND
 
 
@@ -270,6 +270,12 @@ def replicas_per_node(f, r):
     return Min(DP, N_node / (TP * PP))
 
 
+@metric("devices_in_node", "1", "Devices of one node the deployment uses: all of the node's, or all of the "
+        "deployment's when it is smaller than a node.", symbol="N_in")
+def devices_in_node(f, r):
+    return Min(N_node, TP * PP * DP)
+
+
 @metric("heads_per_device", "1", "Query heads a device holds: heads / gcd(heads, TP); TP beyond that splits "
         "attention by batch (PaLM 540B: 48 heads on 64 chips, Pope et al. 2022).")
 def heads_per_device(f, r):
@@ -343,16 +349,14 @@ def kv_cache_per_device(f, r):
     return B_r * tokens * kv_tok * layers / ranks
 
 
-@metric("weights_per_node", "B", "Weight bytes a node holds: W_dev on each of its devices (all of the deployment's "
-        "when it is smaller than a node).")
+@metric("weights_per_node", "B", "Weight bytes a node holds: W_dev on each device of it the deployment uses.")
 def weights_per_node(f, r):
-    return W_dev * Min(N_node, TP * PP * DP)
+    return W_dev * N_in
 
 
-@metric("kv_cache_per_node", "B", "KV bytes a node holds: KV_dev on each of its devices (all of the deployment's "
-        "when it is smaller than a node).")
+@metric("kv_cache_per_node", "B", "KV bytes a node holds: KV_dev on each device of it the deployment uses.")
 def kv_cache_per_node(f, r):
-    return KV_dev * Min(N_node, TP * PP * DP)
+    return KV_dev * N_in
 
 
 @metric("memory_capacity", "B", "Memory per device: the spec's figure; a vendor's \"80 GB\" is 80 GiB in practice "
@@ -367,10 +371,10 @@ def memory_per_device(f, r):
     return W_dev + KV_dev
 
 
-@metric("memory_per_node", "B", "Memory a node needs at least: the memory floor of each of its devices (all of the "
-        "deployment's when it is smaller than a node).", kind="floor")
+@metric("memory_per_node", "B", "Memory a node needs at least: the memory floor of each device of it the deployment "
+        "uses.", kind="floor")
 def memory_per_node(f, r):
-    return (W_dev + KV_dev) * Min(N_node, TP * PP * DP)
+    return (W_dev + KV_dev) * N_in
 
 
 @metric("memory_utilization", "%", "Memory a device needs at least, as a fraction of its capacity.", kind="floor",

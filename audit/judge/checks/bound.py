@@ -82,22 +82,21 @@ def _said_not_to_fit(claim: Claim, ctx: Context) -> bool:
     """A memory figure over the device's capacity that its own words say does not fit ("OOM", "won't fit"), or
     that another figure of its sentence or table row agrees with: a share over 100% beside the bytes ("90.5 GB |
     113%"), or the bytes beside the share that they make of the capacity (GB or GiB)."""
-    if claim.metric == "memory_utilization":
-        if claim.value <= 1:
-            return False
-        capacities = [ctx.figure(s, "memory_capacity") for s in ctx.scenarios_for(claim)]
-        agrees = lambda o: o.metric == "memory_per_device" and any(  # noqa: E731
-            abs(o.value / (c * k) - claim.value) <= 0.03 * claim.value
-            for c in capacities for k in (1, 1e9 / 2**30))
-    elif claim.metric == "memory_per_device":
-        agrees = lambda o: o.metric == "memory_utilization" and o.value > 1  # noqa: E731
-    else:
+    if claim.metric not in ("memory_per_device", "memory_utilization") or (
+            claim.metric == "memory_utilization" and claim.value <= 1):
         return False
     if _DOES_NOT_FIT.search(_row_words(claim, ctx)):
         return True
-    return any(o.index != claim.index and o.line == claim.line and (o.group == claim.group or o.text == claim.text)
-               and o.metric in ("memory_per_device", "memory_utilization") and agrees(o)
-               for o in ctx.claims[max(0, claim.index - 20): claim.index + 20])
+    capacities = [ctx.figure(s, "memory_capacity") * k for s in ctx.scenarios_for(claim) for k in (1, 1e9 / 2**30)]
+    for o in ctx.claims[max(0, claim.index - 20): claim.index + 20]:
+        if o.index == claim.index or o.line != claim.line or (o.group != claim.group and o.text != claim.text):
+            continue
+        if claim.metric == "memory_per_device" and o.metric == "memory_utilization" and o.value > 1:
+            return True  # the bytes beside a share over 100%
+        if claim.metric == "memory_utilization" and o.metric == "memory_per_device" and any(
+                abs(o.value / c - claim.value) <= 0.03 * claim.value for c in capacities):
+            return True  # the share beside the bytes it is of the capacity
+    return False
 
 
 _DOES_NOT_FIT = regex(r"\b(oom|out of memory|(does ?n[o']t|do ?n[o']t|won[’']t|will not|cannot|can[’']t|would ?n[o']t) fit|"
