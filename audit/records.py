@@ -32,9 +32,10 @@ class Evidence:
     words: str = ""
     """The words that matched."""
     scenario: str = ""
-    """How the scenario was found: "clause", "label", "sentence", "section", "table" (the section of a table
-    cell whose column names none), "column", "layout", "only" (the spec has one), "contested" (a layout figure
-    only its section puts in its scenario, with another scenario's value), "" (none: any scenario)."""
+    """How the scenario was found: "clause", "label", "sentence", "paragraph" (an earlier sentence of its
+    paragraph), "section", "table" (the section of a table cell whose column names none), "column", "layout",
+    "only" (the spec has one), "contested" (a layout figure only its section puts in its scenario, with another
+    scenario's value), "" (none: any scenario)."""
 
     @property
     def confident(self) -> bool:
@@ -47,8 +48,9 @@ class Evidence:
                    "fallback": "bound by its unit alone", "role": "known by its role in the arithmetic",
                    "": "bound by nothing"}.get(self.phrase, "bound loosely")
             return f"the figure's metric is {why}" + (f" ({self.words!r})" if self.words else "")
-        if scenarios > 1 and self.scenario in ("", "sentence", "table", "contested"):
+        if scenarios > 1 and self.scenario in ("", "sentence", "paragraph", "table", "contested"):
             return {"sentence": "its scenario is named only earlier in its sentence",
+                    "paragraph": "its scenario is named only in an earlier sentence of its paragraph",
                     "table": "its column names no scenario, only the table's section does",
                     "contested": "only its section names its scenario, and another scenario has this layout"}.get(
                         self.scenario, "the figure names none of the scenarios")
@@ -128,6 +130,9 @@ class Claim:
     length_of: str = ""
     """What the figure is the token length of, when it is a length and not a count: "prompt" for "8K prompts",
     "1K-token prompts", "a 3K prompt"; "context" for "32K context"; "output", "sequence", "request"; "" else."""
+    earlier: tuple[str, ...] = ()
+    """The sentences of its prose paragraph before its own, nearest last: where a paragraph that opens "Since
+    March the endpoint has run as a single TP16 instance" names the scenario of the sentences after it."""
 
 
 @dataclass(frozen=True, slots=True)

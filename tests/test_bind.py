@@ -282,6 +282,30 @@ def test_a_layout_figure_another_scenario_has_is_contested(text, figure, evidenc
     assert layout[figure].scenario == "incident" and layout[figure].evidence.scenario == evidence
 
 
+_TWO = {"before": ["TP16"], "after": ["DP16"]}
+
+
+@pytest.mark.parametrize(("text", "scenario", "evidence"), [
+    # an earlier sentence of the paragraph names the scenario of the sentences after it, over the section's
+    # title: a warning at most, since the section says otherwise
+    ("## After: DP16\n\nSince March we ran one TP16 instance. Each GPU held 41.9 GB of weights.\n",
+     "before", "paragraph"),
+    # the paragraph agrees with its section: as sure as the section alone
+    ("## After: DP16\n\nThe change moved to DP16. Each GPU holds 58 GB of weights.\n", "after", "section"),
+    # a paragraph naming both ("than under TP16") names neither: its section decides
+    ("## After: DP16\n\nThe change moved to DP16, 38% more weight than under TP16. Each GPU holds 58 GB of weights.\n",
+     "after", "section"),
+    # a list item is no sentence of a paragraph: an earlier item's scenario is not its own
+    ("## After: DP16\n\n- we ran one TP16 instance\n- each GPU holds 58 GB of weights\n", "after", "section"),
+    # a later sentence is no context of an earlier one
+    ("## After: DP16\n\nEach GPU holds 58 GB of weights. We ran one TP16 instance before.\n", "after", "section"),
+])
+def test_an_earlier_sentence_of_its_paragraph_names_a_figures_scenario(text, scenario, evidence):
+    claims = bind(extract(text), _TWO, load_vocabulary())
+    [weights] = [c for c in claims if c.metric == "weights_per_device"]
+    assert (weights.scenario, weights.evidence.scenario) == (scenario, evidence)
+
+
 @pytest.mark.parametrize(("table", "about"), [
     # a table that sizes a fleet for a demand counts that fleet's GPUs, not the deployment's
     ("### Fleet (Q1 forecast: 120K tok/s)\n\n| Option | Nodes needed | GPUs |\n|---|---|---|\n| current | 20 | 160 |\n",

@@ -527,7 +527,7 @@ def _other_layouts(claims: list[Claim], layouts: dict[str, dict[str, float]]) ->
     for c in claims:
         own = layouts.get(c.scenario or "", {}).get(c.metric or "")
         if c.metric in LAYOUT_METRICS and own is not None and own != c.value \
-                and c.evidence.scenario in ("section", "table", "sentence") \
+                and c.evidence.scenario in ("section", "table", "sentence", "paragraph") \
                 and any(lay.get(c.metric or "") == c.value for lay in layouts.values()):
             c = evolve(c, evidence=evolve(c.evidence, scenario="contested"))
         out.append(c)

@@ -72,21 +72,40 @@ def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],
         prefix = "" if claim.in_parens else claim.text[: claim.start]
         places = [("clause", own), ("label", claim.label), ("sentence", prefix)]
         places += [("column" if s == claim.column else "section", s) for s in reversed(claim.scope)]
-    for where, place in places:
-        if not place:
-            continue
+    def names(place: str) -> frozenset[str]:
         hits = named.get(place) if named is not None else None
         if hits is None:
             hits = frozenset(name for name, pat in matchers if pat.search(place))
             if named is not None:
                 named[place] = hits
+        return hits
+
+    paragraph = None if claim.versus or claim.in_parens else _paragraph_scenario(claim, names)
+    for where, place in places:
+        if not place:
+            continue
+        if where == "section" and paragraph:
+            break
+        hits = names(place)
         if len(hits) == 1:
             if where == "section" and claim.column:
                 where = "table"  # a cell whose column names no scenario: the section's may be any column's
             return next(iter(hits)), where
         if len(hits) > 1:  # "original vs optimized": the section is about both
             return None, ""
+    if paragraph:
+        section = next((h for s in reversed(claim.scope) if (h := names(s))), frozenset())
+        return paragraph, "section" if section == {paragraph} else "paragraph"
     return None, ""
+
+
+def _paragraph_scenario(claim: Claim, names) -> str | None:
+    """The one scenario the earlier sentences of its paragraph name, when they name one and no other:
+    "Since March the endpoint has run as a single TP16 instance. Splitting the weights sixteen ways puts
+    41.9 GB on each GPU" is about TP16, whatever the section's title says about what came after; a
+    paragraph that also says "than under DP16" names two, and its section decides."""
+    hits = frozenset().union(*(names(sentence) for sentence in claim.earlier))
+    return next(iter(hits)) if len(hits) == 1 else None
 
 
 # --- scenarios read from the report ------------------------------------------------------------

@@ -118,7 +118,7 @@ def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
             after=after, group=seg.group, ambiguous_flops=fig.flops_ambiguous, operand=operands[n],
             versus=not quoted and _is_versus(text, fig, n), in_parens=_in_comparison(text, fig.start),
             clause=clause, column=seg.column, comparison=fig.comparison, unit_words=fig.words,
-            length_of=_length_of(text, fig),
+            length_of=_length_of(text, fig), earlier=seg.earlier,
         ))
         prev_end, prev_before = fig.end, before
     return out

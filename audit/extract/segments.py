@@ -44,6 +44,8 @@ class Segment:
     unit: str = ""
     """The unit a table's row label, column header or corner cell gives its bare numbers ("Decode throughput
     (tokens/s)", "tok/s per GPU", "TTFT, ms")."""
+    earlier: tuple[str, ...] = ()
+    """The sentences of its prose paragraph before it, nearest last ("" in lists, tables and headings)."""
 
     def line_of(self, offset: int) -> int:
         """The physical line of the character at `offset` of `text`."""
@@ -689,7 +691,7 @@ def _sentences(seg: Segment, split: bool) -> Iterator[Segment]:
         starts = seg.line_starts[bisect_right(seg.line_starts, start): bisect_left(seg.line_starts, pos)]
         label = seg.label if n == 0 else _label_of(piece, [])[0]
         yield evolve(seg, line=seg.line_of(start), text=piece, label=label,
-                     line_starts=(0, *(s - start for s in starts)))
+                     line_starts=(0, *(s - start for s in starts)), earlier=tuple(pieces[:n]))
 
 
 _FOOTNOTE_SIGNS = " ⁰¹²³⁴⁵⁶⁷⁸⁹*†‡§"

@@ -896,7 +896,8 @@ def _per_device(claim: Claim, ctx: Context):
             devices = counts[counted(total)]
             if abs(k - devices) < 0.5:
                 return None
-            sure = total.evidence.confident and claim.scenario is not None and claim.evidence.scenario not in ("", "sentence")
+            sure = total.evidence.confident and claim.scenario is not None \
+                and claim.evidence.scenario not in ("", "sentence", "paragraph")
         else:
             if any(abs(k - n) < 0.5 for n in counts.values()):
                 return None  # a total we cannot place, divided by a count of the layout: nothing to hold it to
