@@ -298,6 +298,8 @@ def _percent_of(claim: Claim, ctx: Context):
             nxt = None  # "19.4% of the 16 GPUs": a share of what 16 GPUs can do, not a part of 16
         if nxt is not None and part is not None and nxt.value:
             readings.append((part.value / nxt.value, f"{_fmt(part)} / {_fmt(nxt)}"))
+    if not readings and _OF_A_DEVICE.match(tail):
+        readings += _share_of_a_device(claim, ctx)
     if not readings:
         words = _own_clause(claim)
         aside = _own_parenthesis(claim)
@@ -315,11 +317,12 @@ def _percent_of(claim: Claim, ctx: Context):
                 readings.append((a / b, f"{_fmt(pair.first)} / {_fmt(pair.second)}"))
             elif pair.joint in ("to", "vs", "instead"):
                 change = _CHANGE.search(words)
-                if change is None or _side_of_a_pair(claim, ctx):
+                signed = _SIGNED.search(claim.text, 0, claim.start)  # "+150% (1,333 → 2,000 tok/s)"
+                if (change is None and signed is None) or _side_of_a_pair(claim, ctx):
                     continue  # "from 16.8% → 12.7% error": the percentage is one of the values that change
                 # "from A to B" changes relative to A; "X% higher (A vs B)" says A against B, as "A instead of B"
                 base, other = (pair.first, pair.second) if pair.joint == "to" else (pair.second, pair.first)
-                if change.group("either"):
+                if change is not None and change.group("either"):
                     # "30 ms → 20 ms, 50% faster", "0.52 s vs 0.31 s, 68% worse": the larger over the smaller, less 1
                     hi, lo = (pair.first, pair.second) if a >= b else (pair.second, pair.first)
                     readings.append((hi.value / lo.value - 1, f"{_fmt(hi)} / {_fmt(lo)} - 1"))
@@ -351,6 +354,30 @@ def _percent_of(claim: Claim, ctx: Context):
     if not sure or any(near(v) for v in unsure):
         return value, "part / whole", written, {"unsure": True}
     return value, "part / whole", written
+
+
+_OF_A_DEVICE = regex(r"\s*(?:of|out of)\s+(?:the\s+|its\s+|one\s+|a\s+|each\s+)?(?:(?:gpu|card|device|accelerator)(?:'s|’s)\s+)?"
+                     r"(?:hbm\d?e?|vram|card|gpu memory|device memory|memory capacity)\b", re.I)
+"""What names one device's memory as a percentage's whole, with no number: "14.4 GB is 36% of HBM", "24.7 GB is
+only 20% of the card", "53.7 GB per GPU, 60% of each card's HBM"."""
+_SHARE_OF = regex(r"\s*(?:per\s+(?:gpu|device|card|npu)\s*)?(?:,|\(|=|:|—|–|-|\bis\b|\bare\b|\bi\.e\.,?|\bor\b|\bwhich is\b|"
+                  r"\bthat'?s\b|\bonly\b|\bjust\b|\babout\b|\broughly\b|\s)*[~≈]?\s*$", re.I)
+"""What may stand between a memory figure and its share of the device: "14.4 GB is", "53.7 GB per GPU,"."""
+_MANY_DEVICES = regex(r"\b(nodes?|servers?|hosts?|clusters?|fleets?|replicas?|instances?|pairs?|total|combined|across|all)\b",
+                      re.I)
+_NOT_ONE_DEVICE = ("weights_total", "kv_cache_total", "memory_per_node", "weights_per_node", "kv_cache_per_node")
+
+
+def _share_of_a_device(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
+    """The percentage over one device's capacity (GB or GiB) of the memory figure it follows in its clause."""
+    part = ctx.claims[claim.index - 1] if claim.index > 0 else None
+    if part is None or part.text != claim.text or part.kind != "bytes" or part.metric in _NOT_ONE_DEVICE \
+            or part.qualifier in ("per_node", "per_replica") or _MANY_DEVICES.search(f"{part.label} {part.before}") \
+            or not _SHARE_OF.fullmatch(claim.text, part.start + len(part.figure), claim.start):
+        return []
+    capacities = {r.value for s in ctx.scenarios_for(claim) if "memory_capacity" in ctx.estimates[s]
+                  for r in ctx.estimates[s]["memory_capacity"].readings}
+    return [(part.value / c, f"{_fmt(part)} / {format_quantity(c, 'B')}") for c in sorted(capacities) if c]
 
 
 _SEPARATOR = regex(r"[·•|]|[.!?]\s")
@@ -580,6 +607,8 @@ def _change_against_named(claim: Claim, ctx: Context, family: tuple[str, ...]):
 _INVERSE = regex(r"\b(?:cheaper|costlier|costs?|costing|priced?|spend|spending|billed|dollars?)\b", re.I)
 """A change of what a rate's inverse measures (a cost per token of a throughput)."""
 _WHOLE = regex(r"整机|\b(?:whole|total|node|aggregate|deployment|cluster)\b", re.I)
+_SIGNED = regex(r"(?:^|[\s(])[+−]\s?$")
+"""A sign written right before a percentage makes it a change: "+150%", "−27%"."""
 _CHANGE_ZH = regex(r"(降低|减少|提升|提高|增加|高|低|快|慢)了?")
 _CHANGE = regex(r"\b(?:(?P<less>less|lower|cut|cuts|reduc\w*|drops?|falls?|saves?|savings?|cheaper|smaller|"
                      r"shorter|down|fewer|decreas\w*|trims?|trimmed|shaves?|shrinks?|shrank)|"
