@@ -155,6 +155,12 @@ def test_phrase_names_its_metric(line, metric):
     ("- Memory use: 59% of the 80 GB capacity", 0, "memory_utilization"),
     ("- Lost one replica: the remaining 4 GPUs serve 32 seqs at most", 0, None),
     ("- Use scheme B only when concurrency grows over ~60", 0, None),
+    ("- Tomás: 48 fewer GPUs with B, i.e. 40% fewer", 0, None),  # a difference, not the deployment's
+    ("- B needs 16 GPUs", 0, "device_count"),
+    ("- The rack's 72 GPUs hold nine TP8 replicas", 0, None),  # the rack's, not the deployment's
+    # one token's KV on one device, as the device's own words say
+    ("- With one KV head per GPU, each FP8-TP8 GPU stores 64.5 KB per token", 0, "kv_cache_per_token_per_device"),
+    ("- KV cache per token: 516 KB", 0, "kv_cache_per_token"),
     ("- chat: 77.3 - 35.3 = 42.0 GB for KV per GPU", 2, "free_memory"),  # what is left, not the cache
     # room for sequences is not the batch
     ("- The KV pool holds barely 12 full-length sequences per replica", 0, None),
@@ -311,6 +317,10 @@ def test_an_earlier_sentence_of_its_paragraph_names_a_figures_scenario(text, sce
     ("### Fleet (Q1 forecast: 120K tok/s)\n\n| Option | Nodes needed | GPUs |\n|---|---|---|\n| current | 20 | 160 |\n",
      "a fleet sized for a demand"),
     ("### Layouts\n\n| Option | Nodes | GPUs |\n|---|---|---|\n| current | 4 | 32 |\n", ""),
+    # so does a sentence that sizes one: a conditional, or a demand it is for
+    ("- Meeting the target with current's layout would take 36 GPUs\n", "a fleet sized for a demand"),
+    ("- For 12,000 tok/s: 12,000 / 333 = 36 GPUs with current's layout\n", "a fleet sized for a demand"),
+    ("- The current layout takes 32 GPUs\n", ""),
 ])
 def test_a_fleet_sized_for_a_demand_is_not_the_deployment(table, about):
     claims = bind(extract(table), {"current": []}, load_vocabulary())

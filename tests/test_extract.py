@@ -122,6 +122,18 @@ def test_seed_tp_comparison_binds_both_sides(claims):
     assert [(c.metric, c.versus) for c in claims if c.line == 109] == [("tp", False), ("tp", True)]
 
 
+@pytest.mark.parametrize(("text", "sides"), [
+    # the first of two figures of a kind that an arrow joins is what changed from: the other side
+    ("- KV per token: 128 KiB in BF16 → 64 KiB in FP8", [True, False]),
+    ("- Step: 30 ms → 20 ms after the kernel fix", [True, False]),
+    # an arrow to a figure of another kind is a consequence, not a change
+    ("- 42.0 GB for KV per GPU → ~100 full-length seqs per replica", [False, False]),
+    ("- 14.2 ms floor → ceiling 48 / 14.2 ms", [False, False, False]),
+])
+def test_an_arrow_between_two_figures_of_a_kind_makes_the_first_the_other_side(text, sides):
+    assert [c.versus for c in _extract(text)] == sides
+
+
 # ------------------------------------------------------------------------------------------------
 # How real reports write figures (issue 10, extraction classes 1-5). Every input is written for this
 # table; expected values are hand arithmetic (GB = 1e9 B, GiB = 2^30 B, ms = 1e-3 s, K = 1e3).
@@ -364,6 +376,11 @@ MARKUP = [
     ("3) Latency is 2 s", [("2 s", 2.0)]),
     ("12.5 GB of weights", [("12.5 GB", 12.5e9)]),
     ("Batch: 12. Then the prefill", [("12", 12)]),
+    # a post's place in its thread is no figure either; a ratio of two counts is
+    ("7/12 batch 64, same card (TP1): ITL goes to 28 ms", [("64", 64), ("28 ms", 0.028)]),
+    ("🧵 1/9 how we serve 8B on one card", [("8B", 8e9)]),
+    ("8/4 of the GPUs are idle", [("8", 8), ("4", 4)]),
+    ("| Q / KV heads per GPU | 8 / 8 |", [("8", 8), ("8", 8)]),
 ]
 
 
@@ -460,6 +477,19 @@ STATEMENTS = [
      [["35 GB", "about 12 GB", "8K"]]),  # a short last line ends its sentence anyway
     ("Per GPU, the numbers we measured on the canary box last week come out like this:\n12 GB weights\n",
      [[], ["12 GB"]]),  # a line ending in ":" ends
+    # a line the next one's first word would have fitted on was ended on purpose (a post of a thread) ...
+    ("batch 64 on the same card: ITL goes to 28 ms\n64 / 28 ms ≈ 2.3K tok/s total, ~25x the batch-1 throughput\n"
+     "each user sees ~36 tok/s instead of 91, about 2.5x slower than at batch 1\n",
+     [["64", "28 ms"], ["64", "28 ms", "≈ 2.3K tok/s", "~25x"], ["~36 tok/s", "91", "about 2.5x", "1"]]),
+    # ... but not when it ends in a word that needs what follows, or the next line opens with an operator
+    ("tomas: the floor gives a ceiling 48 / 14.2 ms ≈ 3.4K tok/s per replica, fine for now\n× 32 = 108K tok/s for "
+     "the fleet, we are nowhere near that yet, so no action\n",
+     [["48", "14.2 ms", "≈ 3.4K tok/s", "32", "108K tok/s"]]),
+    ("Under BF16-PP2 the 126 layers are split in 2 stages and with one KV head per GPU under\nTP8, each GPU "
+     "stores 64.5 KB per token, which is what we planned\n", [["126", "2", "64.5 KB"]]),
+    # the width is the Markdown as written: a link's address makes its line long, not its text
+    ("See [the vLLM docs](https://docs.vllm.ai/en/latest/serving/distributed_serving.html) for the 2\n"
+     "GPUs of each replica and the 16 GB per GPU\n", [["2", "16 GB"]]),
 ]
 
 

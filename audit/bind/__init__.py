@@ -341,14 +341,26 @@ _SIZING = regex(r"\b(needed|required|forecast\w*|demand|projected|to serve)\b", 
 forecast: 120K tok/s)"), not the deployment the spec describes."""
 
 
+_SIZED = regex(r"\bwould (?:take|need|require|cost)\b|\b(?:to|would|could) (?:meet|hit|reach|serve|handle|sustain)\b"
+               r"|\bmeet(?:ing)? (?:the |that |this |our )?(?:target|demand|goal|sla|slo|peak)\b"
+               r"|^for [~≈]?[\d.,]+\s*[kKmM]?\s*(?:tok|tokens|req|requests|qps|rps|users|sessions)\b", re.I)
+"""Words of a sentence sizing a fleet for a demand: "meeting the target would take 36 cards", "For 12,000 tok/s:
+12,000 / 333 = 36 cards"."""
+
+
 def _fleets(claims: list[Claim]) -> list[Claim]:
-    """Device counts in a table that sizes a fleet for a demand: about that fleet, not the spec's layout."""
+    """Device counts that size a fleet for a demand, in a table or in a sentence: about that fleet, not the
+    spec's layout."""
     out = list(claims)
     for n, c in enumerate(out):
-        if c.metric != "device_count" or not c.column or c.about:
+        if c.metric != "device_count" or c.about:
             continue
-        headers = {o.column for o in claims[max(0, n - 20): n + 20] if o.group == c.group and o.line == c.line}
-        if _SIZING.search(" ".join([*headers, *c.scope[:-1]])):
+        if c.column:
+            headers = {o.column for o in claims[max(0, n - 20): n + 20] if o.group == c.group and o.line == c.line}
+            sized = _SIZING.search(" ".join([*headers, *c.scope[:-1]]))
+        else:
+            sized = _SIZED.search(c.before) or _SIZED.search(c.label)
+        if sized:
             out[n] = evolve(c, about="a fleet sized for a demand")
     return out
 

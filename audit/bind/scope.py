@@ -19,7 +19,7 @@ from audit.records import Claim
 _DEVICE = r"(?:gpu|device|npu|card|chip|accelerator|tp rank|rank|shard|xpu)s?"
 _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
     ("device", regex(rf"(?:\bper\s+|/\s*|\beach\s+|\bon each\s+|\bevery\s+|\bper-){_DEVICE}\b|每卡|单卡|每张卡"
-                          rf"|\b(?:each|every)\s+{_DEVICE}\s+(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?)\b"
+                          rf"|\b(?:each|every)\s+(?:[\w-]+\s+)?{_DEVICE}\s+(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?)\b"
                           rf"|\blocal\b", re.I)),
     ("replica", regex(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:replica|instance|dp rank|copy)\b"
                            r"|\b(?:a|one|each)\s+(?:model\s+)?(?:replica|copy)\s+(?:needs|uses|takes|spans|has|is)\b", re.I)),
@@ -58,7 +58,7 @@ REFINED: dict[tuple[str, str], str | None] = {
     ("kv_cache_total", "node"): "kv_cache_per_node",
     ("params_total", "device"): None,
     ("vocab_size", "device"): None,
-    ("kv_cache_per_token", "device"): None,
+    ("kv_cache_per_token", "device"): "kv_cache_per_token_per_device",
     ("memory_capacity", "node"): None,
     ("memory_capacity", "replica"): None,
     ("memory_bandwidth", "node"): None,
@@ -73,6 +73,9 @@ REFINED: dict[tuple[str, str], str | None] = {
 """(metric of the whole, what the figure counts over) -> the metric of the part (None: no metric)."""
 
 _WHOLE = frozenset(m for m, _ in REFINED)
+_REFINED_BY_OWN_WORDS = frozenset({"kv_cache_per_token"})
+"""Metrics of the model that a section about a part does not make the part's: "KV cache per token: 35.1 KB" under
+"Memory per GPU" is the model's figure; "each GPU stores 64.5 KB per token" is a device's."""
 
 
 def clause_of(claim: Claim, asides: bool = False) -> str:
@@ -178,7 +181,7 @@ def refine(claim: Claim) -> Claim:
     if scope is None:
         sectioned = section_scope(claim)
         refined = REFINED.get((claim.metric or "", sectioned or ""))
-        if sectioned and refined:
+        if sectioned and refined and claim.metric not in _REFINED_BY_OWN_WORDS:
             from audit.records import evolve
 
             return evolve(claim, metric=refined, evidence=evolve(claim.evidence, phrase="section"))

@@ -116,7 +116,8 @@ def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
             kind=q.kind, scope=scope, quoted=quoted,
             approx=q.approx, values=q.values, index=start_index + n, start=fig.start, before=before,
             after=after, group=seg.group, ambiguous_flops=fig.flops_ambiguous, operand=operands[n],
-            versus=not quoted and _is_versus(text, fig, n), in_parens=_in_comparison(text, fig.start),
+            versus=not quoted and _is_versus(text, fig, n, figures[n + 1] if n + 1 < len(figures) else None),
+            in_parens=_in_comparison(text, fig.start),
             clause=clause, column=seg.column, comparison=fig.comparison, unit_words=fig.words,
             length_of=_length_of(text, fig), earlier=seg.earlier,
         ))
@@ -294,6 +295,8 @@ _VS_AFTER = regex(r"\s*(\([^)]*\)\s*)?(vs\.?|versus)\b(.*)", re.I)
 _FROM_BEFORE = regex(r"\bfrom\s*$", re.I)
 _TO_AFTER = regex(r"\s*\S*\s*(to|→|->)", re.I)
 _VS_BEFORE = regex(r"\b(vs\.?|versus)\s*$", re.I)
+_ARROW_BETWEEN = regex(r"\s*(?:[\w-]+\s+){0,3}(?:→|->)\s*[~≈]?\s*")
+""""128 KiB in BF16 → 64 KiB": the first of two figures of a kind an arrow joins is what changed from."""
 _COMPARES = regex(r"\b(vs\.?|versus)\b|→|->", re.I)
 
 
@@ -304,10 +307,13 @@ def _is_quoted(text: str, fig) -> bool:
                               or _QUOTE_WORDS.search(text[max(0, fig.start - 60): fig.start])))
 
 
-def _is_versus(text: str, fig, n: int) -> bool:
-    """The other side of a comparison: "Y" in "X vs Y", "X" in "from X to Y"."""
+def _is_versus(text: str, fig, n: int, following=None) -> bool:
+    """The other side of a comparison: "Y" in "X vs Y", "X" in "from X to Y" and in "X in BF16 → Y in FP8"."""
     # searched up to fig.start, matched from fig.end: as on the text before and after it, without copying them
     if _FROM_BEFORE.search(text, 0, fig.start) and _TO_AFTER.match(text, fig.end):
+        return True
+    if following is not None and following.quantity.kind == fig.quantity.kind and fig.unit_text \
+            and following.unit_text and _ARROW_BETWEEN.fullmatch(text, fig.end, following.start):
         return True
     return n > 0 and bool(_VS_BEFORE.search(text, 0, fig.start)) \
         and not _ACTUAL.search(text[max(0, fig.start - 30): fig.start])
@@ -333,11 +339,18 @@ _ENUMERATOR = regex(r"[.)]\s+(?=[^\W\d_])")
 """"12. Headroom", "3) Latency": a number ending in "." or ")" before a word, at the start of its text."""
 
 
+_COUNTER = regex(r"^[^\w\d]*(\d{1,3})/(\d{1,3})(?=\s+\S)(?!\s+(?:of|the|as|an?)\b)")
+""""6/12 batch 1 first": a post's place in its thread, at the start of its text."""
+
+
 def _is_ordinal(text: str, fig) -> bool:
     """ "Option 2", "GPU 0", "stage 3": a name, not a quantity; "12. Headroom: ..." at the start of a heading or a
-    paragraph, its number."""
+    paragraph, its number; "7/12" opening a post of a thread, its place."""
     if fig.quantity.kind != "count" or fig.unit_text:
         return False
+    counter = _COUNTER.match(text) if fig.start < 12 else None
+    if counter and fig.start in (counter.start(1), counter.start(2)) and int(counter[1]) <= int(counter[2]):
+        return True
     return bool(_ORDINAL.search(text[max(0, fig.start - 40): fig.start])) or (
         not text[: fig.start].strip() and _ENUMERATOR.match(text, fig.end) is not None)
 

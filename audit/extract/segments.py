@@ -46,6 +46,8 @@ class Segment:
     (tokens/s)", "tok/s per GPU", "TTFT, ms")."""
     earlier: tuple[str, ...] = ()
     """The sentences of its prose paragraph before it, nearest last ("" in lists, tables and headings)."""
+    source: tuple[str, ...] = ()
+    """The Markdown source of each of its lines, as written (for where its author ended a line)."""
 
     def line_of(self, offset: int) -> int:
         """The physical line of the character at `offset` of `text`."""
@@ -464,7 +466,8 @@ def segments(text: str, depth: int = 0) -> Iterator[Segment]:
                 item_has_title[-1] = True
                 items[-1] = _label_of(lines[0][0], lines[0][1])[0] or whole[:80]
             grp = groups[-1] if groups else (group := group + 1)
-            yield from _paragraph_segments(lines, first_line, scope, grp, in_list=bool(items))
+            source = tuple(tok.content.split("\n"))
+            yield from _paragraph_segments(lines, first_line, scope, grp, in_list=bool(items), source=source)
             if not items and len(lines) > 1 and _introduces_list(lines[-1][0], tokens, i):
                 bold_heading = lines[-1][0].strip().rstrip(":").strip()  # "**raj** · 10:15\nB, per GPU:" then a list
             i += 1
@@ -625,7 +628,8 @@ class _HtmlTable:
         self.row = None
 
 
-def _paragraph_segments(lines, first_line: int, scope, group: int, in_list: bool) -> Iterator[Segment]:
+def _paragraph_segments(lines, first_line: int, scope, group: int, in_list: bool,
+                        source: tuple[str, ...] = ()) -> Iterator[Segment]:
     """A list item is one segment; a paragraph is one per checklist line or per sentence."""
     labelled = [bool(_BULLET.match(t) or _label_of(t, b)[1]) for t, b in lines]
     if in_list or len(lines) == 1 or all(labelled) or sum(labelled) > len(lines) // 2:
@@ -637,7 +641,7 @@ def _paragraph_segments(lines, first_line: int, scope, group: int, in_list: bool
                 label, _ = _label_of(text, bold)
                 yield from _sentences(Segment(first_line + n, text, label, scope, group=group), split=not in_list)
         return
-    yield from _sentences(_joined(lines, first_line, scope, group), split=True)
+    yield from _sentences(evolve(_joined(lines, first_line, scope, group), source=source), split=True)
 
 
 def _joined(lines, first_line: int, scope, group: int) -> Segment:
@@ -652,19 +656,24 @@ def _joined(lines, first_line: int, scope, group: int) -> Segment:
     return Segment(first_line, text.rstrip(), label, scope, group=group, line_starts=tuple(starts))
 
 
-def _statements(text: str) -> list[str]:
+def _statements(text: str, source: tuple[str, ...] = ()) -> list[str]:
     """The text split where its author ended a line on purpose: a line much shorter than the paragraph's
-    longest (a chat message, a tweet: "ITL 20 ms → 4.8K tok/s per replica" / "that's 4.8K per GPU"), one
-    ending in ":", or the line before one that starts with an arrow. The lines of wrapped prose, filled to
-    a width, stay one sentence."""
+    longest (a chat message, a tweet: "ITL 20 ms → 4.8K tok/s per replica" / "that's 4.8K per GPU"), or one
+    the next line's first word would have fitted on, as written in `source` (prose filled to a width never
+    leaves room for the next word); one ending in ":"; the line before one that starts with an arrow. The
+    lines of wrapped prose stay one sentence, and so does a line ending in a word that needs what follows
+    or followed by one that opens with an operator ("3.4K tok/s per replica" / "× 32 = 108K")."""
     lines = text.split("\n")
     if len(lines) < 2:
         return [text]
-    width = max((len(line.rstrip()) for line in lines if "://" not in line), default=0)  # a URL is no width prose fills
+    written = source if len(source) == len(lines) else lines
+    width = max((len(line.rstrip()) for line in written if "://" not in line), default=0)  # a URL is no width prose fills
     out, current = [], lines[0]
-    for line, following in zip(lines, lines[1:], strict=False):
-        if (len(line.rstrip()) < _SHORT * width and not _GOES_ON.search(line)) or line.rstrip().endswith(":") \
-                or following.lstrip().startswith(("→", "->", "=>")):
+    for n, (line, following) in enumerate(zip(lines, lines[1:], strict=False)):
+        size, word = len(written[n].rstrip()), written[n + 1].split(maxsplit=1)[0] if written[n + 1].strip() else ""
+        ended = (size < _SHORT * width or size + 1 + len(word) <= width) and not _GOES_ON.search(line) \
+            and not _OPERATOR_FIRST.match(following)
+        if ended or line.rstrip().endswith(":") or following.lstrip().startswith(("→", "->", "=>")):
             out.append(current)
             current = following
         else:
@@ -673,8 +682,12 @@ def _statements(text: str) -> list[str]:
 
 
 _GOES_ON = regex(r"(?:[,(~≈=+×*/-]|\b(?:about|around|approximately|roughly|of|the|a|an|and|or|but|to|for|with|by|at|in|"
-                 r"on|from|is|are|was|were|takes?|needs?|gives?|per|than|vs\.?|so|which|that))\s*$", re.I)
+                 r"on|from|is|are|was|were|takes?|needs?|gives?|per|than|vs\.?|so|which|that|under|over|into|onto|"
+                 r"across|between|within|without|through|via|after|before|below|above|beyond|during|as|its|their|"
+                 r"this|these|each|every|our|your|if|when|while|where|because|since))\s*$", re.I)
 """How a line that its sentence goes on from ends: a comma, an operator, a word that needs what follows."""
+_OPERATOR_FIRST = regex(r"\s*(?:[×*+=/≈~]|[xX]\s|-\s|\.\.\.)")
+"""A line that opens with an operator goes on with the line before it."""
 _SHORT = 0.6
 """A line this much shorter than its paragraph's longest ends where its author ended it."""
 
@@ -684,7 +697,7 @@ def _sentences(seg: Segment, split: bool) -> Iterator[Segment]:
         yield seg
         return
     pos = 0
-    pieces = [p for statement in _statements(seg.text) for p in SENTENCE_END.split(statement)]
+    pieces = [p for statement in _statements(seg.text, seg.source) for p in SENTENCE_END.split(statement)]
     for n, piece in enumerate(pieces):
         start = seg.text.index(piece, pos)
         pos = start + len(piece)

@@ -349,6 +349,15 @@ def kv_cache_per_device(f, r):
     return B_r * tokens * kv_tok * layers / ranks
 
 
+@metric("kv_cache_per_token_per_device", "B", "KV bytes of one token a device holds: kv_tok over PP and min(TP, "
+        "kv_heads); MLA's latent, or a batch split when TP is beyond the KV heads, keeps each token whole on its device.",
+        axes=("kv_split", "stage"))
+def kv_cache_per_token_per_device(f, r):
+    layers = ceiling(L / PP) / L if r.stage == "heaviest" else 1 / PP
+    ranks = 1 if f.mla or r.kv_split == "batch" else Min(TP, n_kv)
+    return kv_tok * layers / ranks
+
+
 @metric("weights_per_node", "B", "Weight bytes a node holds: W_dev on each device of it the deployment uses.")
 def weights_per_node(f, r):
     return W_dev * N_in

@@ -610,7 +610,7 @@ _WHOLE = regex(r"整机|\b(?:whole|total|node|aggregate|deployment|cluster)\b", 
 _SIGNED = regex(r"(?:^|[\s(])[+−]\s?$")
 """A sign written right before a percentage makes it a change: "+150%", "−27%"."""
 _CHANGE_ZH = regex(r"(降低|减少|提升|提高|增加|高|低|快|慢)了?")
-_CHANGE = regex(r"\b(?:(?P<less>less|lower|cut|cuts|reduc\w*|drops?|falls?|saves?|savings?|cheaper|smaller|"
+_CHANGE = regex(r"(?<![\w-])(?:(?P<less>less|lower|cut|cuts|reduc\w*|drops?|falls?|saves?|savings?|cheaper|smaller|"
                      r"shorter|down|fewer|decreas\w*|trims?|trimmed|shaves?|shrinks?|shrank)|"
                      r"(?P<more>more|higher|gain|increase\w*|grows?|grew|rises?|up|larger|bigger|jumps?|jumped)|"
                      r"(?P<either>worse|better|slower|faster|longer|regress\w*|improv\w*))\b", re.I)
