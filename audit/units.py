@@ -183,7 +183,7 @@ _BODY = regex(
     rf"|(?P<devices>\d+)(?=[xX×]{_SP}?[A-Z]{{1,4}}\d)"  # "8x H100", "8xA100": a count, not a ratio
     rf"|(?P<figure>(?P<approx>{_APPROX_SIGN_RE})?"
     rf"(?:\[\s*(?P<list>{_ELEMENT_RE}(?:\s*,\s*{_ELEMENT_RE})+)\s*\]"
-    rf"|(?P<num>{_NUM_RE})(?:(?:-|{_SP}?[–—]{_SP}?)(?P<num2>{_NUM_RE}))?)"
+    rf"|(?P<num>{_NUM_RE})(?:(?:-|—|{_SP}?–{_SP}?)(?P<num2>{_NUM_RE}))?)"  # "8–16", "8 – 16", "8—16"; "8 — 4x" is a dash
     rf"(?P<mult>{_MULT_RE})?(?:{_SP}?(?P<unit>{_UNIT_RE}){_END}"
     rf"|{_SP}(?P<words>{_RATE_WORDS_RE})(?P<rate>{_TOKEN_RATE_RE}){_END})?{_END})"
 )

@@ -253,6 +253,8 @@ def test_a_one_letter_scenario_name_is_a_name_only_as_written(line, scenario):
     ("- with that, B needs 20 GiB of KV per GPU", "optB"),  # the letter its name ends in, inside a sentence
     ("- each B card holds 2.5 GiB of KV", "optB"),
     ("- A: keep 10% of the card, so 68 GB per GPU for KV", None),  # the answer of a Q & A, not option A
+    ("| Generated tok/s, whole cluster (Annex A.5) | 5,333 |", None),  # a part of the document, not option A
+    ("- Table B gives 4,923 tok/s", None),
     ("- At a realistic 40% MFU that's 1.2 s", None),
 ])
 def test_names_that_differ_by_a_last_letter_are_called_by_it(line, scenario):

@@ -161,6 +161,8 @@ SENTENCES = [
     ("Memory utilization: 6.0% → 24.2% (4x improvement)", [("6.0%", 0.06, "%"), ("24.2%", 0.242, "%"), ("4x", 4, "x")]),
     ("Throughput: ~302K tokens/second", [("~302K tokens/second", 302e3, "tok/s")]),
     ("Batch size scaled from 128 to 512", [("128", 128, "1"), ("512", 512, "1")]),   # "to" is not a range
+    ("16 replicas instead of 8 — 4x the replicas", [("16", 16, "1"), ("8", 8, "1"), ("4x", 4, "x")]),  # a dash
+    ("8 – 16 GPUs", [("8 – 16", 8, "1")]),  # a spaced en dash is a range
     ("Total steps: 30 + (5-1) x 5 = 50", [("30", 30, "1"), ("5", 5, "1"), ("1", 1, "1"), ("5", 5, "1"),
                                           ("50", 50, "1")]),  # a parenthesis holding "5-1" alone: a subtraction
     ("1. **Severe Performance Analysis Errors**", [("1", 1, "1")]),                  # the caller drops list markers

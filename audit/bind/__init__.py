@@ -86,6 +86,8 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
             metric = "free_memory"  # "77.3 - 35.3 = 42.0 GB for KV per GPU": the room left, not the cache
         elif metric in ("kv_share", "weights_share") and _OF_CAPACITY.match(c.text, c.start + len(c.figure)):
             metric = f"{metric}_of_capacity"  # "the KV alone is ~68% of each card's HBM": of the capacity, not of what it holds
+        elif metric in ("kv_share", "weights_share") and _OF_FOOTPRINT.match(c.text, c.start + len(c.figure)):
+            metric = f"{metric}_of_footprint"  # "~76% of each GPU's footprint": of what it holds, not of the capacity
         elif metric in _REQUIRED and _REQUIREMENT_LABEL.search(c.label) and not _ACHIEVED.search(c.before):
             metric = _REQUIRED[metric]  # "**Requirement:** TTFT ≤ 1.5 s": the line's label says what it is
         if term and c.ambiguous_flops:
@@ -103,7 +105,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         out.append(evolve(bound, conditions=conditions) if conditions or bound.conditions else bound)
     out = _parts_of_totals(_rates_of_times(_times_of_work(_formula_operands(parts(out), chains), chains), chains), chains)
     out = _kv_per_token_written(out, chains, layouts or {})
-    out = _fleets(_said_again(_elliptic_per(_flops_of_params(out, chains))))
+    out = _shares_of_a_part(_fleets(_said_again(_elliptic_per(_flops_of_params(out, chains)))))
     if layouts:
         out = _other_layouts(_scenarios_by_layout(out, layouts), layouts)
     return out
@@ -201,6 +203,34 @@ def _formula_operands(claims: list[Claim], chains: dict[int, set[int]]) -> list[
             unit = "FLOP/s" if metric == "peak_flops" else "FLOP"
             out[m] = evolve(o, metric=metric, unit=unit, operand=False,
                             evidence=Evidence("loose", f"a term of the {out[n].metric} written out", o.evidence.scenario))
+    return out
+
+
+_OF_FOOTPRINT = regex(r"\s*of\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?(?:(?:gpu|device|card|npu|chip)(?:'s|’s)\s+)?"
+                      r"(?:per[- ](?:gpu|device|card|npu)\s+)?(?:footprint|resident(?: memory| set)?|memory in use|"
+                      r"what (?:it|each (?:gpu|device|card)|a (?:gpu|device|card)|the (?:gpu|device|card)) holds)\b", re.I)
+"""The words after a share that name its whole as what a device holds ("of the per-GPU footprint")."""
+_PART_THEN_SHARE = regex(r"\s*(?:per\s+(?:gpu|device|card|npu)\s*)?(?:,|\(|=|:|—|–|\bis\b|\bi\.e\.,?|\bor\b|\bonly\b|"
+                         r"\bjust\b|\babout\b|\broughly\b|\s)*[~≈]?\s*", re.I)
+_SHARE_OF_PART = {"kv_cache_per_device": "kv_share", "weights_per_device": "weights_share"}
+
+
+def _shares_of_a_part(claims: list[Claim]) -> list[Claim]:
+    """A percentage right after the KV or weights figure of a device, of what the device holds: "KV is 14.2 GB, only
+    7.4% of the footprint", "KV cache: 21.1 GB (42% of the per-GPU footprint)" is that part's share of it, as sure
+    as the part's own binding."""
+    out = list(claims)
+    for n in range(1, len(out)):
+        c, part = out[n], out[n - 1]
+        share = _SHARE_OF_PART.get(part.metric or "")
+        if c.kind != "percent" or c.metric not in (None, "memory_utilization") or share is None \
+                or part.text != c.text or not _PART_THEN_SHARE.fullmatch(c.text, part.start + len(part.figure), c.start):
+            continue
+        whole = _OF_FOOTPRINT.match(c.text, c.start + len(c.figure))
+        if whole:
+            phrase = "noun" if part.evidence.confident else part.evidence.phrase
+            out[n] = evolve(c, metric=f"{share}_of_footprint", unit="%", scenario=c.scenario or part.scenario,
+                            evidence=Evidence(phrase, whole.group(0).strip(), c.evidence.scenario or part.evidence.scenario))
     return out
 
 

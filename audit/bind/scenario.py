@@ -12,6 +12,12 @@ from audit.records import Claim, evolve
 LAYOUT_METRICS = ("tp", "pp", "dp", "ep", "batch_size")
 
 
+_NOT_A_PART = "".join(rf"(?<!\b{re.escape(w)} )" for w in ("annex", "appendix", "section", "table", "figure", "fig.", "exhibit",
+                                                  "schedule", "part", "step", "item", "clause", "chapter"))
+"""A letter after these words, or before ".5", names a part of the document ("Annex A.5", "Table B"), not a
+scenario."""
+
+
 def _word_pattern(words: list[str], letters: tuple[str, ...] = ()) -> re.Pattern | None:
     """The names as words, in any case; a name of one letter ("A", "B") only as written, and not as the
     article that starts a sentence: "At a realistic 40% MFU", "A realistic 40% MFU" are not option A."""
@@ -19,7 +25,7 @@ def _word_pattern(words: list[str], letters: tuple[str, ...] = ()) -> re.Pattern
                   key=len, reverse=True)
     if not alts:
         return None
-    inside = [rf"(?<=[\w,(] )(?-i:{re.escape(x)})" for x in letters if x not in alts]  # "with that, B needs"
+    inside = [rf"{_NOT_A_PART}(?<=[\w,(] )(?-i:{re.escape(x)})(?!\.\d)" for x in letters if x not in alts]  # "with that, B needs"
 
     def one(a: str) -> str:
         text = re.escape(a).replace(r"\_", "[ _-]").replace(r"\ ", r"[ _-]")
@@ -27,7 +33,7 @@ def _word_pattern(words: list[str], letters: tuple[str, ...] = ()) -> re.Pattern
             return text
         # a letter as written; at the start of a sentence, before a lowercase word, it is an article, and
         # before a colon the answer of a Q & A ("A: Keep ~10% ...")
-        return rf"(?:(?<=[\w,(] )(?-i:{text})|(?-i:{text})(?!\s+[a-z])(?!:))"
+        return rf"{_NOT_A_PART}(?:(?<=[\w,(] )(?-i:{text})|(?-i:{text})(?!\s+[a-z])(?!:))(?!\.\d)"
 
     return regex(r"(?<![\w-])(" + "|".join([*(one(a) for a in alts), *inside]) + r")(?![\w-])", re.I)
 

@@ -400,6 +400,8 @@ def free_memory(f, r):
 
 @metric("kv_share_of_capacity", "%", "The KV cache's share of a device's capacity, as its words say: KV_dev/M.",
         axes=("share_of",), pins={"share_of": "capacity"})
+@metric("kv_share_of_footprint", "%", "The KV cache's share of what a device holds, as its words say: "
+        "KV_dev/(W_dev + KV_dev).", axes=("share_of",), pins={"share_of": "held"})
 @metric("kv_share", "%", "The KV cache's share of a device's memory: of what it holds (KV_dev/(W_dev + KV_dev)) "
         "or of its capacity (KV_dev/M).", axes=("share_of",))
 def kv_share(f, r):
@@ -408,6 +410,8 @@ def kv_share(f, r):
 
 @metric("weights_share_of_capacity", "%", "The weights' share of a device's capacity, as its words say: W_dev/M.",
         axes=("share_of",), pins={"share_of": "capacity"})
+@metric("weights_share_of_footprint", "%", "The weights' share of what a device holds, as its words say: "
+        "W_dev/(W_dev + KV_dev).", axes=("share_of",), pins={"share_of": "held"})
 @metric("weights_share", "%", "The weights' share of a device's memory: of what it holds (W_dev/(W_dev + KV_dev)) "
         "or of its capacity (W_dev/M).", axes=("share_of",))
 def weights_share(f, r):
