@@ -220,6 +220,13 @@ OURS = ("Llama-3.1-70B", "meta-llama/Llama-3.1-70B", "H100-SXM", "H100")
     ("- The model has 80 layers", 0, ""),
     ("- The 70B parameter model has 80 layers", 1, ""),  # the spec's size: ours
     ("- Each layer of the model has 64 heads", 0, ""),  # "a"/"each layer of the model" is no other model
+    ("- DeepseekV2-Chat got 60 layers, so 30 layers go to each GPU", 0, "DeepseekV2"),  # no separator
+    # a model's own figure its sentence names no model for is about the model its paragraph or section names
+    ("Qwen3-Next does not support TP 16. Since this model has 16 query heads, GQA degenerates.", 1, "Qwen3"),
+    ("## bert-base\n\n- 12 attention heads\n", 0, "bert"),
+    ("## Llama-3.1-70B on H100\n\n- 64 attention heads\n", 0, ""),  # the spec's model
+    ("## Llama-3.1-70B vs Llama-3.1-8B\n\n- 64 attention heads\n", 0, ""),  # ours among them: unsure, ours
+    ("## bert-base\n\n- 80 GB of HBM per GPU\n", 0, ""),  # no model's own figure
 ])
 def test_a_figure_about_another_model_or_accelerator_says_which(line, figure, other):
     from audit.bind.about import spec_names

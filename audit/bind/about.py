@@ -25,9 +25,9 @@ from audit.records import Claim
 MODELS = regex(
     r"\b(?:llama|code[- ]?llama|qwen|qwq|deepseek|mixtral|mistral|gemma|gpt|kimi|palm|falcon|intern(?:lm|-?s\d|vl)"
     r"|chatglm|glm-?\d|phi-?\d|grok|olmo|dbrx|jamba|minimax|baichuan|nemotron|granite|bert|roberta)"
-    r"(?![a-z]|\.cpp)(?:[\s_.-]?(?:\d+(?:\.\d+)*[a-z]?|v\d+(?:\.\d+)?|\d+x\d+b|a\d+(?:\.\d+)?b|r\d|moe)\b)*", re.I)
-"""A model's name: a family word (not inside a longer word: "GPTQ", nor "llama.cpp"), with the version
-and size parts written after it."""
+    r"(?!(?!v\d)[a-z]|\.cpp)(?:[\s_.-]?(?:\d+(?:\.\d+)*[a-z]?|v\d+(?:\.\d+)?|\d+x\d+b|a\d+(?:\.\d+)?b|r\d|moe)\b)*", re.I)
+"""A model's name: a family word (not inside a longer word: "GPTQ", nor "llama.cpp"; "DeepseekV2" is one), with
+the version and size parts written after it."""
 
 ACCELERATORS = regex(
     r"\b(?:a10g?|a100|a30|a40|a800|h100|h200|h20|h800|b100|b200|b300|gb[23]00|l4|l40s?|t4|v100|mi\d{3}x?"
@@ -65,6 +65,15 @@ def about(claim: Claim, ours: Names, metric: str | None = None,
     named = _nearest(MODELS, claim, found) if models else ""
     if named and _key(named) not in scenarios and not any(_same_model(named, m) for m in models):
         return named
+    if (metric or claim.metric) in SHAPE_METRICS and not named and models:
+        # "DeepseekV2-Chat ships 60 layers. This model ...", "## bert-base" over "- 12 attention heads": the model
+        # the paragraph or the section is about, when the figure's own sentence names none
+        context = next((hits for text in (*reversed(claim.earlier), *reversed(claim.scope))
+                        if (hits := _names(MODELS, text[-_REACH:], found))), [])
+        other = next((n for n in reversed(context) if _key(n) not in scenarios
+                      and not any(_same_model(n, m) for m in models)), "")
+        if other and not any(_same_model(n, m) for n in context for m in models):
+            return other
     if (metric or claim.metric) in SHAPE_METRICS and not named:
         anonymous = _nearest(_SOME_MODEL, claim, found)
         size = re.match(r"(\d+(?:\.\d+)?)\s*([TBM])", anonymous)
