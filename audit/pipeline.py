@@ -119,6 +119,13 @@ class Auditor:
                              "scenario: the first is taken" for name, lay in layouts.items() if lay.conflicting})
         return scenarios, unsure
 
+    @staticmethod
+    def _read_layouts(scenarios: dict[str, Scenario], unsure: dict[str, str]) -> dict[str, str]:
+        """The scenarios whose layout the report states once and the spec not at all (`Context.read_layouts`)."""
+        return {name: "its layout is the report's own (the spec states none), and a layout figure that "
+                      "disagrees with it may be the right one"
+                for name, sc in scenarios.items() if sc.origin == "report" and name not in unsure}
+
     def audit_text(self, text: str, report_path: str = "<report>",
                    max_figures: int = extract.DEFAULT_MAX_FIGURES) -> ReportResult:
         claims = extract.extract(text, max_figures)
@@ -154,6 +161,7 @@ class Auditor:
                       ingredients=lambda name, metric: self.ingredients(scenarios[name], metric),
                       held=lambda name, metric, values: self.held(scenarios[name], metric, values),
                       matchers=dict(scenario_matchers(named)), unsure_layouts=unsure_layouts,
+                      read_layouts=self._read_layouts(scenarios, unsure_layouts),
                       _cache=self._candidates.setdefault(tuple(_key(sc) for sc in scenarios.values()), {}))
         findings = judge.judge(self.rules, claims, ctx)
         known = {r.id: r.spec.name for r in self.rules}

@@ -321,6 +321,17 @@ def test_an_earlier_sentence_of_its_paragraph_names_a_figures_scenario(text, sce
     assert (weights.scenario, weights.evidence.scenario) == (scenario, evidence)
 
 
+@pytest.mark.parametrize(("line", "about"), [
+    # two values of one degree a sentence joins as options are the choices it lists, none the deployment's
+    ("Choose TP=1 or TP=2 according to the available devices.", ["one of the options its sentence lists"] * 2),
+    ("To deploy TP=2, TP=4, or ZeRO over 2 or 4 GPUs the network matters.", ["one of the options its sentence lists"] * 3),
+    ("We run TP=4, and 16 GPUs in all.", ["", ""]),  # two figures of two kinds: no options
+])
+def test_options_a_sentence_lists_are_no_layout(line, about):
+    claims = bind(extract(line), {}, load_vocabulary())
+    assert [c.about for c in claims if c.metric in ("tp", "device_count")] == about
+
+
 @pytest.mark.parametrize(("table", "about"), [
     # a table that sizes a fleet for a demand counts that fleet's GPUs, not the deployment's
     ("### Fleet (Q1 forecast: 120K tok/s)\n\n| Option | Nodes needed | GPUs |\n|---|---|---|\n| current | 20 | 160 |\n",

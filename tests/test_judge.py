@@ -245,3 +245,18 @@ def test_a_layout_stated_two_ways_without_a_scenario_is_a_guess():
     assert [(f.rule, f.severity) for f in one.findings] == []
     [tp] = [f for f in two.findings if f.rule == "PAR004"]
     assert tp.severity == "warning" and "states its layout more than one way (TP 4 and 2" in tp.unsure
+
+
+@pytest.mark.parametrize(("report", "rule", "severity"), [
+    # the layout stated once is the report's own: a device count that contradicts it (4 x 2 = 8, not 16) may be
+    # the figure that is right, so a warning; a figure the layout only feeds (4.0 GB = 8.03e9 x 2 B / TP 4) is
+    # judged against it as firmly as against a spec's
+    ("# Plan\n\n- Layout: TP=4, DP=2\n- We serve it on 16 GPUs\n", "PAR001", "warning"),
+    ("# Plan\n\n- Layout: TP=4, DP=2\n- Weights per GPU: 8.0 GB\n", "MEM001", "error"),
+    # options a sentence lists are no layout: nothing to hold the count to
+    ("# Plan\n\nChoose TP=1 or TP=2 according to the devices, over 1 or 2 GPUs.\n", "PAR001", None),
+])
+def test_a_layout_figure_against_the_reports_own_layout_is_a_warning(report, rule, severity):
+    auditor = Auditor.load(str(ROOT / "tests" / "corpus" / "llama8b-h200-noscenarios" / "spec.yaml"))
+    found = [f.severity for f in auditor.audit_text(report).findings if f.rule == rule]
+    assert found == ([severity] if severity else [])

@@ -105,7 +105,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         out.append(evolve(bound, conditions=conditions) if conditions or bound.conditions else bound)
     out = _parts_of_totals(_rates_of_times(_times_of_work(_formula_operands(parts(out), chains), chains), chains), chains)
     out = _kv_per_token_written(out, chains, layouts or {})
-    out = _shares_of_a_part(_fleets(_said_again(_elliptic_per(_flops_of_params(out, chains)))))
+    out = _alternatives(_shares_of_a_part(_fleets(_said_again(_elliptic_per(_flops_of_params(out, chains))))))
     if layouts:
         out = _other_layouts(_scenarios_by_layout(out, layouts), layouts)
     return out
@@ -213,6 +213,32 @@ _OF_FOOTPRINT = regex(r"\s*of\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?(
 _PART_THEN_SHARE = regex(r"\s*(?:per\s+(?:gpu|device|card|npu)\s*)?(?:,|\(|=|:|—|–|\bis\b|\bi\.e\.,?|\bor\b|\bonly\b|"
                          r"\bjust\b|\babout\b|\broughly\b|\s)*[~≈]?\s*", re.I)
 _SHARE_OF_PART = {"kv_cache_per_device": "kv_share", "weights_per_device": "weights_share"}
+
+
+_OPTIONS = regex(r"[\s,;]*(?:(?:,|\bor\b|\band\b|/|\beither\b)\s*)+(?:[\w=-]+\s*){0,2}", re.I)
+"""What joins the options of a list of layouts: "TP=2, TP=4, or", "TP=2 and TP=4", "1 or 2 GPUs" (not "vs": the sides
+of a comparison are its scenarios')."""
+
+
+_OR = regex(r"\s*(?:or|and|/)\s*", re.I)
+
+
+def _alternatives(claims: list[Claim]) -> list[Claim]:
+    """Two values of one layout degree in a sentence that names no scenario for either, joined as options ("deploy
+    TP=2, TP=4, or ZeRO over 2 or 4 GPUs", "Choose TP=1 or TP=2"): the choices it lists, none the deployment's."""
+    out = list(claims)
+    for n in range(1, len(out)):
+        a, b = out[n - 1], out[n]
+        if a.metric is None and a.kind == "count" and a.text == b.text and b.metric in (*LAYOUT_METRICS, "device_count") \
+                and _OR.fullmatch(b.text, a.start + len(a.figure), b.start):
+            a = evolve(a, metric=b.metric)  # "over 2 or 4 GPUs": the bare option counts what the other does
+        if a.text != b.text or a.metric != b.metric or a.metric not in (*LAYOUT_METRICS, "device_count") \
+                or a.value == b.value or "clause" in (a.evidence.scenario, b.evidence.scenario) or a.versus or b.versus \
+                or not _OPTIONS.fullmatch(b.text, a.start + len(a.figure), b.start):
+            continue
+        for m in (n - 1, n):
+            out[m] = evolve(out[m], about=out[m].about or "one of the options its sentence lists")
+    return out
 
 
 def _shares_of_a_part(claims: list[Claim]) -> list[Claim]:
@@ -372,10 +398,11 @@ forecast: 120K tok/s)"), not the deployment the spec describes."""
 
 
 _SIZED = regex(r"\bwould (?:take|need|require|cost)\b|\b(?:to|would|could) (?:meet|hit|reach|serve|handle|sustain)\b"
+               r"|\bif (?:you|we|one|they)\b"
                r"|\bmeet(?:ing)? (?:the |that |this |our )?(?:target|demand|goal|sla|slo|peak)\b"
                r"|^for [~≈]?[\d.,]+\s*[kKmM]?\s*(?:tok|tokens|req|requests|qps|rps|users|sessions)\b", re.I)
-"""Words of a sentence sizing a fleet for a demand: "meeting the target would take 36 cards", "For 12,000 tok/s:
-12,000 / 333 = 36 cards"."""
+"""Words of a sentence sizing a fleet for a demand or a case: "meeting the target would take 36 cards", "For 12,000
+tok/s: 12,000 / 333 = 36 cards", "if you have 8 GPUs you can do"."""
 
 
 def _fleets(claims: list[Claim]) -> list[Claim]:

@@ -60,7 +60,8 @@ def _run(rules: Sequence[Rule], claims: list[Claim], ctx: Context) -> list[Findi
             except FormulaError as e:  # a formula that loads but cannot be evaluated: name the rule
                 raise AuditError(f"{rule.id}: {e.message}", rule.source) from None
             if rule.spec.check != "consistency" or rule.spec.relation in METRIC_RELATIONS:
-                found = [_sure(f, len(ctx.estimates), ctx.unsure_layouts) for f in found]
+                read = ctx.read_layouts if rule.spec.check == "recompute" else None  # "EP 16 > TP 8 x DP 1" holds
+                found = [_sure(f, len(ctx.estimates), ctx.unsure_layouts, read) for f in found]
             findings.extend(found)
     return findings
 
@@ -72,18 +73,27 @@ def _premises_first(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if not any(p in wrong for p in f.extra.get("premises", ()))]
 
 
-def _sure(finding: Finding, scenarios: int, unsure_layouts: dict[str, str] | None = None) -> Finding:
+def _sure(finding: Finding, scenarios: int, unsure_layouts: dict[str, str] | None = None,
+          read_layouts: dict[str, str] | None = None) -> Finding:
     """An error is a promise: when the figure's words do not name its metric, or it names none of several
     scenarios, or its scenario's layout is unsure (`Context.unsure_layouts`) and the figure depends on it,
-    the finding is a warning that says why it is unsure."""
+    or it is a layout figure against a layout the report itself states (`Context.read_layouts`), the finding
+    is a warning that says why it is unsure."""
     doubt = finding.claim.evidence.doubt(scenarios) if finding.claim is not None else ""
     if not doubt and unsure_layouts and finding.scenario in unsure_layouts and not _layout_free(finding.metric):
         doubt = unsure_layouts[finding.scenario]
+    if not doubt and read_layouts and finding.scenario in read_layouts and finding.metric in _LAYOUT_FIGURES:
+        doubt = read_layouts[finding.scenario]
     if not doubt:
         return finding
     if finding.severity != "error":
         return evolve(finding, unsure=doubt)
     return evolve(finding, severity="warning", unsure=doubt, message=f"{finding.message} (unsure: {doubt})")
+
+
+_LAYOUT_FIGURES = frozenset({*LAYOUT_METRICS, "device_count", "devices_per_replica", "replicas_per_node",
+                             "batch_per_replica"})
+"""What states a layout: a report that states its own holds each of these to the others only as one of its figures."""
 
 
 def _layout_free(metric: str | None) -> bool:

@@ -42,6 +42,9 @@ class Context:
     unsure_layouts: dict[str, str] = field(default_factory=dict)
     """Scenario -> why its layout is unsure: neither the spec nor the report states one (one device is
     assumed), or the report states it more than one way and names no scenario (the first is taken)."""
+    read_layouts: dict[str, str] = field(default_factory=dict)
+    """Scenario -> why a layout figure (TP, a device count, a batch) that contradicts its layout is unsure: the
+    layout is read from the report, stated once, and the figure that disagrees with it may be the right one."""
     flagged: tuple[Finding, ...] = ()
     """What the rules found so far: the wrong figures other figures may be built on (check `carried`)."""
     _cache: dict = field(default_factory=dict)
