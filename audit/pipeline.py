@@ -117,6 +117,9 @@ class Auditor:
                   for name, sc in scenarios.items() if sc.origin == "default" and sc.hardware.devices > 1}
         unsure.update({name: f"the report states its layout more than one way ({lay.conflicting}) and names no "
                              "scenario: the first is taken" for name, lay in layouts.items() if lay.conflicting})
+        unsure.update({name: f"the report states only part of its layout ({_unstated(lay)} assumed 1)"
+                       for name, lay in layouts.items() if name not in unsure and scenarios[name].origin == "report"
+                       and lay.ep and _unstated(lay)})
         return scenarios, unsure
 
     @staticmethod
@@ -188,6 +191,11 @@ def _names(scenarios: tuple[tuple[str, str, str, tuple[str, ...]], ...]) -> Name
             names.update((canonical, *entries()[canonical].get("aliases", ())))
     named = [n for name, _, _, aliases in scenarios for n in (name, name.replace("_", " "), *aliases)]
     return spec_names(sorted(names), named)
+
+
+def _unstated(layout) -> str:
+    """The degrees an expert-parallel layout the report states leaves out ("TP and DP"): EP is drawn from TP x DP."""
+    return " and ".join(name.upper() for name in ("tp", "dp") if getattr(layout, name) is None)
 
 
 def _uncheckable_peak(claim: Claim, scenarios: dict[str, Scenario]) -> Claim:

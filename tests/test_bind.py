@@ -156,6 +156,10 @@ def test_phrase_names_its_metric(line, metric):
     ("- Lost one replica: the remaining 4 GPUs serve 32 seqs at most", 0, None),
     ("- Use scheme B only when concurrency grows over ~60", 0, None),
     ("- Tomás: 48 fewer GPUs with B, i.e. 40% fewer", 0, None),  # a difference, not the deployment's
+    ("- 64 concurrent sequences already touch ~126 of the 128 experts", 0, None),  # a threshold: "even at 64"
+    ("- Canary on one node first (8 replicas, half the pool)", 0, None),  # some of them
+    ("| | A |\n|---|---|\n| GPUs | 16 (2 nodes) |\n", 1, None),  # what its own noun counts, not the row
+    ("| | A |\n|---|---|\n| GPUs | 16 (2 nodes) |\n", 0, "device_count"),
     ("- B needs 16 GPUs", 0, "device_count"),
     ("- The rack's 72 GPUs hold nine TP8 replicas", 0, None),  # the rack's, not the deployment's
     # one token's KV on one device, as the device's own words say

@@ -126,6 +126,8 @@ def test_seed_tp_comparison_binds_both_sides(claims):
     # the first of two figures of a kind that an arrow joins is what changed from: the other side
     ("- KV per token: 128 KiB in BF16 → 64 KiB in FP8", [True, False]),
     ("- Step: 30 ms → 20 ms after the kernel fix", [True, False]),
+    # what is not done: "instead of TP=2"
+    ("- 46.7 GB of weights fits on one card, so instead of TP=2 we run two replicas", [False, True]),
     # an arrow to a figure of another kind is a consequence, not a change
     ("- 42.0 GB for KV per GPU → ~100 full-length seqs per replica", [False, False]),
     ("- 14.2 ms floor → ceiling 48 / 14.2 ms", [False, False, False]),
@@ -380,6 +382,9 @@ MARKUP = [
     ("7/12 batch 64, same card (TP1): ITL goes to 28 ms", [("64", 64), ("28 ms", 0.028)]),
     ("🧵 1/9 how we serve 8B on one card", [("8B", 8e9)]),
     ("8/4 of the GPUs are idle", [("8", 8), ("4", 4)]),
+    # a part of a whole takes the whole's unit
+    ("So a token touches 12.9 of 46.7 billion, about 28% of the model", [("12.9", 12.9e9), ("46.7 billion", 46.7e9),
+                                                                        ("about 28%", 0.28)]),
     ("| Q / KV heads per GPU | 8 / 8 |", [("8", 8), ("8", 8)]),
 ]
 

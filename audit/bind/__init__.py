@@ -8,7 +8,7 @@ import re
 from audit.arithmetic import as_written, chain_before
 from audit.bind.about import Names, about
 from audit.bind.conditions import conditions_of
-from audit.bind.metric import _ACHIEVED, metric_of, own_words
+from audit.bind.metric import _ACHIEVED, COUNTED, metric_of, own_words
 from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
 from audit.bind.scope import layout_named, parts, refine
 from audit.bind.vocabulary import Term
@@ -582,6 +582,8 @@ def _restated(claim: Claim, previous: Claim | None, bound: list[Claim]) -> Term 
     if not re.fullmatch(r"\s*(tokens?|bytes?)?\s*\(\s*", between) or not re.match(r"(\s*[a-z]+){0,3}\s*\)", claim.text[
             claim.start + len(claim.figure):]):
         return None
+    if claim.kind == "count" and COUNTED.match(claim.after):
+        return None  # "16 (2 nodes)": what its own noun counts, not the figure before it again
     metric = bound[-1].metric
     return Term(metric, bound[-1].unit, frozenset({claim.kind}), {}, None, False) if metric else None
 

@@ -133,13 +133,16 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
 
     loose = first("loose")
     part = bool(phrases["noun"]) and _COMPONENT.match(phrases["noun"][0]) is not None
+    counts_other = loose is None and claim.kind == "count" and COUNTED.match(claim.after) is not None
     for kind in order:
         hit = loose if kind == "loose" else first(kind)
         if hit is None:
             continue
         term, text, pat = hit
-        if part and kind in ("label", "prefix", "scoped", "bare"):
-            return None, "", ""  # "weights per GPU: ... = 40.9 GB experts → 58.0 GB": a part of what the line names
+        if (part or counts_other) and kind in ("label", "prefix", "scoped", "bare"):
+            # "weights per GPU: ... = 40.9 GB experts → 58.0 GB": a part of what the line names;
+            # "| GPUs | 16 (2 nodes) |": what its own noun counts, not what the row does
+            return None, "", ""
         if kind in ("label", "prefix", "scoped", "bare") and loose is not None and loose[0].metric != term.metric \
                 and text == claim.label:
             term, text, pat = loose  # "GPUs: 2 replicas × TP8": the figure's own noun, not the line's label
@@ -151,6 +154,9 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
     return None, "", ""
 
 
+COUNTED = regex(r"(?:nodes?|servers?|hosts?|machines?|boxes|racks?|trays?|replicas?|instances?|stages?|pods?|"
+                 r"clusters?|layers?|heads?|experts?)\b", re.I)
+"""The noun right after a count that says what it counts."""
 _COMPONENT = regex(r"(?:dense|experts?|attention|embeddings?|shared|routed|non-expert|ffn|mlp|lm[_ ]head|"
                    r"activations?)(?: part| weights| params| parameters| layers| blocks)?(?:\s|$|[.,;)])", re.I)
 """The words of a figure that name a component ("40.9 GB experts", "17.1 GB dense part"): a part of what

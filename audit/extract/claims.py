@@ -8,6 +8,7 @@ Metric and scenario are left to `audit.bind`.
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
@@ -295,6 +296,7 @@ _VS_AFTER = regex(r"\s*(\([^)]*\)\s*)?(vs\.?|versus)\b(.*)", re.I)
 _FROM_BEFORE = regex(r"\bfrom\s*$", re.I)
 _TO_AFTER = regex(r"\s*\S*\s*(to|→|->)", re.I)
 _VS_BEFORE = regex(r"\b(vs\.?|versus)\s*$", re.I)
+_INSTEAD_BEFORE = regex(r"\b(?:instead of|rather than|in place of)\s+(?:(?:the|a|an)\s+)?(?:(?:TP|PP|DP|EP)\s*=?\s*)?[~≈]?$", re.I)
 _ARROW_BETWEEN = regex(r"\s*(?:[\w-]+\s+){0,3}(?:→|->)\s*[~≈]?\s*")
 """"128 KiB in BF16 → 64 KiB": the first of two figures of a kind an arrow joins is what changed from."""
 _COMPARES = regex(r"\b(vs\.?|versus)\b|→|->", re.I)
@@ -308,10 +310,13 @@ def _is_quoted(text: str, fig) -> bool:
 
 
 def _is_versus(text: str, fig, n: int, following=None) -> bool:
-    """The other side of a comparison: "Y" in "X vs Y", "X" in "from X to Y" and in "X in BF16 → Y in FP8"."""
+    """The other side of a comparison: "Y" in "X vs Y" and in "instead of Y", "X" in "from X to Y" and in "X in BF16 →
+    Y in FP8"."""
     # searched up to fig.start, matched from fig.end: as on the text before and after it, without copying them
     if _FROM_BEFORE.search(text, 0, fig.start) and _TO_AFTER.match(text, fig.end):
         return True
+    if _INSTEAD_BEFORE.search(text, max(0, fig.start - 40), fig.start):
+        return True  # "so instead of TP=2 we run two replicas": what is not done
     if following is not None and following.quantity.kind == fig.quantity.kind and fig.unit_text \
             and following.unit_text and _ARROW_BETWEEN.fullmatch(text, fig.end, following.start):
         return True
@@ -391,11 +396,22 @@ def _units_carried(text: str, figures: list) -> list:
             out[n] = _with_unit(b, a.unit_text.split(" ", 1)[1] if a.unit_text[:2] in ("K ", "k ", "M ") else a.unit_text)
     for n in range(len(out) - 1):
         a, b = out[n], out[n + 1]
+        if text[a.end: b.start].strip().lower() in ("of", "out of") and a.unit_text.strip() == "" \
+                and a.quantity.kind == "count" and b.unit_text.strip() and a.quantity.value <= _number_of(b):
+            out[n] = _with_unit(a, b.unit_text.strip())  # "12.9 of 46.7 billion": a part in the whole's unit
+    for n in range(len(out) - 1):
+        a, b = out[n], out[n + 1]
         if re.fullmatch(r"(?:per\s+\w+\s+)?(?:vs\.?|versus)", text[a.end: b.start].strip(), re.I) and b.quantity.kind == "count" \
                 and b.unit_text.strip() in ("", "K", "k", "M") and a.quantity.kind in ("token_rate", "bytes", "time"):
             unit = a.unit_text.strip()  # "4.8K per GPU vs 1.85K": the bare side after takes the unit before
             out[n + 1] = _with_unit(b, unit.split(" ", 1)[1] if unit[:1] in "KMBT" and " " in unit else unit)
     return out
+
+
+def _number_of(fig) -> float:
+    """The number a figure writes, without its unit ("46.7" of "46.7 billion")."""
+    m = re.search(r"\d[\d,]*(?:\.\d+)?", fig.text)
+    return float(m.group(0).replace(",", "")) if m else math.inf
 
 
 _KEYED = regex(r"(?:\b(?:TP|PP|DP|EP)\s*=?\s*|=\s*)$", re.I)

@@ -293,11 +293,15 @@ def _percent_of(claim: Claim, ctx: Context):
                      and not _MODIFIER.match(o.text, o.start + len(o.figure))
                      and not _SEPARATOR.search(claim.text, o.start + len(o.figure), claim.start)
                      and o.start >= max(claim.text.rfind(";", 0, claim.start), _own_subject_start(claim))
+                     and not _A_WHOLE.search(claim.text, max(0, o.start - 20), o.start)
                      and not _aside_before(claim.text, o.start, claim.start)), None)
         if nxt is not None and _DEVICES_AFTER.match(claim.text, nxt.start + len(nxt.figure)):
             nxt = None  # "19.4% of the 16 GPUs": a share of what 16 GPUs can do, not a part of 16
         if nxt is not None and part is not None and nxt.value:
             readings.append((part.value / nxt.value, f"{_fmt(part)} / {_fmt(nxt)}"))
+            if part.kind == nxt.kind == "time" and part.value > nxt.value:
+                # "we measured 31 ms, 73% of the 22.8 ms roofline": how near the floor it runs, floor / time
+                readings.append((nxt.value / part.value, f"{_fmt(nxt)} / {_fmt(part)}"))
     if not readings and _OF_A_DEVICE.match(tail):
         readings += _share_of_a_device(claim, ctx)
     if not readings:
@@ -356,6 +360,8 @@ def _percent_of(claim: Claim, ctx: Context):
     return value, "part / whole", written
 
 
+_A_WHOLE = regex(r"\b(?:of|out of)\s+(?:an?\s+|the\s+|its\s+)?[~≈]?$", re.I)
+""""68% of an 80 GB card (64% of 80 GiB)": the 80 GB is the whole of another share, no part of this one."""
 _OF_A_DEVICE = regex(r"\s*(?:of|out of)\s+(?:the\s+|its\s+|one\s+|a\s+|each\s+)?(?:(?:gpu|card|device|accelerator)(?:'s|’s)\s+)?"
                      r"(?:hbm\d?e?|vram|card|gpu memory|device memory|memory capacity)\b", re.I)
 """What names one device's memory as a percentage's whole, with no number: "14.4 GB is 36% of HBM", "24.7 GB is
