@@ -304,6 +304,15 @@ def _percent_of(claim: Claim, ctx: Context):
                 readings.append((nxt.value / part.value, f"{_fmt(nxt)} / {_fmt(part)}"))
     if not readings and _OF_A_DEVICE.match(tail):
         readings += _share_of_a_device(claim, ctx)
+    sure = True
+    if not readings:
+        beside = _below_or_above(claim, ctx, tail)
+        if beside is not None:
+            readings += beside[0]
+            unsure += beside[1]
+            sure = beside[2]
+    if not readings:
+        readings += _cost_of_ratios(claim, ctx)
     if not readings:
         words = _own_clause(claim)
         aside = _own_parenthesis(claim)
@@ -337,7 +346,6 @@ def _percent_of(claim: Claim, ctx: Context):
                     readings.append((abs(b - a) / other.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(other)}"))
                 else:
                     readings.append((abs(b - a) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"))
-    sure = True
     if not readings:
         row = _row_change(claim, ctx)
         if row is not None:  # "| p50 ITL | 30 ms | 52 ms | +42% |" under "| before | during | change |"
@@ -358,6 +366,59 @@ def _percent_of(claim: Claim, ctx: Context):
     if not sure or any(near(v) for v in unsure):
         return value, "part / whole", written, {"unsure": True}
     return value, "part / whole", written
+
+
+_BELOW = regex(r"\s*(?:below|under|short of|lower than|less than|above|over|higher than|more than)\s+(?:its|the|their|our|a|an)?"
+                r"\s*(?:[\w-]+\s+){0,2}?(?=[~≈]?\d)", re.I)
+""""48% below its 2,100 roofline": the percentage a figure before it stands from the one after."""
+
+
+def _below_or_above(claim: Claim, ctx: Context, tail: str) -> tuple[list[tuple[float, str]], list[float], bool] | None:
+    """ "1,420 tok/s sits 32% below its 2,100 roofline": |X - Y| / Y, a figure before it against the one after (and,
+    as some write, |X - Y| / X: a warning at most); sure only when one figure before it can be X."""
+    whole_at = _BELOW.match(tail)
+    if whole_at is None:
+        return None
+    start = claim.start + len(claim.figure) + whole_at.end()
+    whole = next((o for o in ctx.claims[claim.index + 1: claim.index + 2] if o.text == claim.text and o.start == start), None)
+    if whole is None or not whole.value:
+        return None
+    bare = whole.kind == "count" and not re.search(r"[A-Za-z]", whole.figure)  # "its 2,100 roofline": X's unit
+    parts = [o for o in reversed(ctx.claims[max(0, claim.index - 4): claim.index])
+             if o.text == claim.text and (o.kind == whole.kind or (bare and o.kind not in ("percent", "ratio")))
+             and o.value and not o.operand and o.start >= _own_subject_start(claim)
+             and not _SEPARATOR.search(claim.text, o.start + len(o.figure), claim.start)]
+    if not parts:
+        return None
+    readings = [(abs(p.value - whole.value) / whole.value, f"|{_fmt(p)} - {_fmt(whole)}| / {_fmt(whole)}") for p in parts]
+    return readings, [abs(p.value - whole.value) / p.value for p in parts], len(parts) == 1
+
+
+_RATIO_OF = {"tokens": regex(r"\s*(?:the\s+|more\s+)?(?:tokens?|throughput|tok/s|output|work)\b", re.I),
+             "devices": regex(r"\s*(?:the\s+|more\s+)?(?:gpus?|cards?|devices?|hardware|nodes?|npus?)\b", re.I)}
+_PER_TOKEN_COST = regex(r"\b(?:cheaper|costlier|more expensive|cost)\b.{0,30}\bper\s+(?:\w+\s+)?(?:token|tok|request|query)"
+                        r"|\bper\s+(?:\w+\s+)?(?:token|tok)\w*\s+(?:cost|price)|\bcost per (?:\w+\s+)?(?:token|tok)", re.I)
+_SAME_HARDWARE = regex(r"\b(?:the )?same (?:hardware|gpus|cards|devices|nodes|box|machine)\b", re.I)
+
+
+def _cost_of_ratios(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
+    """A cost per token changed by the ratios written before it in its sentence: "1.9x the tokens from the same
+    hardware, about 47% cheaper per token" is 1 - 1 / 1.9; "4.24x the tokens for 2x the GPUs: cost per token down
+    ~53%" is 1 - 2 / 4.24."""
+    words = claim.text[max(0, claim.start - 60): claim.start + len(claim.figure) + 60]
+    change = _CHANGE.search(claim.text, max(0, claim.start - 12), claim.start + len(claim.figure) + 40)  # "down ~76%"
+    if not _PER_TOKEN_COST.search(words) or change is None:
+        return []
+    ratios = {what: o for o in ctx.claims[max(0, claim.index - 6): claim.index]
+              if o.text == claim.text and o.kind == "ratio" and not o.operand
+              for what, pattern in _RATIO_OF.items() if pattern.match(claim.text, o.start + len(o.figure))}
+    tokens = ratios.get("tokens")
+    if tokens is None or not tokens.value or ("devices" not in ratios and not _SAME_HARDWARE.search(claim.text)):
+        return []
+    devices = ratios["devices"].value if "devices" in ratios else 1.0
+    cost = devices / tokens.value  # the cost per token after, as a share of before
+    written = f"{format_number(devices)} / {format_number(tokens.value)}"
+    return [(abs(1 - cost), f"|1 - {written}|")]
 
 
 _A_WHOLE = regex(r"\b(?:of|out of)\s+(?:an?\s+|the\s+|its\s+)?[~≈]?$", re.I)
@@ -386,7 +447,7 @@ def _share_of_a_device(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
     return [(part.value / c, f"{_fmt(part)} / {format_quantity(c, 'B')}") for c in sorted(capacities) if c]
 
 
-_SEPARATOR = regex(r"[·•|]|[.!?]\s")
+_SEPARATOR = regex(r"[·•|]|(?<!\bi\.e)(?<!\be\.g)(?<!\bvs)(?<!\betc)[.!?]\s")
 """What ends a statement inside a text joined from several lines ("... 1.18K tok/s/GPU · pool-a at 49% of ...")."""
 _MODIFIER = regex(r"-[^\W\d_]")
 """"the 30-day error budget", "an 8-GPU node": a count joined to a word qualifies it, it is no part of a whole."""
