@@ -436,6 +436,18 @@ HTML_TWO_HEADER_ROWS = """<table>
 """
 
 
+@pytest.mark.parametrize(("label", "words", "value"), [
+    # a row labelled with a script's key reads as its words, its last part as the unit of its bare cells
+    ("ttft_p50_ms", "ttft p50 (ms)", 0.120),
+    ("output_tok_s_per_gpu", "output tok/s per gpu", 120.0),
+    ("kv_cache_gib", "kv cache (GiB)", 120.0 * 2**30),
+    ("Decode step (ms)", "Decode step (ms)", 0.120),  # words stay as written
+])
+def test_a_label_written_as_a_key_is_read_as_words(label, words, value):
+    [claim] = _extract(f"| metric | before |\n|---|---|\n| {label} | 120.0 |\n")
+    assert (claim.label, claim.value) == (words, pytest.approx(value))
+
+
 def test_header_rows_of_an_html_table_add_up():
     claims = _extract(HTML_TWO_HEADER_ROWS)
     assert [(c.figure, c.column, c.kind, c.value) for c in claims] == [

@@ -501,6 +501,7 @@ class _Table:
     def add_header(self, cells: list[str]) -> None:
         """A header row; a second one (an HTML table's "<th colspan=5>With CP</th>" over "TP", "PP", ...) adds
         to the header of each column: "With CP TP"."""
+        cells = [identifier_words(cell) for cell in cells]
         for col, cell in enumerate(cells):
             if col >= len(self.header):
                 self.header.append(cell)
@@ -534,13 +535,31 @@ class _Table:
                 texts[col] = self.above[col]
         self.above = texts
         self.rows += 1
-        label = texts[0]
+        label = identifier_words(texts[0])
         label_unit = _unit_of(label)
         scope = self.named_rows if any(ch.isalpha() for ch in label) else self.scope  # "| 16 |" counts, names nothing
         for col in range(1, len(texts)):
             column = self.header[col] if col < len(self.header) else ""
             unit = label_unit or (self.units[col] if col < len(self.units) else "") or self.corner_unit
             yield Segment(cells[col][1], texts[col], label, scope, column=column, group=group, unit=unit)
+
+
+_IDENTIFIER = regex(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
+_UNIT_SUFFIX = {"ms": "ms", "s": "s", "us": "µs", "sec": "s", "gb": "GB", "gib": "GiB", "mb": "MB", "mib": "MiB",
+                "tb": "TB", "tflops": "TFLOPS", "pct": "%", "percent": "%", "tps": "tok/s", "toks": "tok/s"}
+
+
+def identifier_words(cell: str) -> str:
+    """A label written as a script's key, in words: "ttft_p50_ms" is "ttft p50 (ms)", "output_tok_s_per_gpu"
+    "output tok/s per gpu"; anything else as it is."""
+    if not _IDENTIFIER.fullmatch(cell.strip()):
+        return cell
+    words = cell.strip().split("_")
+    unit = _UNIT_SUFFIX.get(words[-1].lower()) if len(words) > 1 else None
+    if unit and not (unit == "s" and words[-2].lower() in ("tok", "tokens", "req", "requests")):
+        words = words[:-1]
+    text = re.sub(r"\b(tok|tokens|req|requests) s\b", r"\1/s", " ".join(words), flags=re.I)
+    return f"{text} ({unit})" if unit and unit not in text else text
 
 
 _HTML_TABLE_START = regex(r"<table\b", re.I)
