@@ -239,6 +239,17 @@ def test_a_figure_about_another_model_or_accelerator_says_which(line, figure, ot
     assert claims[figure].about == other
 
 
+@pytest.mark.parametrize(("line", "other"), [
+    ("- MI300X is rated at 1.3 PFLOPS BF16", ""),  # the spec's card, named without its memory
+    ("- An MI325X has 256 GB of HBM", "MI325X"),
+])
+def test_a_card_named_with_its_memory_is_the_card(line, other):
+    from audit.bind.about import spec_names
+
+    claims = bind(extract(line), {}, load_vocabulary(), names=spec_names(["DeepSeek-V3", "AMD Instinct MI300X 192GB"]))
+    assert claims[0].about == other
+
+
 def test_a_spec_named_nothing_recognisable_has_no_others():
     from audit.bind.about import spec_names
 

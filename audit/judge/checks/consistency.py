@@ -889,8 +889,12 @@ def _work_over_rate(claim: Claim, ctx: Context):
     request, TP x PP for a batch). A decode step is bytes over bandwidth, never prefill FLOPs."""
     if claim.kind != "time" or claim.operand:
         return None
-    sentence = [o for o in ctx.claims[max(0, claim.index - 12): claim.index + 12]
-                if o.text == claim.text and o.index != claim.index and not o.quoted and not o.operand]
+    sign = claim.figure.lstrip()[:1] if claim.figure.lstrip()[:1] in "=≈" else ""  # "≈ 18 ms" holds its sign
+    written = _WRITTEN_RESULT.search(claim.text[max(0, claim.start - 80): claim.start] + sign) is not None
+    start, end = _sentence_around(claim.text, claim.start)
+    sentence = [] if written else [  # "768 TFLOP / (8 × 5,230 TFLOPS) ≈ 18 ms": its own arithmetic judges it
+        o for o in ctx.claims[max(0, claim.index - 12): claim.index + 12]
+        if o.text == claim.text and o.index != claim.index and not o.quoted and not o.operand and start <= o.start < end]
     for work_kind, rate_kind in (("flops", "flop_rate"), ("bytes", "bandwidth")):
         rates = [o for o in sentence if (o.kind == rate_kind or (rate_kind == "flop_rate" and o.metric == "peak_flops"))
                  and _AT.search(claim.text[: o.start])]
@@ -924,6 +928,18 @@ def _work_over_rate(claim: Claim, ctx: Context):
         return None  # slower than peak is only an efficiency below 100%
     return (floor, "FLOPs / peak of the devices",
             f"{_fmt(flops)} / ({count:g} x {format_quantity(peak, 'FLOP/s')})", {"premises": (flops.index,)})
+
+
+_WRITTEN_RESULT = regex(r"/[^=≈;.]*\)?\s*[=≈]\s*[~≈]?\s*$")
+"""A time that is the result of a division written before it."""
+_SENTENCE_BREAK = regex(r"(?<!\bi\.e)(?<!\be\.g)(?<!\bvs)[.!?]\s+(?=[A-Z])")
+
+
+def _sentence_around(text: str, at: int) -> tuple[int, int]:
+    """The sentence of `text` around offset `at` (a list item holds several)."""
+    start = max((m.end() for m in _SENTENCE_BREAK.finditer(text, 0, at)), default=0)
+    after = _SENTENCE_BREAK.search(text, at)
+    return start, after.start() + 1 if after else len(text)
 
 
 def _same_conditions(claim: Claim, premise: Claim, ctx: Context) -> bool:
