@@ -157,6 +157,7 @@ def test_phrase_names_its_metric(line, metric):
     ("- Use scheme B only when concurrency grows over ~60", 0, None),
     ("- Tomás: 48 fewer GPUs with B, i.e. 40% fewer", 0, None),  # a difference, not the deployment's
     ("- 64 concurrent sequences already touch ~126 of the 128 experts", 0, None),  # a threshold: "even at 64"
+    ("- the matmuls cost 3,308 TFLOP and the attention products only 4.3 TFLOP", 1, "prefill_flops_attention"),
     ("- Canary on one node first (8 replicas, half the pool)", 0, None),  # some of them
     ("| | A |\n|---|---|\n| GPUs | 16 (2 nodes) |\n", 1, None),  # what its own noun counts, not the row
     ("| | A |\n|---|---|\n| GPUs | 16 (2 nodes) |\n", 0, "device_count"),
