@@ -99,6 +99,20 @@ def _last_term(w: Written) -> Written | None:
     return Written(text, rest, value, None)
 
 
+_WORD_END = regex(r"[^\W\d_]\s*$")
+
+
+def _closes_at_end(text: str) -> bool:
+    """Whether the parenthesis `text` opens is the one that closes it last ("(108.8 / 4,096) "), not one that
+    closes early ("(29.4 − 16.2) / 16.2")."""
+    depth = 0
+    for n, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0:
+            return not text[n + 1:].strip()
+    return False
+
+
 def expression_before(text: str, start: int, figure: str, asides: bool = True,
                       replace: Mapping[int, float] | None = None) -> Written | None:
     """The arithmetic written before the figure at `start` of `text`, if the figure is its result; `asides`:
@@ -138,6 +152,10 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     if any(_in_words(g.group("op")) for g in gaps) and not _same_kind(chain[0], figure):
         return None  # "KV for 32 seqs split over 2 cards = 34.4 GB": words about the figure, not its arithmetic
     lead = lhs[: chain[0].start]
+    open_at = lead.rfind("(")
+    if not asides and open_at >= 0 and ")" not in lead[open_at:] and _WORD_END.search(lead, 0, open_at) \
+            and _closes_at_end(lhs[open_at:eq]):
+        return None  # "... / 26.6 GFLOP per token (108.8 TFLOP / 4,096) ≈ 394K": the aside's arithmetic, not the result's
     if chain[0].text.lstrip()[:1] in "=≈" and re.search(r"\d\S*\s*$", lead):
         return None  # "1.0K / 16 ≈ 63 · 1.8K / 16 ≈ 113": the first term read is another expression's result
     if re.search(rf"(?:{_OPERATOR}|\^|\bat|@)[\s(`~≈]*$", lead):

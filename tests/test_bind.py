@@ -158,6 +158,8 @@ def test_phrase_names_its_metric(line, metric):
     ("- Tomás: 48 fewer GPUs with B, i.e. 40% fewer", 0, None),  # a difference, not the deployment's
     ("- 64 concurrent sequences already touch ~126 of the 128 experts", 0, None),  # a threshold: "even at 64"
     ("- the matmuls cost 3,308 TFLOP and the attention products only 4.3 TFLOP", 1, "prefill_flops_attention"),
+    ("- Rerun bf16-pp at 256 seqs once the hang is fixed", 0, "batch_size"),  # "pp" inside a name is no PP
+    ("| | A |\n|---|---|\n| Conversation memory per GPU | 3.4 GB |\n", 0, "kv_cache_per_device"),  # the KV in words
     ("- Canary on one node first (8 replicas, half the pool)", 0, None),  # some of them
     ("| | A |\n|---|---|\n| GPUs | 16 (2 nodes) |\n", 1, None),  # what its own noun counts, not the row
     ("| | A |\n|---|---|\n| GPUs | 16 (2 nodes) |\n", 0, "device_count"),
@@ -313,6 +315,17 @@ def test_a_layout_figure_another_scenario_has_is_contested(text, figure, evidenc
     assert layout[figure].scenario == "incident" and layout[figure].evidence.scenario == evidence
 
 
+@pytest.mark.parametrize(("line", "scenarios"), [
+    # a short parenthesis right after a figure names its scenario; one that compares does not
+    ("- At 40% MFU: TTFT 32 ms (tp8) and 95 ms (ep8) for an 8K prompt", ["tp8", "ep8"]),
+    # the part of its sentence after a ";" names it before the rest does
+    ("- Option tp8 needs two 8-GPU servers (16 GPUs); Option ep8 fits on one (8 GPUs)", ["tp8", "ep8"]),
+])
+def test_the_nearest_words_name_a_figures_scenario(line, scenarios):
+    claims = bind(extract(line), {"tp8": [], "ep8": []}, load_vocabulary())
+    assert [c.scenario for c in claims if c.metric in ("ttft", "device_count")] == scenarios
+
+
 _TWO = {"before": ["TP16"], "after": ["DP16"]}
 
 
@@ -357,6 +370,9 @@ def test_options_a_sentence_lists_are_no_layout(line, about):
     ("- Meeting the target with current's layout would take 36 GPUs\n", "a fleet sized for a demand"),
     ("- For 12,000 tok/s: 12,000 / 333 = 36 GPUs with current's layout\n", "a fleet sized for a demand"),
     ("- The current layout takes 32 GPUs\n", ""),
+    ("- For every million daily users we estimate about 2,064 GPUs\n", "a fleet sized for a demand"),
+    ("- B: 3,000 / 1,024 → 3 nodes (24 GPUs)\n", "a fleet sized for a demand"),  # a demand divided into nodes
+    ("## GPUs needed for the Q3 forecast\n\n- We need 24 GPUs\n", "a fleet sized for a demand"),
 ])
 def test_a_fleet_sized_for_a_demand_is_not_the_deployment(table, about):
     claims = bind(extract(table), {"current": []}, load_vocabulary())

@@ -398,11 +398,17 @@ forecast: 120K tok/s)"), not the deployment the spec describes."""
 
 
 _SIZED = regex(r"\bwould (?:take|need|require|cost)\b|\b(?:to|would|could) (?:meet|hit|reach|serve|handle|sustain)\b"
-               r"|\bif (?:you|we|one|they)\b"
+               r"|\bif (?:you|we|one|they)\b|\bestimat\w*\b"
+               r"|\bfor (?:every|each|a) (?:[\w.,]+ )?(?:million|thousand|[\d.,]+\s*[kKmM]?) (?:\w+ )?(?:users|requests|conversations|sessions|chats)\b"
                r"|\bmeet(?:ing)? (?:the |that |this |our )?(?:target|demand|goal|sla|slo|peak)\b"
                r"|^for [~≈]?[\d.,]+\s*[kKmM]?\s*(?:tok|tokens|req|requests|qps|rps|users|sessions)\b", re.I)
 """Words of a sentence sizing a fleet for a demand or a case: "meeting the target would take 36 cards", "For 12,000
 tok/s: 12,000 / 333 = 36 cards", "if you have 8 GPUs you can do"."""
+
+
+_DIVIDED_INTO = regex(r"\d\s*/\s*[~≈]?[\d.,]+\s*[kKmM]?\s*(?:→|->|=|≈)\s*[~≈]?[\d.,]+\s*"
+                      r"(?:nodes?|servers?|replicas?|boxes|instances?|pairs?|racks?)\b", re.I)
+""""3,000 / 1,024 → 3 nodes (24 GPUs)": a demand divided into the units that serve it."""
 
 
 def _fleets(claims: list[Claim]) -> list[Claim]:
@@ -416,7 +422,8 @@ def _fleets(claims: list[Claim]) -> list[Claim]:
             headers = {o.column for o in claims[max(0, n - 20): n + 20] if o.group == c.group and o.line == c.line}
             sized = _SIZING.search(" ".join([*headers, *c.scope[:-1]]))
         else:
-            sized = _SIZED.search(c.before) or _SIZED.search(c.label)
+            sized = _SIZED.search(c.before) or _SIZED.search(c.label) or _SIZING.search(" ".join(c.scope)) \
+                or _DIVIDED_INTO.search(c.text, 0, c.start)
         if sized:
             out[n] = evolve(c, about="a fleet sized for a demand")
     return out

@@ -64,6 +64,12 @@ def scenario_matchers(names: dict[str, list[str]]) -> list[tuple[str, re.Pattern
     return out
 
 
+_ASIDE_AFTER = regex(r"\s*\((?![^()]*(?:\d\s*[x×]|\b(?:the|than|vs|versus|of|over|against|compared|faster|slower|"
+                     r"more|less|better|worse)\b))([^()]{1,24})\)", re.I)
+"""A short parenthesis right after a figure that names, not compares: what it names is the figure's own ("32 ms
+(tp8)"); "12.8K tok/s (5.6x the original)" sets it against another."""
+
+
 def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],
                 named: dict[str, frozenset[str]] | None = None) -> tuple[str | None, str]:
     """The scenario named closest to the figure, and where (`Evidence.scenario`): its own clause, its
@@ -76,7 +82,10 @@ def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],
     else:
         own = claim.clause or claim.figure
         prefix = "" if claim.in_parens else claim.text[: claim.start]
-        places = [("clause", own), ("label", claim.label), ("sentence", prefix)]
+        part = prefix[max(prefix.rfind("; "), prefix.rfind(" — ")) + 2:] if ("; " in prefix or " — " in prefix) else ""
+        aside = _ASIDE_AFTER.match(claim.text, claim.start + len(claim.figure))
+        places = [("clause", aside.group(1) if aside else ""), ("clause", own), ("label", claim.label),
+                  ("sentence", part), ("sentence", prefix)]  # "32 ms (tp8) and 95 ms (ep8)": its own aside first
         places += [("column" if s == claim.column else "section", s) for s in reversed(claim.scope)]
     def names(place: str) -> frozenset[str]:
         hits = named.get(place) if named is not None else None

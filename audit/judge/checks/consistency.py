@@ -260,6 +260,8 @@ def _own_parenthesis(claim: Claim) -> str:
     m = re.match(r"([^()]{0,40}?)\(([^()]*)\)", text[start + len(claim.figure):])
     if m is None or re.search(r"(?<![\w.])\d", m.group(1)):  # another figure stands between ("BF16's" does not)
         return ""
+    if re.search(r"[:;]\s|\btwice\b|\bhalf\b|\b(?:double|triple)[sd]?\b", m.group(1)):
+        return ""  # "so 4x: twice the replicas per node (4 vs 2)": an explanation's own figures, not the ratio's
     return m.group(2)
 
 
@@ -313,7 +315,8 @@ def _percent_of(claim: Claim, ctx: Context):
             sure = beside[2]
     if not readings:
         readings += _cost_of_ratios(claim, ctx)
-    if not readings:
+    condition = _AT_A_SHARE.search(claim.text, max(0, claim.start - 16), claim.start) is not None
+    if not readings and not condition:  # "at the 40% planning MFU that's 258K and 129K": what it assumes
         words = _own_clause(claim)
         aside = _own_parenthesis(claim)
         pairs = _pairs(claim, ctx, aside or words)
@@ -322,6 +325,9 @@ def _percent_of(claim: Claim, ctx: Context):
             pairs = [p for p in _pairs(claim, ctx, words) if p.joint == "of" and p.second is before]  # pair before it
         for pair in pairs:
             a, b = pair.first.value, pair.second.value
+            if any(o.kind == "percent" and o.text == claim.text and claim.start < o.start < pair.first.start
+                   for o in ctx.claims[claim.index + 1: pair.first.index]):
+                continue  # "+45% decode tok/s and 50% more seqs (192 vs 128)": the pair of the share nearer it
             if pair.joint == "of" and not aside and "/" in claim.text[pair.first.start: pair.second.start]:
                 continue  # "X / Y" outside the percentage's own parenthesis is arithmetic, not its base
             if pair.joint == "of" and _CHANGE.match(claim.text, claim.start + len(claim.figure) + 1):
@@ -330,7 +336,8 @@ def _percent_of(claim: Claim, ctx: Context):
                 readings.append((a / b, f"{_fmt(pair.first)} / {_fmt(pair.second)}"))
             elif pair.joint in ("to", "vs", "instead"):
                 change = _CHANGE.search(words)
-                signed = _SIGNED.search(claim.text, 0, claim.start)  # "+150% (1,333 → 2,000 tok/s)"
+                signed = _SIGNED.search(claim.text, 0, claim.start) and _PAIR_RIGHT_AFTER.match(
+                    claim.text, claim.start + len(claim.figure))  # "+150% (1,333 → 2,000 tok/s)", its own pair
                 if (change is None and signed is None) or _side_of_a_pair(claim, ctx):
                     continue  # "from 16.8% → 12.7% error": the percentage is one of the values that change
                 # "from A to B" changes relative to A; "X% higher (A vs B)" says A against B, as "A instead of B"
@@ -674,6 +681,8 @@ def _change_against_named(claim: Claim, ctx: Context, family: tuple[str, ...]):
 _INVERSE = regex(r"\b(?:cheaper|costlier|costs?|costing|priced?|spend|spending|billed|dollars?)\b", re.I)
 """A change of what a rate's inverse measures (a cost per token of a throughput)."""
 _WHOLE = regex(r"整机|\b(?:whole|total|node|aggregate|deployment|cluster)\b", re.I)
+_AT_A_SHARE = regex(r"\bat\s+(?:the\s+|a\s+|an\s+)?[~≈]?$", re.I)
+_PAIR_RIGHT_AFTER = regex(r"\s*\(\s*(?:from\s+)?[~≈]?\d")
 _SIGNED = regex(r"(?:^|[\s(])[+−]\s?$")
 """A sign written right before a percentage makes it a change: "+150%", "−27%"."""
 _CHANGE_ZH = regex(r"(降低|减少|提升|提高|增加|高|低|快|慢)了?")
@@ -1104,9 +1113,12 @@ def _utilization_at(claim: Claim, ctx: Context):
     time = _time_beside(claim, ctx, at_peak)
     if time is None or time.value <= 0:
         return None
+    scenarios = [s for s in ctx.scenarios_for(claim) if time.scenario in (None, s)]
+    if not scenarios:
+        return None  # "At 40% MFU: TTFT 32 ms (tp8) and 95 ms (ep8)": the time of another scenario than its own
     if time.metric == "batch_prefill_time" and floor != "batch_prefill_floor":
         formula = compile_formula("batch_prefill_floor", NAMES)
-    cands = [c for s in ctx.scenarios_for(claim) for c in ctx.candidates(formula, s, conditions=time.conditions)]
+    cands = [c for s in scenarios for c in ctx.candidates(formula, s, conditions=time.conditions)]
     if not cands:
         return None
     shares = [c.value / time.value for c in cands]
