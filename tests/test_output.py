@@ -430,3 +430,27 @@ def test_sixty_reports_stay_under_a_mebibyte(tmp_path, monkeypatch):
     written = summary.read_bytes()
     assert len(written) < 1_048_576 and b"more reports not shown" in written
     assert written.startswith(b"# Summary") and b"GitHub shows 10 error" in written
+
+
+def test_locating_figures_is_linear_in_the_figures_of_a_line():
+    """Every figure of a line of 10^4 figures is placed in its column: 8 times the figures cost about 8 times the
+    time (searching the line and its claims again for each figure cost 64 times). Ratios, not a time budget."""
+    import time
+
+    from audit.output.fix import locate
+
+    def cost(n: int) -> float:
+        line = " ".join(["12 GB"] * n)
+        lines = [line]
+        claims = [Claim(line=1, text=line, figure="12 GB", label="", value=12e9, unit="B", kind="bytes", index=i)
+                  for i in range(n)]
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            places = [locate(c, lines, claims) for c in claims]
+            best = min(best, time.perf_counter() - start)
+        assert [p.start for p in places[:3] if p] == [1, 7, 13]  # each claim its own occurrence, in order
+        return best
+
+    small, large = cost(500), cost(4_000)
+    assert large < 32 * small, (small, large)

@@ -45,7 +45,8 @@ class Segment:
     """The unit a table's row label, column header or corner cell gives its bare numbers ("Decode throughput
     (tokens/s)", "tok/s per GPU", "TTFT, ms")."""
     earlier: tuple[str, ...] = ()
-    """The sentences of its prose paragraph before it, nearest last ("" in lists, tables and headings)."""
+    """The sentences of its prose paragraph before it, nearest last, at most `_REACH_BACK` of them (none in lists,
+    tables and headings)."""
     source: tuple[str, ...] = ()
     """The Markdown source of each of its lines, as written (for where its author ended a line)."""
 
@@ -711,6 +712,11 @@ _SHORT = 0.6
 """A line this much shorter than its paragraph's longest ends where its author ended it."""
 
 
+_REACH_BACK = 12
+"""How many sentences of its paragraph a figure looks back over for what names it: a paragraph's length, and a
+paragraph of 10^5 sentences stays linear."""
+
+
 def _sentences(seg: Segment, split: bool) -> Iterator[Segment]:
     if not split:
         yield seg
@@ -723,7 +729,7 @@ def _sentences(seg: Segment, split: bool) -> Iterator[Segment]:
         starts = seg.line_starts[bisect_right(seg.line_starts, start): bisect_left(seg.line_starts, pos)]
         label = seg.label if n == 0 else _label_of(piece, [])[0]
         yield evolve(seg, line=seg.line_of(start), text=piece, label=label,
-                     line_starts=(0, *(s - start for s in starts)), earlier=tuple(pieces[:n]))
+                     line_starts=(0, *(s - start for s in starts)), earlier=tuple(pieces[max(0, n - _REACH_BACK): n]))
 
 
 _FOOTNOTE_SIGNS = " ⁰¹²³⁴⁵⁶⁷⁸⁹*†‡§"
