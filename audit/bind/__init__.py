@@ -254,7 +254,7 @@ def _shares_of_a_part(claims: list[Claim]) -> list[Claim]:
             continue
         whole = _OF_FOOTPRINT.match(c.text, c.start + len(c.figure))
         if whole:
-            phrase = "noun" if part.evidence.confident else part.evidence.phrase
+            phrase = "sentence"  # a footprint may count more than weights and KV (activations, a graph pool)
             out[n] = evolve(c, metric=f"{share}_of_footprint", unit="%", scenario=c.scenario or part.scenario,
                             evidence=Evidence(phrase, whole.group(0).strip(), c.evidence.scenario or part.evidence.scenario))
     return out

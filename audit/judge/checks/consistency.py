@@ -390,6 +390,8 @@ def _below_or_above(claim: Claim, ctx: Context, tail: str) -> tuple[list[tuple[f
     whole = next((o for o in ctx.claims[claim.index + 1: claim.index + 2] if o.text == claim.text and o.start == start), None)
     if whole is None or not whole.value:
         return None
+    if whole.kind == "count" and re.fullmatch(r"(?:19|20)\d\d", whole.figure.strip()):
+        return None  # "20% above the 2023 baseline": a year
     bare = whole.kind == "count" and not re.search(r"[A-Za-z]", whole.figure)  # "its 2,100 roofline": X's unit
     parts = [o for o in reversed(ctx.claims[max(0, claim.index - 4): claim.index])
              if o.text == claim.text and (o.kind == whole.kind or (bare and o.kind not in ("percent", "ratio")))
@@ -398,6 +400,8 @@ def _below_or_above(claim: Claim, ctx: Context, tail: str) -> tuple[list[tuple[f
     if not parts:
         return None
     readings = [(abs(p.value - whole.value) / whole.value, f"|{_fmt(p)} - {_fmt(whole)}| / {_fmt(whole)}") for p in parts]
+    if whole.kind == "percent":  # "MFU 45%, 5% above the 40% target": five points
+        readings += [(abs(p.value - whole.value), f"|{_fmt(p)} - {_fmt(whole)}| (points)") for p in parts]
     return readings, [abs(p.value - whole.value) / p.value for p in parts], len(parts) == 1
 
 
@@ -412,7 +416,9 @@ def _cost_of_ratios(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
     """A cost per token changed by the ratios written before it in its sentence: "1.9x the tokens from the same
     hardware, about 47% cheaper per token" is 1 - 1 / 1.9; "4.24x the tokens for 2x the GPUs: cost per token down
     ~53%" is 1 - 2 / 4.24."""
-    words = claim.text[max(0, claim.start - 60): claim.start + len(claim.figure) + 60]
+    before = next((o for o in reversed(ctx.claims[max(0, claim.index - 6): claim.index]) if o.text == claim.text), None)
+    since = before.start + len(before.figure) if before is not None else 0  # "... falls 50% and latency improves 20%"
+    words = claim.text[max(since, claim.start - 60): claim.start + len(claim.figure) + 40]
     change = _CHANGE.search(claim.text, max(0, claim.start - 12), claim.start + len(claim.figure) + 40)  # "down ~76%"
     if not _PER_TOKEN_COST.search(words) or change is None:
         return []
@@ -449,6 +455,9 @@ def _share_of_a_device(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
             or part.qualifier in ("per_node", "per_replica") or _MANY_DEVICES.search(f"{part.label} {part.before}") \
             or not _SHARE_OF.fullmatch(claim.text, part.start + len(part.figure), claim.start):
         return []
+    tail = claim.text[claim.start + len(claim.figure): claim.start + len(claim.figure) + 50]
+    if _MANY_DEVICES.search(tail) or re.search(r"\d+[- ](?:gpu|card|device|npu)", tail, re.I):
+        return []  # "235 GB, 46% of HBM on one 8-GPU node": the node's memory, not one card's
     capacities = {r.value for s in ctx.scenarios_for(claim) if "memory_capacity" in ctx.estimates[s]
                   for r in ctx.estimates[s]["memory_capacity"].readings}
     return [(part.value / c, f"{_fmt(part)} / {format_quantity(c, 'B')}") for c in sorted(capacities) if c]
@@ -689,7 +698,7 @@ _CHANGE_ZH = regex(r"(降低|减少|提升|提高|增加|高|低|快|慢)了?")
 _CHANGE = regex(r"(?<![\w-])(?:(?P<less>less|lower|cut|cuts|reduc\w*|drops?|falls?|saves?|savings?|cheaper|smaller|"
                      r"shorter|down|fewer|decreas\w*|trims?|trimmed|shaves?|shrinks?|shrank)|"
                      r"(?P<more>more|higher|gain|increase\w*|grows?|grew|rises?|up|larger|bigger|jumps?|jumped)|"
-                     r"(?P<either>worse|better|slower|faster|longer|regress\w*|improv\w*))\b", re.I)
+                     r"(?P<either>worse|better|slower|faster|longer|regress\w*|improv\w*))(?![\w-])", re.I)
 """Words of a change: a fall, a rise, or either ("40% worse" of a time is a rise, of a rate a fall)."""
 
 
