@@ -14,7 +14,7 @@ from pathlib import Path
 from audit import bind, extract, judge, suppress
 from audit.bind.about import Names
 from audit.bind.conditions import PRECISIONS
-from audit.bind.scenario import layouts_from_report, scenario_matchers
+from audit.bind.scenario import Layout, layouts_from_report, scenario_matchers
 from audit.errors import AuditError
 from audit.judge.checks import Context
 from audit.records import Claim, Estimate, ReportResult, Scenario, evolve
@@ -122,12 +122,7 @@ class Auditor:
                        and lay.ep and _unstated(lay)})
         return scenarios, unsure
 
-    @staticmethod
-    def _read_layouts(scenarios: dict[str, Scenario], unsure: dict[str, str]) -> dict[str, str]:
-        """The scenarios whose layout the report states once and the spec not at all (`Context.read_layouts`)."""
-        return {name: "its layout is the report's own (the spec states none), and a layout figure that "
-                      "disagrees with it may be the right one"
-                for name, sc in scenarios.items() if sc.origin == "report" and name not in unsure}
+
 
     def audit_text(self, text: str, report_path: str = "<report>",
                    max_figures: int = extract.DEFAULT_MAX_FIGURES) -> ReportResult:
@@ -164,7 +159,7 @@ class Auditor:
                       ingredients=lambda name, metric: self.ingredients(scenarios[name], metric),
                       held=lambda name, metric, values: self.held(scenarios[name], metric, values),
                       matchers=dict(scenario_matchers(named)), unsure_layouts=unsure_layouts,
-                      read_layouts=self._read_layouts(scenarios, unsure_layouts),
+                      read_layouts=_read_layouts(scenarios, unsure_layouts),
                       _cache=self._candidates.setdefault(tuple(_key(sc) for sc in scenarios.values()), {}))
         findings = judge.judge(self.rules, claims, ctx)
         known = {r.id: r.spec.name for r in self.rules}
@@ -193,9 +188,16 @@ def _names(scenarios: tuple[tuple[str, str, str, tuple[str, ...]], ...]) -> Name
     return spec_names(sorted(names), named)
 
 
-def _unstated(layout) -> str:
+def _read_layouts(scenarios: dict[str, Scenario], unsure: dict[str, str]) -> dict[str, str]:
+    """The scenarios whose layout the report states once and the spec not at all (`Context.read_layouts`)."""
+    return {name: "its layout is the report's own (the spec states none), and a layout figure that "
+                  "disagrees with it may be the right one"
+            for name, sc in scenarios.items() if sc.origin == "report" and name not in unsure}
+
+
+def _unstated(layout: Layout) -> str:
     """The degrees an expert-parallel layout the report states leaves out ("TP and DP"): EP is drawn from TP x DP."""
-    return " and ".join(name.upper() for name in ("tp", "dp") if getattr(layout, name) is None)
+    return " and ".join(name for name, degree in (("TP", layout.tp), ("DP", layout.dp)) if degree is None)
 
 
 def _uncheckable_peak(claim: Claim, scenarios: dict[str, Scenario]) -> Claim:

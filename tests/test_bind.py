@@ -253,6 +253,18 @@ def test_a_card_named_with_its_memory_is_the_card(line, other):
     assert claims[0].about == other
 
 
+@pytest.mark.parametrize(("named", "ours", "same"), [
+    ("MI300X", "AMD Instinct MI300X 192GB", True),  # the card's memory is no part of its name
+    ("H20", "NVIDIA H200 141GB", False),  # one digit short of the spec's card: another card
+    ("A10", "NVIDIA A100 80GB", False),
+    ("H100", "H100-SXM", True),
+])
+def test_a_card_is_the_specs_by_its_name_less_its_memory(named, ours, same):
+    from audit.bind.about import _key, _same_accelerator
+
+    assert _same_accelerator(named, _key(ours)) is same
+
+
 def test_a_spec_named_nothing_recognisable_has_no_others():
     from audit.bind.about import spec_names
 
@@ -320,6 +332,8 @@ def test_a_layout_figure_another_scenario_has_is_contested(text, figure, evidenc
     ("- At 40% MFU: TTFT 32 ms (tp8) and 95 ms (ep8) for an 8K prompt", ["tp8", "ep8"]),
     # the part of its sentence after a ";" names it before the rest does
     ("- Option tp8 needs two 8-GPU servers (16 GPUs); Option ep8 fits on one (8 GPUs)", ["tp8", "ep8"]),
+    # a parenthesis about where a figure comes from names no scenario of its own
+    ("## ep8\n\n- TTFT is now 95 ms (down from tp8)", ["ep8"]),
 ])
 def test_the_nearest_words_name_a_figures_scenario(line, scenarios):
     claims = bind(extract(line), {"tp8": [], "ep8": []}, load_vocabulary())

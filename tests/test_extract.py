@@ -441,6 +441,8 @@ HTML_TWO_HEADER_ROWS = """<table>
     ("ttft_p50_ms", "ttft p50 (ms)", 0.120),
     ("output_tok_s_per_gpu", "output tok/s per gpu", 120.0),
     ("kv_cache_gib", "kv cache (GiB)", 120.0 * 2**30),
+    ("decode_tokens_per_s", "decode tokens/s", 120.0),  # a rate, not seconds
+    ("mem_bw_gb_s", "mem bw (GB/s)", 120e9),
     ("Decode step (ms)", "Decode step (ms)", 0.120),  # words stay as written
 ])
 def test_a_label_written_as_a_key_is_read_as_words(label, words, value):

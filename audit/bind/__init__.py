@@ -10,7 +10,7 @@ from audit.bind.about import Names, about
 from audit.bind.conditions import conditions_of
 from audit.bind.metric import _ACHIEVED, COUNTED, metric_of, own_words
 from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
-from audit.bind.scope import layout_named, parts, refine
+from audit.bind.scope import SHARE_LEAD, layout_named, parts, refine
 from audit.bind.vocabulary import Term
 from audit.extract.segments import SENTENCE_END
 from audit.precompiled import regex
@@ -210,17 +210,16 @@ _OF_FOOTPRINT = regex(r"\s*of\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?(
                       r"(?:per[- ](?:gpu|device|card|npu)\s+)?(?:footprint|resident(?: memory| set)?|memory in use|"
                       r"what (?:it|each (?:gpu|device|card)|a (?:gpu|device|card)|the (?:gpu|device|card)) holds)\b", re.I)
 """The words after a share that name its whole as what a device holds ("of the per-GPU footprint")."""
-_PART_THEN_SHARE = regex(r"\s*(?:per\s+(?:gpu|device|card|npu)\s*)?(?:,|\(|=|:|—|–|\bis\b|\bi\.e\.,?|\bor\b|\bonly\b|"
-                         r"\bjust\b|\babout\b|\broughly\b|\s)*[~≈]?\s*", re.I)
 _SHARE_OF_PART = {"kv_cache_per_device": "kv_share", "weights_per_device": "weights_share"}
 
 
-_OPTIONS = regex(r"[\s,;]*(?:(?:,|\bor\b|\band\b|/|\beither\b)\s*)+(?:[\w=-]+\s*){0,2}", re.I)
+_OPTIONS = regex(r"\s*+(?:(?:,|;|\bor\b|\band\b|/|\beither\b)\s*+)++(?:[\w=-]++\s*+){0,2}+", re.I)
 """What joins the options of a list of layouts: "TP=2, TP=4, or", "TP=2 and TP=4", "1 or 2 GPUs" (not "vs": the sides
 of a comparison are its scenarios')."""
 
 
 _OR = regex(r"\s*(?:or|and|/)\s*", re.I)
+"""What joins a bare option to the next one ("over 2 or 4 GPUs"): the bare count counts what the other does."""
 
 
 def _alternatives(claims: list[Claim]) -> list[Claim]:
@@ -250,7 +249,7 @@ def _shares_of_a_part(claims: list[Claim]) -> list[Claim]:
         c, part = out[n], out[n - 1]
         share = _SHARE_OF_PART.get(part.metric or "")
         if c.kind != "percent" or c.metric not in (None, "memory_utilization") or share is None \
-                or part.text != c.text or not _PART_THEN_SHARE.fullmatch(c.text, part.start + len(part.figure), c.start):
+                or part.text != c.text or not SHARE_LEAD.fullmatch(c.text, part.start + len(part.figure), c.start):
             continue
         whole = _OF_FOOTPRINT.match(c.text, c.start + len(c.figure))
         if whole:

@@ -89,14 +89,14 @@ def _same_accelerator(named: str, ours: str) -> bool:
     """One name inside the other, not followed by a digit: "H100" is "h100sxm"; "H20" is not "h200", "L4"
     not "l40s"; "A100s" is "A100"; "MI300X" is "amdinstinctmi300x192gb"."""
     key = re.sub(r"(?<=\d)s$", "", _key(named))
-    short, long = sorted((key, ours), key=len)
+    short, long = sorted((key, _MEMORY_SUFFIX.sub("", ours)), key=len)
     at = long.find(short)
-    rest = long[at + len(short):]
-    return at >= 0 and (not rest[:1].isdigit() or _MEMORY_SUFFIX.match(rest) is not None)
+    return at >= 0 and not long[at + len(short): at + len(short) + 1].isdigit()
 
 
-_MEMORY_SUFFIX = regex(r"\d+(?:gb|g|gib)(?![a-z0-9])")
-""""192gb" after "mi300x" in "AMD Instinct MI300X 192GB": the card's memory, not another card's number."""
+_MEMORY_SUFFIX = regex(r"(?<=[a-z])\d+(?:gb|g|gib)$")
+""""192gb" at the end of "amdinstinctmi300x192gb": the card's memory, not part of its name ("H200 141GB" is no
+H20)."""
 
 
 def _same_model(named: str, ours: str) -> bool:

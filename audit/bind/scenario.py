@@ -4,6 +4,7 @@ scenarios, the layouts the report itself states ("Tensor Parallel | 2 | 4", "TP=
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from audit.precompiled import regex
@@ -65,7 +66,7 @@ def scenario_matchers(names: dict[str, list[str]]) -> list[tuple[str, re.Pattern
 
 
 _ASIDE_AFTER = regex(r"\s*\((?![^()]*(?:\d\s*[x×]|\b(?:the|than|vs|versus|of|over|against|compared|faster|slower|"
-                     r"more|less|better|worse)\b))([^()]{1,24})\)", re.I)
+                     r"more|less|better|worse|from|was|were|previously|unlike|down|up|before|after|instead)\b))([^()]{1,24})\)", re.I)
 """A short parenthesis right after a figure that names, not compares: what it names is the figure's own ("32 ms
 (tp8)"); "12.8K tok/s (5.6x the original)" sets it against another."""
 
@@ -114,7 +115,7 @@ def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],
     return None, ""
 
 
-def _paragraph_scenario(claim: Claim, names) -> str | None:
+def _paragraph_scenario(claim: Claim, names: Callable[[str], frozenset[str]]) -> str | None:
     """The one scenario the earlier sentences of its paragraph name, when they name one and no other:
     "Since March the endpoint has run as a single TP16 instance. Splitting the weights sixteen ways puts
     41.9 GB on each GPU" is about TP16, whatever the section's title says about what came after; a

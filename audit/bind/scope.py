@@ -93,6 +93,10 @@ def clause_of(claim: Claim, asides: bool = False) -> str:
     return clause if asides else _PARENTHESIS.sub(" ", clause)  # asides are not its words
 
 
+SHARE_LEAD = regex(r"\s*+(?:per\s+(?:gpu|device|card|npu)\s*+)?(?:(?:,|\(|=|:|—|–|-|\bis\b|\bare\b|\bi\.e\.,?|\bor\b|"
+                   r"\bwhich is\b|\bthat'?s\b|\bonly\b|\bjust\b|\babout\b|\broughly\b)\s*+)*+[~≈]?\s*", re.I)
+"""What may stand between a memory figure and the share of it that follows ("14.4 GB is 36% of HBM", "KV is 14.2 GB,
+only 7.4% of the footprint", "53.7 GB per GPU, 60%"): `fullmatch` it on the text between the two."""
 _PARENTHESIS = regex(r"\([^()]*\)")
 _NEXT_COUNT = regex(r"[^\d/,;+×*=]*?[A-Za-z][^\d/,;+×*=]*?\s(\d+)\s+(?:per|each|/)\b", re.I)
 """Words, then another count with its own "per X": the scope words are that count's."""

@@ -309,7 +309,7 @@ def _is_quoted(text: str, fig) -> bool:
                               or _QUOTE_WORDS.search(text[max(0, fig.start - 60): fig.start])))
 
 
-def _is_versus(text: str, fig, n: int, following=None) -> bool:
+def _is_versus(text: str, fig: units.Figure, n: int, following: units.Figure | None = None) -> bool:
     """The other side of a comparison: "Y" in "X vs Y" and in "instead of Y", "X" in "from X to Y" and in "X in BF16 →
     Y in FP8"."""
     # searched up to fig.start, matched from fig.end: as on the text before and after it, without copying them

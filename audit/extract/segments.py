@@ -45,7 +45,7 @@ class Segment:
     """The unit a table's row label, column header or corner cell gives its bare numbers ("Decode throughput
     (tokens/s)", "tok/s per GPU", "TTFT, ms")."""
     earlier: tuple[str, ...] = ()
-    """The sentences of its prose paragraph before it, nearest last, at most `_REACH_BACK` of them (none in lists,
+    """The sentences of its prose paragraph before it, nearest last, at most `_REACH_BACK` of them (empty in lists,
     tables and headings)."""
     source: tuple[str, ...] = ()
     """The Markdown source of each of its lines, as written (for where its author ended a line)."""
@@ -556,11 +556,18 @@ def identifier_words(cell: str) -> str:
     if not _IDENTIFIER.fullmatch(cell.strip()):
         return cell
     words = cell.strip().split("_")
-    unit = _UNIT_SUFFIX.get(words[-1].lower()) if len(words) > 1 else None
-    if unit and not (unit == "s" and words[-2].lower() in ("tok", "tokens", "req", "requests")):
+    last = [w.lower() for w in words[-2:]]
+    if len(words) > 2 and last[1] == "s" and last[0] in ("gb", "tb", "mb", "gib"):  # "mem_bw_gb_s": GB/s
+        return f"{' '.join(words[:-2])} ({_UNIT_SUFFIX[last[0]]}/s)"
+    if len(words) > 2 and last[1] == "s" and last[0] == "per":  # "decode_tokens_per_s": tokens/s
+        return f"{' '.join(words[:-2])}/s"
+    unit = _UNIT_SUFFIX.get(last[1]) if len(words) > 1 else None
+    if unit and not (unit == "s" and last[0] in ("tok", "tokens", "req", "requests")):
         words = words[:-1]
+    else:
+        unit = None
     text = re.sub(r"\b(tok|tokens|req|requests) s\b", r"\1/s", " ".join(words), flags=re.I)
-    return f"{text} ({unit})" if unit and unit not in text else text
+    return f"{text} ({unit})" if unit else text
 
 
 _HTML_TABLE_START = regex(r"<table\b", re.I)

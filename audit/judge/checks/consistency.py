@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from audit.arithmetic import as_written, expressions_before, holds
-from audit.bind.scope import scope_of_titles
+from audit.bind.scope import SHARE_LEAD, scope_of_titles
 from audit.judge.checks import Context, message_values, ratio
 from audit.precompiled import regex
 from audit.records import Claim, Finding, evolve
@@ -440,9 +440,6 @@ _OF_A_DEVICE = regex(r"\s*(?:of|out of)\s+(?:the\s+|its\s+|one\s+|a\s+|each\s+)?
                      r"(?:hbm\d?e?|vram|card|gpu memory|device memory|memory capacity)\b", re.I)
 """What names one device's memory as a percentage's whole, with no number: "14.4 GB is 36% of HBM", "24.7 GB is
 only 20% of the card", "53.7 GB per GPU, 60% of each card's HBM"."""
-_SHARE_OF = regex(r"\s*(?:per\s+(?:gpu|device|card|npu)\s*)?(?:,|\(|=|:|—|–|-|\bis\b|\bare\b|\bi\.e\.,?|\bor\b|\bwhich is\b|"
-                  r"\bthat'?s\b|\bonly\b|\bjust\b|\babout\b|\broughly\b|\s)*[~≈]?\s*$", re.I)
-"""What may stand between a memory figure and its share of the device: "14.4 GB is", "53.7 GB per GPU,"."""
 _MANY_DEVICES = regex(r"\b(nodes?|servers?|hosts?|clusters?|fleets?|replicas?|instances?|pairs?|total|combined|across|all)\b",
                       re.I)
 _NOT_ONE_DEVICE = ("weights_total", "kv_cache_total", "memory_per_node", "weights_per_node", "kv_cache_per_node")
@@ -453,7 +450,7 @@ def _share_of_a_device(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
     part = ctx.claims[claim.index - 1] if claim.index > 0 else None
     if part is None or part.text != claim.text or part.kind != "bytes" or part.metric in _NOT_ONE_DEVICE \
             or part.qualifier in ("per_node", "per_replica") or _MANY_DEVICES.search(f"{part.label} {part.before}") \
-            or not _SHARE_OF.fullmatch(claim.text, part.start + len(part.figure), claim.start):
+            or not SHARE_LEAD.fullmatch(claim.text, part.start + len(part.figure), claim.start):
         return []
     tail = claim.text[claim.start + len(claim.figure): claim.start + len(claim.figure) + 50]
     if _MANY_DEVICES.search(tail) or re.search(r"\d+[- ](?:gpu|card|device|npu)", tail, re.I):
@@ -693,7 +690,8 @@ _WHOLE = regex(r"整机|\b(?:whole|total|node|aggregate|deployment|cluster)\b", 
 _AT_A_SHARE = regex(r"\bat\s+(?:the\s+|a\s+|an\s+)?[~≈]?$", re.I)
 _PAIR_RIGHT_AFTER = regex(r"\s*\(\s*(?:from\s+)?[~≈]?\d")
 _SIGNED = regex(r"(?:^|[\s(])[+−]\s?$")
-"""A sign written right before a percentage makes it a change: "+150%", "−27%"."""
+"""A sign written right before a percentage makes it a change: "+150%", "−27%" (a minus sign; an ASCII "-" may be a
+subtraction, "80 - 27%", and is not read as one)."""
 _CHANGE_ZH = regex(r"(降低|减少|提升|提高|增加|高|低|快|慢)了?")
 _CHANGE = regex(r"(?<![\w-])(?:(?P<less>less|lower|cut|cuts|reduc\w*|drops?|falls?|saves?|savings?|cheaper|smaller|"
                      r"shorter|down|fewer|decreas\w*|trims?|trimmed|shaves?|shrinks?|shrank)|"
@@ -948,7 +946,7 @@ def _work_over_rate(claim: Claim, ctx: Context):
             f"{_fmt(flops)} / ({count:g} x {format_quantity(peak, 'FLOP/s')})", {"premises": (flops.index,)})
 
 
-_WRITTEN_RESULT = regex(r"/[^=≈;.]*\)?\s*[=≈]\s*[~≈]?\s*$")
+_WRITTEN_RESULT = regex(r"/[^=≈;.]*+[=≈]\s*+[~≈]?\s*$")
 """A time that is the result of a division written before it."""
 _SENTENCE_BREAK = regex(r"(?<!\bi\.e)(?<!\be\.g)(?<!\bvs)[.!?]\s+(?=[A-Z])")
 
