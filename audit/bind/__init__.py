@@ -10,7 +10,7 @@ from audit.bind.about import Names, about
 from audit.bind.conditions import conditions_of
 from audit.bind.metric import _ACHIEVED, COUNTED, metric_of, own_words
 from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
-from audit.bind.scope import SHARE_LEAD, layout_named, parts, refine
+from audit.bind.scope import OF_A_DEVICE, SHARE_LEAD, layout_named, parts, refine
 from audit.bind.vocabulary import Term
 from audit.extract.segments import SENTENCE_END
 from audit.precompiled import regex
@@ -84,7 +84,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
             metric, phrase = "decode_throughput", "role"  # "128 / 2.2 ms ≈ 58K tok/s": sequences over a step
         elif metric == "kv_cache_per_device" and n in chains and _SUBTRACTS.search(c.text, claims[min(chains[n])].start, c.start):
             metric = "free_memory"  # "77.3 - 35.3 = 42.0 GB for KV per GPU": the room left, not the cache
-        elif metric in ("kv_share", "weights_share") and _OF_CAPACITY.match(c.text, c.start + len(c.figure)):
+        elif metric in ("kv_share", "weights_share") and OF_A_DEVICE.match(c.text, c.start + len(c.figure)):
             metric = f"{metric}_of_capacity"  # "the KV alone is ~68% of each card's HBM": of the capacity, not of what it holds
         elif metric in ("kv_share", "weights_share") and _OF_FOOTPRINT.match(c.text, c.start + len(c.figure)):
             metric = f"{metric}_of_footprint"  # "~76% of each GPU's footprint": of what it holds, not of the capacity
@@ -259,10 +259,6 @@ def _shares_of_a_part(claims: list[Claim]) -> list[Claim]:
     return out
 
 
-_OF_CAPACITY = regex(r"\s*of\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?(?:(?:gpu|device|card|npu|chip)(?:'s|’s)?\s+)?"
-                          r"(?:hbm\d?e?|vram|capacity|device memory|gpu memory|(?:card|gpu|device)\b(?!['’]))", re.I)
-"""The words after a share that name its whole as the device's capacity ("of HBM", "of each card's HBM"); "of the 45.2 GB
-each GPU holds" is not one."""
 _COMPUTED_RATE = {"memory_bandwidth": "achieved_bandwidth", "peak_flops": "achieved_flops"}
 """A rate known by its unit alone that written arithmetic computes from other kinds (bytes over a time), or that
 a time is said to imply ("52 ms would mean 1.64 TB/s"), is what a run achieved."""

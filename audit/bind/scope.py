@@ -93,6 +93,11 @@ def clause_of(claim: Claim, asides: bool = False) -> str:
     return clause if asides else _PARENTHESIS.sub(" ", clause)  # asides are not its words
 
 
+OF_A_DEVICE = regex(r"\s*(?:of|out of)\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?"
+                    r"(?:(?:gpu|device|card|npu|chip|accelerator)(?:'s|’s)?\s+)?"
+                    r"(?:hbm\d?e?|vram|(?:memory\s+)?capacity|device memory|gpu memory|(?:card|gpu|device)\b(?!['’]))", re.I)
+"""The words after a share that name its whole as one device's memory, with no number: "14.4 GB is 36% of HBM", "20%
+of the card", "60% of each card's HBM"; "of the 45.2 GB each GPU holds" is not one."""
 SHARE_LEAD = regex(r"\s*+(?:per\s+(?:gpu|device|card|npu)\s*+)?(?:(?:,|\(|=|:|—|–|-|\bis\b|\bare\b|\bi\.e\.,?|\bor\b|"
                    r"\bwhich is\b|\bthat'?s\b|\bonly\b|\bjust\b|\babout\b|\broughly\b)\s*+)*+[~≈]?\s*", re.I)
 """What may stand between a memory figure and the share of it that follows ("14.4 GB is 36% of HBM", "KV is 14.2 GB,

@@ -550,6 +550,9 @@ _UNIT_SUFFIX = {"ms": "ms", "s": "s", "us": "µs", "sec": "s", "gb": "GB", "gib"
                 "tb": "TB", "tflops": "TFLOPS", "pct": "%", "percent": "%", "tps": "tok/s", "toks": "tok/s"}
 
 
+_PER_SECOND_KEY = regex(r"\b(tok|tokens|req|requests) s\b", re.I)
+
+
 def identifier_words(cell: str) -> str:
     """A label written as a script's key, in words: "ttft_p50_ms" is "ttft p50 (ms)", "output_tok_s_per_gpu"
     "output tok/s per gpu"; anything else as it is."""
@@ -566,7 +569,7 @@ def identifier_words(cell: str) -> str:
         words = words[:-1]
     else:
         unit = None
-    text = re.sub(r"\b(tok|tokens|req|requests) s\b", r"\1/s", " ".join(words), flags=re.I)
+    text = _PER_SECOND_KEY.sub(r"\1/s", " ".join(words))
     return f"{text} ({unit})" if unit else text
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from audit.arithmetic import as_written, expressions_before, holds
-from audit.bind.scope import SHARE_LEAD, scope_of_titles
+from audit.bind.scope import OF_A_DEVICE, SHARE_LEAD, scope_of_titles
 from audit.judge.checks import Context, message_values, ratio
 from audit.precompiled import regex
 from audit.records import Claim, Finding, evolve
@@ -304,7 +304,7 @@ def _percent_of(claim: Claim, ctx: Context):
             if part.kind == nxt.kind == "time" and part.value > nxt.value:
                 # "we measured 31 ms, 73% of the 22.8 ms roofline": how near the floor it runs, floor / time
                 readings.append((nxt.value / part.value, f"{_fmt(nxt)} / {_fmt(part)}"))
-    if not readings and _OF_A_DEVICE.match(tail):
+    if not readings and OF_A_DEVICE.match(tail):
         readings += _share_of_a_device(claim, ctx)
     sure = True
     if not readings:
@@ -436,10 +436,6 @@ def _cost_of_ratios(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
 
 _A_WHOLE = regex(r"\b(?:of|out of)\s+(?:an?\s+|the\s+|its\s+)?[~≈]?$", re.I)
 """"68% of an 80 GB card (64% of 80 GiB)": the 80 GB is the whole of another share, no part of this one."""
-_OF_A_DEVICE = regex(r"\s*(?:of|out of)\s+(?:the\s+|its\s+|one\s+|a\s+|each\s+)?(?:(?:gpu|card|device|accelerator)(?:'s|’s)\s+)?"
-                     r"(?:hbm\d?e?|vram|card|gpu memory|device memory|memory capacity)\b", re.I)
-"""What names one device's memory as a percentage's whole, with no number: "14.4 GB is 36% of HBM", "24.7 GB is
-only 20% of the card", "53.7 GB per GPU, 60% of each card's HBM"."""
 _MANY_DEVICES = regex(r"\b(nodes?|servers?|hosts?|clusters?|fleets?|replicas?|instances?|pairs?|total|combined|across|all)\b",
                       re.I)
 _NOT_ONE_DEVICE = ("weights_total", "kv_cache_total", "memory_per_node", "weights_per_node", "kv_cache_per_node")
