@@ -9,7 +9,7 @@ from audit.arithmetic import as_written, chain_before
 from audit.bind.about import Names, about
 from audit.bind.conditions import conditions_of
 from audit.bind.metric import _ACHIEVED, COUNTED, metric_of, own_words
-from audit.bind.scenario import LAYOUT_METRICS, scenario_matchers, scenario_of
+from audit.bind.scenario import LAYOUT_METRICS, names_not_figures, scenario_matchers, scenario_of
 from audit.bind.scope import OF_A_DEVICE, SHARE_LEAD, layout_named, parts, refine
 from audit.bind.vocabulary import Term
 from audit.extract.segments import SENTENCE_END
@@ -30,6 +30,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
     scenario; `names` (`audit.bind.about.spec_names`) tells the spec's model and accelerator from others."""
     out: list[Claim] = []
     matchers = scenario_matchers(scenarios)
+    claims = names_not_figures(claims, matchers)
     names_found: dict[str, frozenset[str]] = {}  # the scenarios each text searched names (`scenario_of`)
     names_in: dict[tuple[str, str], list[str]] = {}  # the models and accelerators each text names (`about`)
     only = next(iter(scenarios)) if len(scenarios) == 1 else None
@@ -143,6 +144,9 @@ def _by_layout_named(claim: Claim, metric: str | None, scenario: str | None, fou
     if not named:
         return scenario, found
     fits = [name for name, lay in layouts.items() if all(lay.get(k) == v for k, v in named.items())]
+    if scenario is not None and scenario not in fits and found in ("clause", "label", "sentence") and not layout_named(
+            f"{claim.clause} {claim.label}" if where == "clause" else claim.text[: claim.start], groups=False):
+        return scenario, found  # "Setup 2 does 2,690 on the pair": its name beats what "the pair" would make it
     if len(fits) == 1:
         return fits[0], where if where == "clause" or found != "clause" else found
     if not fits or scenario not in fits:

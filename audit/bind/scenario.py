@@ -54,6 +54,30 @@ def _letters(names: list[str]) -> dict[str, tuple[str, ...]]:
     return {n: (letter,) for n, letter in letters.items()}
 
 
+_NAMING_NOUN = regex(r"(?<![\w-])(?:setup|option|config(?:uration)?|plan|tier|pool|variant|scenario|case|layout|design|"
+                     r"proposal|alternative|candidate|phase|quote|offer|approach|strategy|profile|arm|trial|experiment|"
+                     r"exp|run|build|cluster|site|region|rev(?:ision)?)[ _-]?$", re.I)
+"""The nouns that a number after them makes a name ("Setup 1", "Option 2", "Tier 3"): that number counts nothing."""
+
+
+def names_not_figures(claims: list[Claim], matchers: list[tuple[str, re.Pattern]]) -> list[Claim]:
+    """The claims less the numbers that are part of a scenario's name ("So Setup 1 needs 0.53x the GPUs of Setup 2":
+    neither 1 nor 2 is a figure), numbered again."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    kept = []
+    for c in claims:
+        if c.kind == "count" and c.unit == "1" and c.figure.strip().isdigit():
+            if c.text not in spans:
+                spans[c.text] = [m.span() for _, pattern in matchers for m in pattern.finditer(c.text)]
+            end = c.start + len(c.figure)
+            if any(lo < c.start and end <= hi and _NAMING_NOUN.search(c.text, lo, c.start) for lo, hi in spans[c.text]):
+                continue
+        kept.append(c)
+    if len(kept) == len(claims):
+        return claims
+    return [evolve(c, index=i) if c.index != i else c for i, c in enumerate(kept)]
+
+
 def scenario_matchers(names: dict[str, list[str]]) -> list[tuple[str, re.Pattern]]:
     """Scenario name -> pattern of the words (its name, its aliases) that point at it."""
     out = []

@@ -234,9 +234,9 @@ _WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "six
 _WAYS = {"tensor": "tp", "pipeline": "pp", "data": "dp", "expert": "ep"}
 
 
-def layout_named(text: str) -> dict[str, int]:
+def layout_named(text: str, groups: bool = True) -> dict[str, int]:
     """The parallel degrees a clause states: "with TP=4", "under TP8", "a TP4 replica", "8-way tensor",
-    "two independent replicas" (DP), "on the pair" (TP 2), "on a single card" (TP 1)."""
+    "two independent replicas" (DP), and, with `groups`, "on the pair" (TP 2), "on a single card" (TP 1)."""
     seen: dict[str, set[int]] = {}
     for m in _DEGREE.finditer(text):
         seen.setdefault(m.group("name").lower(), set()).add(int(m.group("n")))
@@ -246,7 +246,7 @@ def layout_named(text: str) -> dict[str, int]:
     for m in _REPLICAS.finditer(text) if "repl" in lower else ():
         n = m.group("n").lower()
         seen.setdefault("dp", set()).add(int(_WORDS.get(n, n)))
-    for m in _TP_GROUP.finditer(text):
+    for m in _TP_GROUP.finditer(text) if groups else ():
         seen.setdefault("tp", set()).add(2 if m.group("pair") else 1)
     if any(len(values) > 1 for values in seen.values()):
         return {}  # "from TP=2 to TP=1": the clause is about two layouts

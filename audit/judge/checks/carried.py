@@ -23,6 +23,7 @@ into a headroom is followed too.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -216,6 +217,8 @@ def _restated(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding |
         if claim.metric not in (None, p.claim.metric) or abs(claim.value - p.claim.value) > _SAME * p.claim.value:
             continue
         metric = p.claim.metric
+        if metric is None and _digits(claim.figure) < 3:
+            continue  # "this saves 43%" and a weights share of "43%": two figures of no metric agree by chance
         if metric is not None and any(  # the same number is right for another scenario
                 abs(claim.value - r.value) <= rule.spec.tolerance * r.value
                 for s in ctx.scenarios_for(claim) if metric in ctx.estimates[s]
@@ -223,6 +226,11 @@ def _restated(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding |
             continue
         return _finding(rule, claim, p.should, "repeats", p, p.scenario, p.finding.formula, p.finding.substitution)
     return None
+
+
+def _digits(figure: str) -> int:
+    """The significant digits a figure is written with ("43%": 2, "1,259": 4, "0.078": 2)."""
+    return len(re.sub(r"\D", "", figure).lstrip("0"))
 
 
 def _share(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding | None:

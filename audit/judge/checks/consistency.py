@@ -268,7 +268,7 @@ def _own_parenthesis(claim: Claim) -> str:
 def _own_clause(claim: Claim) -> str:
     """The figure's clause: between ";", ": ", ". " or a dash around it, parentheses included."""
     text, start = claim.text, claim.start
-    cut = regex(r";\s|:\s|\.\s|\s[-–—]\s|,?\s(?:but|while|whereas|yet)\s")
+    cut = regex(r";\s|:\s|(?<!\bi\.e)(?<!\be\.g)\.\s|\s[-–—]\s|,?\s(?:but|while|whereas|yet)\s")
     lo = max((m.end() for m in cut.finditer(text, 0, start)), default=0)
     m = cut.search(text, start + len(claim.figure))
     return text[lo: m.start() if m else len(text)]
@@ -335,7 +335,7 @@ def _percent_of(claim: Claim, ctx: Context):
             if pair.joint == "of":
                 readings.append((a / b, f"{_fmt(pair.first)} / {_fmt(pair.second)}"))
             elif pair.joint in ("to", "vs", "instead"):
-                change = _CHANGE.search(words)
+                change = _change_word(claim, words)
                 signed = _SIGNED.search(claim.text, 0, claim.start) and _PAIR_RIGHT_AFTER.match(
                     claim.text, claim.start + len(claim.figure))  # "+150% (1,333 → 2,000 tok/s)", its own pair
                 if (change is None and signed is None) or _side_of_a_pair(claim, ctx):
@@ -689,11 +689,25 @@ _SIGNED = regex(r"(?:^|[\s(])[+−]\s?$")
 """A sign written right before a percentage makes it a change: "+150%", "−27%" (a minus sign; an ASCII "-" may be a
 subtraction, "80 - 27%", and is not read as one)."""
 _CHANGE_ZH = regex(r"(降低|减少|提升|提高|增加|高|低|快|慢)了?")
-_CHANGE = regex(r"(?<![\w-])(?:(?P<less>less|lower|cut|cuts|reduc\w*|drops?|falls?|saves?|savings?|cheaper|smaller|"
-                     r"shorter|down|fewer|decreas\w*|trims?|trimmed|shaves?|shrinks?|shrank)|"
-                     r"(?P<more>more|higher|gain|increase\w*|grows?|grew|rises?|up|larger|bigger|jumps?|jumped)|"
+_CHANGE = regex(r"(?<![\w-])(?:(?P<less>less|lower(?:s|ed)?|cut|cuts|reduc\w*|drop(?:s|ped)?|falls?|fallen|fell|"
+                     r"sav(?:es?|ed|ings?)|cheaper|smaller|shorter|down|fewer|decreas\w*|declin\w*|slash\w*|"
+                     r"trims?|trimmed|shav(?:es?|ed)|shrinks?|shrank|shrunk)|"
+                     r"(?P<more>more|higher|gain(?:s|ed)?|increase\w*|grows?|grew|grown|rises?|rose|risen|up|larger|"
+                     r"bigger|jumps?|jumped|climb(?:s|ed)?)|"
                      r"(?P<either>worse|better|slower|faster|longer|regress\w*|improv\w*))(?![\w-])", re.I)
 """Words of a change: a fall, a rise, or either ("40% worse" of a time is a rise, of a rate a fall)."""
+
+
+def _change_word(claim: Claim, words: str) -> re.Match | None:
+    """The word of a change a percentage is said with: right after it ("43% slower"), else the last one before it
+    in its clause ("dropped 81%"), else any in the clause."""
+    end = claim.start + len(claim.figure)
+    after = _CHANGE.match(claim.text, end + len(claim.text[end:]) - len(claim.text[end:].lstrip()))
+    if after is not None:
+        return after
+    lo = claim.text.find(words)
+    before = list(_CHANGE.finditer(claim.text, max(lo, 0), claim.start)) if lo >= 0 else []
+    return before[-1] if before else _CHANGE.search(words)
 
 
 def _ratio(claim: Claim, ctx: Context):
@@ -802,10 +816,11 @@ _FAMILIES = (
     (regex(r"\b(?:decode|output|generation)\s+(?:throughput|tok|tokens)|\bdecodes\b|decode\s*吞吐", re.I),
      ("decode_throughput", "throughput")),
     (regex(r"\bprefill\s+(?:throughput|tok|tokens)", re.I), ("prefill_throughput",)),
-    (regex(r"\b(?:throughput|tok/s|tokens/s|tokens per second|the tokens)\b", re.I),
+    (regex(r"\b(?:throughput|tok/s|tokens/s|tokens per second|(?:the|more|fewer)\s+(?:\w+\s+)?tokens)\b", re.I),
      ("throughput", "decode_throughput")),
     (regex(r"\b(?:ttft|first[- ]token)|首\s*token", re.I), ("ttft",)),
     (regex(r"\b(?:itl|tpot|decode step|step time|per-token latency|inter-token)", re.I), ("decode_step_time",)),
+    (regex(r"\b(?:gpus|cards|devices|accelerators|chips|npus)\b", re.I), ("device_count",)),
 )
 
 
@@ -813,8 +828,7 @@ def _between_scenarios(claim: Claim, ctx: Context):
     """ "4x improvement in decode throughput" (the optimized section): "Nx" of a metric the report states for
     two scenarios, against the report's own figures of it, one per scenario."""
     words = f"{claim.text[claim.start + len(claim.figure): claim.start + len(claim.figure) + 60]} {claim.label}"
-    family = next((metrics for pattern, metrics in _FAMILIES if pattern.search(words) or pattern.search(claim.before)),
-                  None)
+    family = _family_named(words) or _family_named(claim.before)
     names = list(ctx.estimates)
     if len(names) > 2:  # "large_tp8 decodes 3.1x more per GPU than large_tp4": the two its sentence names
         names = [n for n in names if (ctx.matchers[n].search(claim.text) if n in ctx.matchers
@@ -833,9 +847,51 @@ def _between_scenarios(claim: Claim, ctx: Context):
     a, b = values[names[0]], values[names[1]]
     if min(a, b) <= 0:
         return None
+    way = _direction(claim, ctx, names)
+    if way is not None:
+        top, bottom = way
+        return (values[top] / values[bottom], "the report's own figures of both scenarios, in the way it says",
+                f"{format_number(values[top])} / {format_number(values[bottom])} ({top} over {bottom})",
+                {"unsure": True})
     hi, lo = max(a, b), min(a, b)
+    if claim.value < 1:  # "0.6x the GPUs": the smaller over the larger
+        return (lo / hi, "the report's own figures of both scenarios",
+                f"{format_number(lo)} / {format_number(hi)} ({' vs '.join(reversed(names))})", {"unsure": True})
     return (hi / lo, "the report's own figures of both scenarios",
             f"{format_number(hi)} / {format_number(lo)} ({' vs '.join(names)})", {"unsure": True})
+
+
+_LESS_AFTER = regex(r"\s*(?:fewer|less|smaller|lower|cheaper|shorter)\b", re.I)
+_MORE_AFTER = regex(r"\s*(?:more|higher|larger|bigger|the\b|as\s+many\b|times\s+(?:the|as)\b)", re.I)
+
+
+def _direction(claim: Claim, ctx: Context, names: list[str]) -> tuple[str, str] | None:
+    """Which scenario a ratio puts over which, by its sentence: the one named before it is its subject ("A needs
+    0.6x the GPUs of B": A / B; "B needs 3x fewer GPUs": the other over B). None when its words do not say."""
+    before = [n for n in names if _named_at(n, claim.text[: claim.start], ctx) is not None]
+    if len(before) != 1:
+        return None
+    subject = before[0]
+    other = next(n for n in names if n != subject)
+    after = claim.text[claim.start + len(claim.figure):]
+    if _LESS_AFTER.match(after):
+        return other, subject
+    if _MORE_AFTER.match(after):
+        return subject, other
+    return None
+
+
+def _named_at(name: str, text: str, ctx: Context) -> int | None:
+    """Where `text` names a scenario, or None."""
+    m = (ctx.matchers[name].search(text) if name in ctx.matchers
+         else re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text))
+    return m.start() if m else None
+
+
+def _family_named(words: str) -> tuple[str, ...] | None:
+    """The metrics of the quantity `words` name first ("4.9x more tokens from the same 16 GPUs": token rates)."""
+    found = [(m.start(), metrics) for pattern, metrics in _FAMILIES for m in [pattern.search(words)] if m]
+    return min(found, key=lambda f: f[0])[1] if found else None
 
 
 _RATIO_PER = (("per_device", regex(r"\bper[\s-]+(?:gpu|device|chip|card)\b", re.I)),
@@ -1006,7 +1062,11 @@ def _per_device(claim: Claim, ctx: Context):
     "| tok/s per node | 9,846 |" on 4 GPUs is a replica's share. The total is the figure of the division
     written on the line or in the figure's own parenthesis, else the nearest total of the scenario stated
     beside it (the same table, the same list); a total known only by its value makes a warning."""
-    if claim.kind != "token_rate" or claim.operand or "per_device" not in claim.qualifier.split():
+    if claim.kind != "token_rate" or claim.operand:
+        return None
+    if "per_node" in claim.qualifier.split() and "per_device" not in claim.qualifier.split():
+        return _per_node(claim, ctx)
+    if "per_device" not in claim.qualifier.split():
         return None
     share = _share_written(claim)
     if share is not None:
@@ -1034,6 +1094,22 @@ def _per_device(claim: Claim, ctx: Context):
     devices = device_counts(ctx, total.scenario)[counted(total)]
     return (total.value / devices, "total / devices that produce it",
             f"{_fmt(total)} (line {total.line}) / {devices:g} devices of {total.scenario}", {"unsure": True})
+
+
+def _per_node(claim: Claim, ctx: Context):
+    """ "Quote A's 5,333 tok/s works out to 667 tok/s per server": a node's share of the deployment's total stated
+    beside it is the total over its nodes. Known by place: a warning at most."""
+    if "bound" in claim.qualifier.split():
+        return None  # "prefill ceiling per node: 8 x 4.5 PFLOPS / ...": the rules that recompute bounds judge it
+    total = total_beside(claim, ctx)
+    if total is None or total.scenario is None or counted(total) != "deployment" or total.text != claim.text:
+        return None  # a total on another line may be a replica's or a node's own ("Each replica decodes 8,000")
+    counts = device_counts(ctx, total.scenario)
+    if not counts["deployment"] or not counts["node"]:
+        return None
+    nodes = counts["deployment"] / counts["node"]
+    return (total.value / nodes, "total / nodes that produce it",
+            f"{_fmt(total)} (line {total.line}) / {nodes:g} nodes of {total.scenario}", {"unsure": True})
 
 
 def _share_written(claim: Claim) -> tuple[float, float] | None:
@@ -1073,6 +1149,7 @@ def total_beside(claim: Claim, ctx: Context) -> Claim | None:
             and not o.operand and not o.quoted and not o.versus and o.scope[:-1] == claim.scope[:-1]
             and abs(o.line - claim.line) <= 4 and bool(o.column) == bool(claim.column)
             and not {"per_device", "per_replica", "min"} & set(o.qualifier.split())
+            and ("bound" in o.qualifier.split()) == ("bound" in claim.qualifier.split())  # a ceiling is no total
             and (o.evidence.confident or o.line == claim.line)
             and (None in (_phase(o.metric), _phase(claim.metric)) or _phase(o.metric) == _phase(claim.metric))]
     if not near:
