@@ -340,6 +340,31 @@ def test_the_nearest_words_name_a_figures_scenario(line, scenarios):
     assert [c.scenario for c in claims if c.metric in ("ttft", "device_count")] == scenarios
 
 
+@pytest.mark.parametrize(("line", "figures"), [
+    # the number of a scenario's name is no figure; a number after a noun that names nothing is one
+    ("So Setup 1 needs 0.53x the GPUs of Setup 2.", ["0.53x"]),
+    ("Option 2 serves 4,000 tok/s.", ["4,000 tok/s"]),
+    ("Setup 1 runs on 2 GPUs.", ["2"]),
+    ("batch 64 holds 12 GB of KV.", ["64", "12 GB"]),  # "batch 64" is a scenario's name and its batch size
+])
+def test_the_number_of_a_scenarios_name_is_no_figure(line, figures):
+    claims = bind(extract(line), {"setup1": ["Setup 1"], "setup2": ["Setup 2"], "opt2": ["Option 2"],
+                                  "b64": ["batch 64"]}, load_vocabulary())
+    assert [c.figure.strip() for c in claims] == figures
+    assert [c.index for c in claims] == list(range(len(claims)))
+
+
+@pytest.mark.parametrize(("line", "scenario"), [
+    # the scenario its sentence names beats the layout "the pair" would make it (TP 2)
+    ("- Setup 2 does 2,690 tok/s on the pair", "setup2"),
+    ("- It does 1,420 tok/s on the pair", "setup1"),  # the pair alone: the TP2 scenario
+])
+def test_a_name_in_its_sentence_beats_a_layout_a_word_implies(line, scenario):
+    layouts = {"setup1": {"tp": 2, "pp": 1, "dp": 1}, "setup2": {"tp": 1, "pp": 1, "dp": 2}}
+    claims = bind(extract(line), {"setup1": ["Setup 1"], "setup2": ["Setup 2"]}, load_vocabulary(), layouts)
+    assert claims[-1].scenario == scenario
+
+
 _TWO = {"before": ["TP16"], "after": ["DP16"]}
 
 
