@@ -13,12 +13,13 @@ from pathlib import Path
 
 from audit import bind, extract, judge, suppress
 from audit.bind.about import Names
-from audit.bind.conditions import PRECISIONS
+from audit.bind.conditions import PRECISION_METRICS, PRECISIONS, precision_said
 from audit.bind.scenario import Layout, layouts_from_report, scenario_matchers
 from audit.errors import AuditError
 from audit.judge.checks import Context
 from audit.records import Claim, Estimate, ReportResult, Scenario, evolve
 from audit.spec.load import LoadedSpec, peak_flops
+from audit.spec.schema import BYTES_PER_ELEMENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +134,7 @@ class Auditor:
         layout = {name: {m: estimates[name][m].value for m in (*bind.LAYOUT_METRICS, *bind.SHAPE_FIGURES)
                          if m in estimates[name]} for name in scenarios}
         claims = bind.bind(claims, named, self.vocabulary, layout, self.names(scenarios))
-        claims = [_uncheckable_peak(c, scenarios) for c in claims]
+        claims = [_at_another_precision(_uncheckable_peak(c, scenarios), scenarios) for c in claims]
         report_peak = next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted and not c.about
                             and c.value > 0), None)
         def derive(name: str, conditions: tuple) -> dict[str, Estimate]:
@@ -209,6 +210,29 @@ def _uncheckable_peak(claim: Claim, scenarios: dict[str, Scenario]) -> Claim:
     if any(peak_flops(sc.hardware, named[0]) is not None for sc in scenarios.values()):
         return claim
     return evolve(claim, metric=None, conditions=())
+
+
+def _at_another_precision(claim: Claim, scenarios: dict[str, Scenario]) -> Claim:
+    """A figure of bytes whose words name a precision its scenario stores nothing at ("BF16 doubles it ..., so DEP8
+    would carry about 50 gigs of KV" when DEP8 runs FP8 throughout) is about that precision, not the spec's."""
+    if claim.metric not in PRECISION_METRICS or claim.scenario not in scenarios or claim.about:
+        return claim
+    named = precision_said(claim)
+    if named is None or _stores(scenarios[claim.scenario], named):
+        return claim
+    ours = scenarios[claim.scenario]
+    same = [name for name, sc in scenarios.items() if name != claim.scenario and _stores(sc, named)
+            and (sc.tp, sc.pp, sc.dp, sc.ep) == (ours.tp, ours.pp, ours.dp, ours.ep)]
+    if len(same) == 1:  # "fp8 KV on TP=2" beside a BF16 TP=2: the scenario of its layout stored at that precision
+        return evolve(claim, scenario=same[0], evidence=replace(claim.evidence, scenario="precision"))
+    return evolve(claim, about=f"{named.upper()}, which {claim.scenario} stores nothing at")
+
+
+def _stores(scenario: Scenario, dtype: str) -> bool:
+    """Whether a scenario stores weights, KV cache or activations at a precision of `dtype`'s width."""
+    p = scenario.precision
+    return BYTES_PER_ELEMENT.get(dtype) in {BYTES_PER_ELEMENT[d] for d in (p.weights, p.kv_cache or p.activations,
+                                                                           p.activations)}
 
 
 def _key(scenario: Scenario) -> tuple:

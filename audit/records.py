@@ -35,7 +35,8 @@ class Evidence:
     """How the scenario was found: "clause", "label", "sentence", "paragraph" (an earlier sentence of its
     paragraph), "section", "table" (the section of a table cell whose column names none), "column", "layout",
     "only" (the spec has one), "contested" (a layout figure only its section puts in its scenario, with another
-    scenario's value), "" (none: any scenario)."""
+    scenario's value), "precision" (the one scenario of its layout stored at the precision its words name, when
+    the one it was named by stores nothing at it), "" (none: any scenario)."""
 
     @property
     def confident(self) -> bool:
@@ -48,8 +49,9 @@ class Evidence:
                    "fallback": "bound by its unit alone", "role": "known by its role in the arithmetic",
                    "": "bound by nothing"}.get(self.phrase, "bound loosely")
             return f"the figure's metric is {why}" + (f" ({self.words!r})" if self.words else "")
-        if scenarios > 1 and self.scenario in ("", "sentence", "paragraph", "table", "contested"):
+        if scenarios > 1 and self.scenario in ("", "sentence", "paragraph", "table", "contested", "precision"):
             return {"sentence": "its scenario is named only earlier in its sentence",
+                    "precision": "its scenario is known only by the precision its words name",
                     "paragraph": "its scenario is named only in an earlier sentence of its paragraph",
                     "table": "its column names no scenario, only the table's section does",
                     "contested": "only its section names its scenario, and another scenario has this layout"}.get(

@@ -8,8 +8,8 @@ Conventions (docs/physics.md, "Units"):
   prefixes of IEC 80000-13, whatever the case of the letter before "i" ("kiB"). Gb/s, Gbps, Gbit/s and
   Gbit are bits: 1 Gb/s = 0.125e9 B/s. A lone "b" after a prefix ("80 Gb", "100 kib") is no unit: it
   is bits as often as a careless "B".
-- Words spell prefixes too ("PetaFLOPS", "gigabytes", "GB per second", "terabytes a second"); µs and μs
-  are both micro.
+- Words spell prefixes too ("PetaFLOPS", "gigabytes", "GB per second", "terabytes a second"), as speech
+  does ("81.6 gigs", "790 meg": GB and MB); µs and μs are both micro.
 - Numbers may be powers: "2^40", "2⁴⁰", "1.2 × 10^12", "1.2·10¹²", "3,072²". A superscript after a
   unit ("52%¹") is a footnote mark. Clock times ("10:02") are no figures.
 - "TFLOPs", "TFLOPS", "TFlops" and "FLOPs" are read as an amount and flagged ambiguous: whether a
@@ -136,7 +136,9 @@ _BANDWIDTH_RE = (rf"(?P<bwp>[kKMGTPE]i?)?B(?:/s(?:ec(?:ond)?)?|ps|{_SP}(?:per|a)
                  rf"|(?P<bww>{_BYTE_WORD_RE})?bytes?{_PER_SECOND}"
                  rf"|(?P<bitp>[kKMGTP]i?)(?:b/s(?:ec)?|bps|bits?{_PER_SECOND})")
 _TOKEN_RATE_RE = rf"(?:tokens?|toks?|t){_PER_SECOND}"
-_BYTES_RE = rf"(?P<byp>[kKMGTPE]i?)?B|(?P<byw>{_BYTE_WORD_RE})?bytes?|(?P<bitw>[kKMGTP]i?)bits?"
+_SPOKEN_BYTES = {"gig": 1e9, "gigs": 1e9, "meg": 1e6, "megs": 1e6}  # "81.6 gigs per GPU", as a talk says it
+_BYTES_RE = (rf"(?P<byp>[kKMGTPE]i?)?B|(?P<byw>{_BYTE_WORD_RE})?bytes?|(?P<bitw>[kKMGTP]i?)bits?"
+             rf"|(?P<bysp>{'|'.join(_SPOKEN_BYTES)})")
 _TIME_RE = "|".join(sorted((re.escape(t) for t in _TIME), key=len, reverse=True))
 _PERCENT_RE = "%|percent"
 # "4x", "13.5×", "2 × faster"; never "4 x 4", "4x4", "40 × (256 + 32)", "40×(", "2 × TP2" (a factor of
@@ -222,6 +224,8 @@ def _resolve_unit(written: str) -> _Unit | None:
                 return _Unit("bandwidth", _byte_factor(m.group("bitp"), ""), divisor=8.0)  # bits
             return _Unit("bandwidth", _byte_factor(m.group("bwp") or "", m.group("bww") or ""))
         if family == "bytes":
+            if m.group("bysp"):
+                return _Unit("bytes", _SPOKEN_BYTES[m.group("bysp")])
             if m.group("bitw"):
                 return _Unit("bytes", _byte_factor(m.group("bitw"), ""), divisor=8.0)  # "Gbit", "Kibits"
             return _Unit("bytes", _byte_factor(m.group("byp") or "", m.group("byw") or ""))

@@ -143,6 +143,25 @@ DENSE = {
 }
 
 
+# two scenarios of one layout, the KV cache stored at BF16 and at FP8: per GPU, 8 sequences x 4,096 tokens x
+# (2 x 32 layers x 8 KV heads x 128 x 2 B = 131,072 B) = 4.295 GB at BF16, half of it, 2.147 GB, at FP8
+TWO_PRECISIONS = {**DENSE, "scenarios": {"bf16kv": {"tp": 1, "pp": 1, "dp": 1, "batch_size": 8},
+                                         "fp8kv": {"tp": 1, "pp": 1, "dp": 1, "batch_size": 8,
+                                                   "precision": {"kv_cache": "fp8"}}}}
+
+
+@pytest.mark.parametrize(("line", "rules"), [
+    ("- KV cache per GPU: 2.15 GB", ["MEM002"]),  # the section's BF16: 2.15 is half of 4.29
+    ("- With fp8 the KV cache per GPU halves to 2.15 GB", []),  # the scenario of its layout stored at FP8
+    ("- With fp8 the KV cache per GPU halves to 1.07 GB", ["MEM002"]),  # and held to it: 2.15 GB
+    ("- In int4 the KV cache per GPU would be 1.07 GB", []),  # neither stores int4: about a precision of no scenario
+])
+def test_a_figure_at_a_precision_its_scenario_stores_nothing_at(line, rules):
+    auditor = Auditor(spec_from_data(TWO_PRECISIONS, "two.yaml"), tuple(load_rules()), load_vocabulary())
+    result = auditor.audit_text(f"# Memory\n\n## bf16kv\n\n{line}\n")
+    assert [f.rule for f in result.findings] == rules
+
+
 def test_a_dense_decode_step_below_its_floor_is_one_error():
     # the floor: the weights read once (the embedding table is not read in decode: 7.50e9 x 2 B = 15.0 GB)
     # plus the KV cache (8 x 4096 tokens x 2 x 32 x 8 x 128 x 2 B = 4.29 GB), over 2.039 TB/s = 9.47 ms.

@@ -298,6 +298,8 @@ ONE_FIGURE = [
     ("3 EiB", "bytes", 3 * 2**60, (), False, False, "EiB", False),
     ("4 gigabytes", "bytes", 4e9, (), False, False, "gigabytes", False),
     ("2 gibibytes", "bytes", 2 * 2**30, (), False, False, "gibibytes", False),
+    ("81.6 gigs", "bytes", 81.6e9, (), False, False, "gigs", False),  # as a talk says it
+    ("790 meg", "bytes", 790e6, (), False, False, "meg", False),
     ("8 Gbit", "bytes", 1e9, (), False, False, "Gbit", False),
     ("3 GiB/s", "bandwidth", 3 * 2**30, (), False, False, "GiB/s", False),
     ("400 Gbit/s", "bandwidth", 50e9, (), False, False, "Gbit/s", False),

@@ -109,10 +109,10 @@ def _lead_in(claim: Claim) -> str:
     return head[max((m.end() for m in _LEAD_END.finditer(head)), default=0):]
 
 
-PRECISIONS = ("bf16", "fp16", "fp8", "int8", "fp4")
+PRECISIONS = ("bf16", "fp16", "fp8", "int8", "fp4", "int4")
 """The precisions a peak may be named at: ("precision", i) is PRECISIONS[i]."""
 _PRECISION = regex(r"\b(?:(?P<bf16>bf16|bfloat16)|(?P<fp16>fp16|float16)|(?P<fp8>fp8|float8\w*)|(?P<int8>int8)"
-                        r"|(?P<fp4>fp4|nvfp4|mxfp4))\b", re.I)
+                        r"|(?P<fp4>fp4|nvfp4|mxfp4)|(?P<int4>int4|w4a16))\b", re.I)
 
 
 def precision_named(claim: Claim) -> str | None:
@@ -121,6 +121,23 @@ def precision_named(claim: Claim) -> str | None:
     after = _PRECISION.search(" ".join(claim.after.split()[:3]))
     found = after or next(reversed(list(_PRECISION.finditer(claim.before))), None)
     return next(name for name, value in found.groupdict().items() if value) if found else None
+
+
+PRECISION_METRICS = frozenset({"kv_cache_per_device", "kv_cache_per_token", "kv_cache_total", "weights_per_device",
+                               "weights_total", "memory_per_device", "memory_utilization", "kv_share", "weights_share"})
+"""Figures whose bytes depend on the precision they are stored at."""
+
+
+def precision_said(claim: Claim) -> str | None:
+    """The one precision a figure's own words or its sentence's lead-in name ("BF16 doubles it to 192 KB a token,
+    so DEP8 would carry about 50 gigs of KV"), or None: none, or several ("FP8 halves BF16's 70 GB")."""
+    for place in (_own_asides(claim), claim.label, _lead_in(claim)):
+        named = {next(k for k, v in m.groupdict().items() if v) for m in _PRECISION.finditer(place)}
+        if len(named) == 1:
+            return named.pop()
+        if named:
+            return None
+    return None
 
 
 def _own_asides(claim: Claim) -> str:
