@@ -24,7 +24,7 @@ from audit.expression import FormulaError, compile_formula
 from audit.precompiled import regex
 
 _EQUALS = regex(r"(?:=|≈|~=|≃|≅|≒)\s*$")
-_WORD = r"(?:[^\W\d_][\w.'&/-]*|\([^()]*\))"
+_WORD = r"(?:[^\W\d_](?:[\w.'&/-]*[\w'&/-])?|\([^()]*\))"  # no word ends in a full stop: a sentence ends there
 _WORDS = rf"(?:\s*{_WORD}(?:\s+{_WORD})*)?"
 _DIVIDED = r"(?:(?:divided|spread|split|sharded|distributed)\s+(?:over|across|among|between|by)|over|across)"
 _TIMES = r"(?:times|multiplied by)"

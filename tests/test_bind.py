@@ -177,6 +177,16 @@ def test_phrase_names_its_metric(line, metric):
     # an engine's room for a cache is not the workload's cache
     ("- KV cache per GPU: 15.8 GB", 0, "kv_cache_per_device"),
     ("- With 0.90 utilisation the KV pool is ~98 GB per GPU", 1, None),
+    # the devices of one replica or node, by their owner
+    ("- Spread over a Flash replica's 8 GPUs, that is 96 TFLOP each", 0, "devices_per_replica"),
+    ("- Output per compute tray (4 GPUs): 10.2K tok/s", 0, "devices_per_node"),
+    ("- The deployment spans 64 GPUs", 0, "device_count"),
+    # what a step reads of the weights is not what a device holds
+    ("- C1 would still read 12.9 GB of weights per GPU per step", 0, None),
+    ("- Each GPU holds 46.7 GB of weights", 0, "weights_per_device"),
+    # "of dim 128" after heads is their dimension; a RoPE dim is no head's
+    ("- 32 layers, 8 KV heads of dim 128", 2, "head_dim"),
+    ("- MLA with a decoupled RoPE dim 64", 0, None),
 ])
 def test_what_a_figure_counts(line, figure, metric):
     assert metric_of(line, figure) == metric
@@ -279,9 +289,10 @@ def test_a_spec_named_nothing_recognisable_has_no_others():
     ("- Option B: 0.24 s", "opt_b"),
     ("- A realistic 40% MFU gives 1.2 s", None),  # the article that starts a sentence
     ("- At 8K, TTFT is 0.3 s", "8k"),  # two characters: any case
+    ("- b ttft p50 0.71 s", "opt_b"),  # no article: a lowercase letter before a word still names it
 ])
 def test_a_one_letter_scenario_name_is_a_name_only_as_written(line, scenario):
-    claims = bind(extract(line), {"opt_a": ["A", "option A"], "opt_b": ["B", "option B"], "8k": []},
+    claims = bind(extract(line), {"opt_a": ["A", "option A"], "opt_b": ["B", "b", "option B"], "8k": []},
                   load_vocabulary())
     assert claims[-1].scenario == scenario
 
@@ -363,6 +374,19 @@ def test_a_name_in_its_sentence_beats_a_layout_a_word_implies(line, scenario):
     layouts = {"setup1": {"tp": 2, "pp": 1, "dp": 1}, "setup2": {"tp": 1, "pp": 1, "dp": 2}}
     claims = bind(extract(line), {"setup1": ["Setup 1"], "setup2": ["Setup 2"]}, load_vocabulary(), layouts)
     assert claims[-1].scenario == scenario
+
+
+@pytest.mark.parametrize(("text", "scenario"), [
+    # a list naming no scenario whose layout fits one is that one's
+    ("- TP=4, DP=4\n- per GPU: 16 query heads\n", "pool-b"),
+    # a list whose items name both is about both: a figure no item names is no one's
+    ("- pool-a: 16 GPUs, one replica per box\n- pool-b: 4 replicas per box\n- per GPU: 16 query heads\n", None),
+])
+def test_a_list_is_the_scenario_its_layout_fits_unless_it_names_two(text, scenario):
+    layouts = {"pool-a": {"tp": 8, "pp": 1, "dp": 2, "ep": 1}, "pool-b": {"tp": 4, "pp": 1, "dp": 4, "ep": 1}}
+    claims = bind(extract(text), {"pool-a": [], "pool-b": []}, load_vocabulary(), layouts)
+    [heads] = [c for c in claims if c.metric == "heads_per_device"]
+    assert heads.scenario == scenario
 
 
 _TWO = {"before": ["TP16"], "after": ["DP16"]}

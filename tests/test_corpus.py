@@ -24,11 +24,10 @@ from audit.pipeline import Auditor
 ROOT = Path(__file__).resolve().parent.parent
 LABELED = sorted((ROOT / "tests" / "corpus").glob("*/labels.yaml")) + sorted(ROOT.glob("reports/*/answer-key.yaml"))
 
-RECALL_FLOOR = 0.66
-"""Right-reason recall reached on this corpus: 358 of 539 wrong lines, 2 false errors on 2,379 correct lines, over
-72 reports. The target is 0.95. The floor was 0.72 over the 54 reports before h43-h60 (eighteen reports written
-blind in a later stop, in three sets of six, with many ratios and shares whose sides stand on other lines) joined
-them."""
+RECALL_FLOOR = 0.65
+"""Right-reason recall reached on this corpus: 386 of 586 wrong lines, 2 false errors on 2,619 correct lines, over
+78 reports. The target is 0.95. The 72 reports before h61-h66 (six written blind in a later stop) joined now reach
+362 of 539 (0.67; the floor over them was 0.66); the floor was 0.72 over the 54 reports before h43-h60."""
 
 # label family -> the metrics whose findings judge that quantity
 FAMILY: dict[str, set[str]] = {

@@ -193,6 +193,9 @@ ARITHMETIC = [
      [("30 ms", "time", False), ("52 ms", "time", False), ("42%", "percent", False)], [0.030, 0.052, 0.42]),
     ("- Resident: 7 GB +21 GB = 28 GB",  # between two figures it adds
      [("7 GB", "bytes", True), ("21 GB", "bytes", True), ("28 GB", "bytes", False)], [7e9, 21e9, 28e9]),
+    ("- Weights: 27.3 GB in all. Across the rack, 64 × 17.1 + 654 ≈ 1.75 TB",  # no word ends in a sentence's stop:
+     [("27.3 GB", "bytes", False), ("64", "count", True), ("17.1", "count", True),  # "across" after it divides
+      ("654", "count", True), ("≈ 1.75 TB", "bytes", False)], [27.3e9, 64, 17.1, 654, 1.75e12]),  # nothing
     ("- KV: $2 \\times 4096 \\cdot 160$ = 1,310,720 bytes",  # TeX operators are operators: 2 x 4096 x 160
      [("2", "count", True), ("4096", "count", True), ("160", "count", True), ("1,310,720 bytes", "bytes", False)],
      [2, 4096, 160, 1310720]),

@@ -612,13 +612,19 @@ def _other_layouts(claims: list[Claim], layouts: dict[str, dict[str, float]]) ->
 
 
 def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, float]]) -> list[Claim]:
-    """Figures of a list or paragraph that names no scenario, but whose TP/PP/DP/EP/batch fit exactly one."""
+    """Figures of a list or paragraph that names no scenario, but whose TP/PP/DP/EP/batch fit exactly one. A list
+    whose items name two scenarios ("pool-a = ...", "pool-b = ...") is about both: its other figures are no one's."""
     stated: dict[int, list[Claim]] = {}
+    named: dict[int, set[str]] = {}
     for c in claims:
         if c.metric in LAYOUT_METRICS and not c.quoted and not c.operand and not c.versus:
             stated.setdefault(c.group, []).append(c)
+        if c.scenario is not None and c.evidence.scenario in ("clause", "label", "sentence"):
+            named.setdefault(c.group, set()).add(c.scenario)
     chosen: dict[int, str] = {}
     for group, figures in stated.items():
+        if len(named.get(group, ())) > 1:
+            continue
         fits = [name for name, lay in layouts.items()
                 if all(lay.get(f.metric or "") == f.value for f in figures)]
         if len(fits) == 1:

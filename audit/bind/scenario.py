@@ -32,9 +32,11 @@ def _word_pattern(words: list[str], letters: tuple[str, ...] = ()) -> re.Pattern
         text = re.escape(a).replace(r"\_", "[ _-]").replace(r"\ ", r"[ _-]")
         if len(a) > 1:
             return text
-        # a letter as written; at the start of a sentence, before a lowercase word, it is an article, and
-        # before a colon the answer of a Q & A ("A: Keep ~10% ...")
-        return rf"{_NOT_A_PART}(?:(?<=[\w,(] )(?-i:{text})|(?-i:{text})(?!\s+[a-z])(?!:))(?!\.\d)"
+        # a letter as written; "a" (or "I") at the start of a sentence, before a lowercase word, is an article (a
+        # pronoun), and before a colon the answer of a Q & A ("A: Keep ~10% ..."); "b ttft p50 +87% vs a" names b
+        word = a.lower() in ("a", "i")
+        start = rf"(?-i:{text})(?!\s+[a-z])(?!:)" if word else rf"(?-i:{text})(?!:)"
+        return rf"{_NOT_A_PART}(?:(?<=[\w,(] )(?-i:{text})|{start})(?!\.\d)"
 
     return regex(r"(?<![\w-])(" + "|".join([*(one(a) for a in alts), *inside]) + r")(?![\w-])", re.I)
 

@@ -25,7 +25,7 @@ _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
                            r"|\b(?:a|one|each)\s+(?:model\s+)?(?:replica|copy)\s+(?:needs|uses|takes|spans|has|is)\b", re.I)),
     ("stage", regex(r"(?:\bper\s+|/\s*|\beach\s+|\bevery\s+)(?:pipeline\s+)?stage\b|\bstages? (?:holds?|keeps?)\b",
                          re.I)),
-    ("node", regex(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:node|server|host|machine|box)\b", re.I)),
+    ("node", regex(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:(?:compute\s+)?tray|node|server|host|machine|box)\b", re.I)),
     ("pair", regex(r"\b(?:a|the|one|each)\s+(?:tp\d+\s+)?(?:pair|group|replica)\s+(?:has|have|gives|delivers|offers|provides)\b",
                    re.I)),
     ("total", regex(r"\b(?:aggregate|combined|in all|in total|cluster[- ]wide|fleet[- ]wide|summed)\b"
@@ -119,6 +119,9 @@ def scope_of(claim: Claim) -> str | None:
         return None  # "2 of the 4 KV heads": the 4 is the whole
     if claim.metric == "device_count" and _NODES_OF.search(claim.text[: claim.start]):
         return "node"
+    owner = _OWNER.search(claim.text[: claim.start]) if claim.metric == "device_count" else None
+    if owner:  # "a Flash replica's 8 GPUs", "per compute tray (4 GPUs)": the devices of one replica or node
+        return "replica" if owner.group("what").lower() in ("replica", "instance", "copy") else "node"
     if claim.metric == "device_count" and (_GROUP.search(claim.text[: claim.start]) or _AT_A_TIME.match(tail)):
         return "group"  # "4 replicas of 2 GPUs", "replicated on 2 GPUs": the size of a group, not the deployment
     if claim.metric in _WHOLE and _PART_OF.match(tail):
@@ -141,6 +144,8 @@ def scope_of(claim: Claim) -> str | None:
     return "device" if at >= 0 and _SUBJECT.search(clause[:at]) else None
 
 
+_OWNER = regex(r"\b(?P<what>replica|instance|copy|node|server|host|box|tray)(?:(?:'s|’s)\s+|\s*\(\s*)[~≈]?$", re.I)
+""""a replica's 8 GPUs", "per compute tray (4 GPUs)": the devices a count names are one replica's or node's."""
 _SUBJECT = regex(rf"\b(?:a|one|any)\s+{_DEVICE}\s+(?:then\s+|only\s+|now\s+)?"
                       rf"(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?|computes?|serves?)\b[^,;:.]*$", re.I)
 """"a GPU holds 16 query heads": a device as the subject before the figure ("more than a GPU has", after
