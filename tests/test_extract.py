@@ -509,6 +509,10 @@ STATEMENTS = [
      [["48", "14.2 ms", "≈ 3.4K tok/s", "32", "108K tok/s"]]),
     ("Under BF16-PP2 the 126 layers are split in 2 stages and with one KV head per GPU under\nTP8, each GPU "
      "stores 64.5 KB per token, which is what we planned\n", [["126", "2", "64.5 KB"]]),
+    ("at 5.2 PFLOPS of FP8 per card a 4K prompt's ~0.30 PFLOP should\nprefill in about 58 ms on one card, a "
+     "tenth of the budget we have\n", [["5.2 PFLOPS", "4K", "~0.30 PFLOP", "about 58 ms"]]),  # a modal needs its verb
+    ("[06:10] at 5.2 PFLOPS a 4K prompt's ~0.30 PFLOP is done\n        in about 58 ms on one card, a tenth of the "
+     "budget we had\n", [["5.2 PFLOPS", "4K", "~0.30 PFLOP", "about 58 ms"]]),  # a hanging indent goes on
     # the width is the Markdown as written: a link's address makes its line long, not its text
     ("See [the vLLM docs](https://docs.vllm.ai/en/latest/serving/distributed_serving.html) for the 2\n"
      "GPUs of each replica and the 16 GB per GPU\n", [["2", "16 GB"]]),

@@ -691,8 +691,9 @@ def _statements(text: str, source: tuple[str, ...] = ()) -> list[str]:
     longest (a chat message, a tweet: "ITL 20 ms → 4.8K tok/s per replica" / "that's 4.8K per GPU"), or one
     the next line's first word would have fitted on, as written in `source` (prose filled to a width never
     leaves room for the next word); one ending in ":"; the line before one that starts with an arrow. The
-    lines of wrapped prose stay one sentence, and so does a line ending in a word that needs what follows
-    or followed by one that opens with an operator ("3.4K tok/s per replica" / "× 32 = 108K")."""
+    lines of wrapped prose stay one sentence, and so does a line ending in a word that needs what follows,
+    followed by one that opens with an operator ("3.4K tok/s per replica" / "× 32 = 108K") or by an indented
+    one (a hanging indent: "[06:10] ... should" / "        prefill in about 58 ms")."""
     lines = text.split("\n")
     if len(lines) < 2:
         return [text]
@@ -702,7 +703,7 @@ def _statements(text: str, source: tuple[str, ...] = ()) -> list[str]:
     for n, (line, following) in enumerate(zip(lines, lines[1:], strict=False)):
         size, word = len(written[n].rstrip()), written[n + 1].split(maxsplit=1)[0] if written[n + 1].strip() else ""
         ended = (size < _SHORT * width or size + 1 + len(word) <= width) and not _GOES_ON.search(line) \
-            and not _OPERATOR_FIRST.match(following)
+            and not _OPERATOR_FIRST.match(following) and not written[n + 1][:1].isspace()  # a hanging indent goes on
         if ended or line.rstrip().endswith(":") or following.lstrip().startswith(("→", "->", "=>")):
             out.append(current)
             current = following
@@ -714,7 +715,8 @@ def _statements(text: str, source: tuple[str, ...] = ()) -> list[str]:
 _GOES_ON = regex(r"(?:[,(~≈=+×*/-]|\b(?:about|around|approximately|roughly|of|the|a|an|and|or|but|to|for|with|by|at|in|"
                  r"on|from|is|are|was|were|takes?|needs?|gives?|per|than|vs\.?|so|which|that|under|over|into|onto|"
                  r"across|between|within|without|through|via|after|before|below|above|beyond|during|as|its|their|"
-                 r"this|these|each|every|our|your|if|when|while|where|because|since))\s*$", re.I)
+                 r"this|these|each|every|our|your|if|when|while|where|because|since|should|would|will|can|could|"
+                 r"may|might|must))\s*$", re.I)
 """How a line that its sentence goes on from ends: a comma, an operator, a word that needs what follows."""
 _OPERATOR_FIRST = regex(r"\s*(?:[×*+=/≈~]|[xX]\s|-\s|\.\.\.)")
 """A line that opens with an operator goes on with the line before it."""

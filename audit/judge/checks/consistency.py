@@ -206,7 +206,7 @@ class _Pair:
 
 
 _JOINTS = (
-    ("of", regex(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|a\s+)?$", re.I)),
+    ("of", regex(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|a\s+)?(?:[\w-]+(?:'s|’s)\s+)?$", re.I)),  # "14.1 of b's 48.6 GB"
     ("of", regex(r"^\s*/\s*$")),
     ("to", regex(r"^\s*(?:→|->|⟶|=>|to)\s*[$€£¥]?\s*$", re.I)),  # "from $6.25 to $3.90": a price's sign
     ("vs", regex(r"^\s*(?:vs\.?|versus|against|compared with|and)\s*[$€£¥]?\s*$", re.I)),
@@ -335,7 +335,8 @@ def _percent_of(claim: Claim, ctx: Context):
             if pair.joint == "of":
                 readings.append((a / b, f"{_fmt(pair.first)} / {_fmt(pair.second)}"))
             elif pair.joint in ("to", "vs", "instead"):
-                change = _change_word(claim, words)
+                own = _change_word(claim, words)
+                change = own or _CHANGE.search(words)
                 signed = _SIGNED.search(claim.text, 0, claim.start) and _PAIR_RIGHT_AFTER.match(
                     claim.text, claim.start + len(claim.figure))  # "+150% (1,333 → 2,000 tok/s)", its own pair
                 if (change is None and signed is None) or _side_of_a_pair(claim, ctx):
@@ -352,7 +353,18 @@ def _percent_of(claim: Claim, ctx: Context):
                     # a cost per token is the inverse of a rate or a utilisation
                     readings.append((abs(b - a) / other.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(other)}"))
                 else:
+                    if pair.joint == "vs" and own is not None:
+                        # "$0.46 vs $0.33, 28% less": what falls falls from the larger; "571 vs 727, 27% more":
+                        # what rises rises from the smaller, whichever of "A vs B" is written first
+                        lo_first = pair.first.value <= pair.second.value
+                        smaller, larger = (pair.first, pair.second) if lo_first else (pair.second, pair.first)
+                        base, other = (larger, smaller) if own.group("less") else (smaller, larger)
                     readings.append((abs(b - a) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"))
+    if not readings and not condition:
+        earlier = _pair_of_an_earlier_clause(claim, ctx)
+        if earlier is not None:  # "$0.46 vs $0.33 per million tokens; Sam: FP8 saves 40%": its clause has no pair
+            readings.append(earlier)
+            sure = False
     if not readings:
         row = _row_change(claim, ctx)
         if row is not None:  # "| p50 ITL | 30 ms | 52 ms | +42% |" under "| before | during | change |"
@@ -376,8 +388,9 @@ def _percent_of(claim: Claim, ctx: Context):
 
 
 _BELOW = regex(r"\s*(?:below|under|short of|lower than|less than|above|over|higher than|more than)\s+(?:its|the|their|our|a|an)?"
-                r"\s*(?:[\w-]+\s+){0,2}?(?=[~≈]?\d)", re.I)
-""""48% below its 2,100 roofline": the percentage a figure before it stands from the one after."""
+                r"\s*(?:[\w-]+(?:'s|’s)?\s+){0,2}?(?=[~≈]?\d)", re.I)
+""""48% below its 2,100 roofline", "32% lower than C1's 41 ms": the percentage a figure before it stands from the one
+after."""
 
 
 def _below_or_above(claim: Claim, ctx: Context, tail: str) -> tuple[list[tuple[float, str]], list[float], bool] | None:
@@ -399,10 +412,11 @@ def _below_or_above(claim: Claim, ctx: Context, tail: str) -> tuple[list[tuple[f
              and not _SEPARATOR.search(claim.text, o.start + len(o.figure), claim.start)]
     if not parts:
         return None
-    readings = [(abs(p.value - whole.value) / whole.value, f"|{_fmt(p)} - {_fmt(whole)}| / {_fmt(whole)}") for p in parts]
+    wholes = [_in_unit_of(whole, p) if bare else whole for p in parts]  # "48% less than B's 29.4": in X's unit
+    readings = [(abs(p.value - w.value) / w.value, f"|{_fmt(p)} - {_fmt(w)}| / {_fmt(w)}") for p, w in zip(parts, wholes, strict=True)]
     if whole.kind == "percent":  # "MFU 45%, 5% above the 40% target": five points
         readings += [(abs(p.value - whole.value), f"|{_fmt(p)} - {_fmt(whole)}| (points)") for p in parts]
-    return readings, [abs(p.value - whole.value) / p.value for p in parts], len(parts) == 1
+    return readings, [abs(p.value - w.value) / p.value for p, w in zip(parts, wholes, strict=True)], len(parts) == 1
 
 
 _RATIO_OF = {"tokens": regex(r"\s*(?:the\s+|more\s+)?(?:tokens?|throughput|tok/s|output|work)\b", re.I),
@@ -484,18 +498,29 @@ def _row_change(claim: Claim, ctx: Context) -> tuple[Claim, Claim] | None:
     """The two figures of a table row a cell under a "change" column compares: the row's only two cells of one
     kind left of it, the one it changes from first ("| p50 ITL | 30 ms | 52 ms | +42% |"; under "| This release |
     Previous |" the second)."""
-    if not claim.column or not _CHANGE_COLUMN.match(claim.column):
+    quotient = _QUOTIENT_COLUMN.match(claim.column) if claim.column else None
+    if not claim.column or not (_CHANGE_COLUMN.match(claim.column) or quotient):
         return None
     row = [o for o in ctx.claims[max(0, claim.index - 12): claim.index]
            if o.line == claim.line and o.group == claim.group and o.column and o.column != claim.column
            and o.kind not in ("percent", "ratio")]
     if len(row) != 2 or row[0].kind != row[1].kind or row[0].unit != row[1].unit or min(o.value for o in row) <= 0:
         return None
+    if quotient and not _CHANGE_COLUMN.match(claim.column):  # "| pool-a | pool-b | b/a |": the bottom's cell first
+        top, bottom = (re.compile(rf"(?<!\w){re.escape(quotient.group(g))}(?!\w)", re.I) for g in ("top", "bottom"))
+        if top.search(row[1].column) and bottom.search(row[0].column) and not top.search(row[0].column):
+            return row[0], row[1]
+        if top.search(row[0].column) and bottom.search(row[1].column) and not top.search(row[1].column):
+            return row[1], row[0]
+        return None
     if _NEWER.search(row[0].column) and _OLDER.search(row[1].column):
         return row[1], row[0]  # "| This release | Previous | Change |": newest first
     return row[0], row[1]
 
 
+_QUOTIENT_COLUMN = regex(r"^\W*(?P<top>[^\W\d_][\w.-]{0,15})\s*(?:/|÷|\bover\b|\bvs\.?)\s*(?P<bottom>[^\W\d_][\w.-]{0,15})\W*$",
+                         re.I)
+""""b/a", "new ÷ old", "TP4 vs TP8": a column of the ratio of two columns, named by words of their headers."""
 _SPEED_UP = regex(r"\b(?:gain|speed-?up|faster)\b", re.I)
 _NEWER = regex(r"\b(?:this|new|current|after|now|latest|proposed|optimi[sz]ed)\b", re.I)
 _OLDER = regex(r"\b(?:previous|prior|old|before|baseline|last|original)\b", re.I)
@@ -698,16 +723,39 @@ _CHANGE = regex(r"(?<![\w-])(?:(?P<less>less|lower(?:s|ed)?|cut|cuts|reduc\w*|dr
 """Words of a change: a fall, a rise, or either ("40% worse" of a time is a rise, of a rate a fall)."""
 
 
+def _pair_of_an_earlier_clause(claim: Claim, ctx: Context) -> tuple[float, str] | None:
+    """A change said with its percentage ("FP8 saves 40%") whose own clause sets no two figures side by side, against
+    the nearest pair before it in its sentence ("$0.46 vs $0.33 per million output tokens; ..."): a fall over the
+    larger, a rise over the smaller. Known by place: a warning at most."""
+    words = _own_clause(claim)
+    change = _change_word(claim, words)
+    if change is None or change.group("either") or _INVERSE.search(words) or _side_of_a_pair(claim, ctx):
+        return None
+    lo = claim.text.find(words)
+    if lo <= 0 or _pairs(claim, ctx, words):
+        return None
+    pairs = [p for p in _pairs(claim, ctx, claim.text[:lo]) if p.joint in ("to", "vs", "instead")]
+    if not pairs:
+        return None
+    pair = pairs[-1]
+    if any(o.kind == "percent" and o.text == claim.text and pair.second.start < o.start < claim.start
+           for o in ctx.claims[pair.second.index + 1: claim.index]):
+        return None  # another percentage between them is the pair's
+    larger, smaller = sorted((pair.first, pair.second), key=lambda o: o.value, reverse=True)
+    base, other = (larger, smaller) if change.group("less") else (smaller, larger)
+    return abs(larger.value - smaller.value) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"
+
+
 def _change_word(claim: Claim, words: str) -> re.Match | None:
     """The word of a change a percentage is said with: right after it ("43% slower"), else the last one before it
-    in its clause ("dropped 81%"), else any in the clause."""
+    in its clause ("dropped 81%"); None when neither (a word after it further on is another figure's)."""
     end = claim.start + len(claim.figure)
     after = _CHANGE.match(claim.text, end + len(claim.text[end:]) - len(claim.text[end:].lstrip()))
     if after is not None:
         return after
     lo = claim.text.find(words)
     before = list(_CHANGE.finditer(claim.text, max(lo, 0), claim.start)) if lo >= 0 else []
-    return before[-1] if before else _CHANGE.search(words)
+    return before[-1] if before else None
 
 
 def _ratio(claim: Claim, ctx: Context):
