@@ -186,6 +186,10 @@ def test_phrase_names_its_metric(line, metric):
     # what a step reads of the weights is not what a device holds
     ("- C1 would still read 12.9 GB of weights per GPU per step", 0, None),
     ("- Each GPU holds 46.7 GB of weights", 0, "weights_per_device"),
+    # a figure's own noun right after it names it before the line's label does
+    ("- Headroom on B: 256 chats → 68.7 GB KV", 1, "kv_cache_total"),
+    # the words right after a figure are its own, not the arithmetic's that follows them
+    ("- A: 64 chats per replica hit all experts: 8 × (1 − 0.75^64) ≈ 8.0 of 8", 4, None),
     # "of dim 128" after heads is their dimension; a RoPE dim is no head's
     ("- 32 layers, 8 KV heads of dim 128", 2, "head_dim"),
     ("- MLA with a decoupled RoPE dim 64", 0, None),

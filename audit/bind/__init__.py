@@ -52,7 +52,8 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
             label_applies = False
             c = evolve(c, operand=True)
         elif n in results:
-            c = _with_lead(c, claims[min(chains[n])])
+            first = min(chains[n])
+            c = _with_lead(c, claims[first], claims[first - 1] if first else None)
         if c.kind == "count" and c.value >= 100 and _RATE_NOUN.match(c.after):  # not "we ran 3 throughput tests"
             c = evolve(c, kind="token_rate", unit="tok/s")  # "current's 25.2K pool throughput": a rate in its words
         following = claims[n + 1] if n + 1 < len(claims) else None
@@ -121,13 +122,19 @@ _LEADS = regex(r"(?::|\b(?:is|are|was|takes?|took|needs?|costs?|gives?|comes to)
 """How words end that lead into an expression ("Compute ceiling per node:", "a full prompt is")."""
 
 
-def _with_lead(result: Claim, first: Claim) -> Claim:
+def _with_lead(result: Claim, first: Claim, previous: Claim | None = None) -> Claim:
     """The result of arithmetic with no words of its own before it takes the words its expression follows: "Compute
     ceiling per node: 8 × 989.5 TFLOPS / (2 × 235.1B) ≈ 16.8K tok/s" is a ceiling per node, "a full prompt is
-    279.6 / (835.5 × 0.45) ≈ 0.74 s" a prompt's prefill time."""
+    279.6 / (835.5 × 0.45) ≈ 0.74 s" a prompt's prefill time. Words right after another figure (`previous`) are
+    that figure's when a colon closes them: "64 chats per replica hit all experts: 8 × (1 − 0.75^64) ≈ 8.0" counts
+    no chats ("16 prompts need 16 × 279.6 / ... ≈ 2.7 s" is what they need)."""
     lead = own_words(first, None)[0]
     if not lead or not _LEADS.search(first.before) or own_words(result, None)[0]:
         return result  # "Weights 35.2 GB + KV 8.5 GB = 43.7 GB": "Weights" is the first operand's alone
+    gap = first.text[previous.start + len(previous.figure): first.start] if previous is not None \
+        and previous.text == first.text and previous.start < first.start else ""
+    if gap.lstrip()[:1].isalpha() and not gap.replace(first.before, "").strip() and first.before.rstrip().endswith(":"):
+        return result  # a clause of the figure before it, closed by its colon ("16 prompts need 16 × ..." leads on)
     return evolve(result, before=f"{lead} {result.before}".strip())
 
 

@@ -148,9 +148,10 @@ def _ingredient(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding
         estimates = ctx.estimates[scenario]
         if claim.metric not in estimates:
             continue
-        wrong = {m: p for m in sorted(ctx.ingredients(scenario, claim.metric)) if m in premises.by_metric
+        ingredients = ctx.ingredients(scenario, claim.metric)
+        wrong = {m: p for m in sorted(ingredients) if m in premises.by_metric
                  and (p := premises.latest(m, scenario, claim.line)) is not None and p.claim.index != claim.index}
-        if not wrong:
+        if not wrong or _own_inputs(claim, ingredients, premises, ctx):
             continue
         held = ctx.held(scenario, claim.metric, {m: p.finding.claimed or p.claim.value for m, p in wrong.items()})
         physics = estimates[claim.metric].readings
@@ -163,6 +164,18 @@ def _ingredient(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding
         return _finding(rule, claim, physics[n].value, "follows from", first, scenario,
                         physics[n].formula, physics[n].substitution, sure=all(p.sure for p in wrong.values()))
     return None
+
+
+_SUMS = frozenset({"memory_per_device", "kv_cache_total", "weights_total", "kv_cache_per_device", "weights_per_device"})
+"""Memory figures a share of memory may be computed from, on its own line."""
+
+
+def _own_inputs(claim: Claim, ingredients, premises: Premises, ctx: Context) -> bool:
+    """Whether the claim's own sentence states, before it, a figure it is computed from that no finding refutes:
+    "256 chats/GPU → 68.7 GB KV, 115.4 GB total (60% of HBM)" is 115.4 / 192, not the wrong KV of another line."""
+    return any(o.text == claim.text and o.metric is not None and o.index not in premises.by_index
+               and (o.metric in ingredients or (claim.kind == "percent" and o.metric in _SUMS))
+               for o in ctx.claims[max(0, claim.index - 8): claim.index])
 
 
 def _operand(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding | None:
@@ -211,6 +224,8 @@ def _restated(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding |
     written = as_written(claim.figure)
     if written is None:
         return None
+    if _own_inputs(claim, frozenset(), premises, ctx):
+        return None  # "65.6 GB in use (82% of 80 GB)": of its own line's figures, not the 82% said again
     for p in premises.numbered(written, claim.line):
         if p.claim.kind != claim.kind or p.claim.unit != claim.unit or not _same_scenario(claim, p):
             continue
