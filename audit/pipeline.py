@@ -134,7 +134,8 @@ class Auditor:
         layout = {name: {m: estimates[name][m].value for m in (*bind.LAYOUT_METRICS, *bind.SHAPE_FIGURES)
                          if m in estimates[name]} for name in scenarios}
         claims = bind.bind(claims, named, self.vocabulary, layout, self.names(scenarios))
-        claims = [_at_another_precision(_uncheckable_peak(c, scenarios), scenarios) for c in claims]
+        claims = [_at_another_precision(_mla_query_width(_uncheckable_peak(c, scenarios), scenarios), scenarios)
+                  for c in claims]
         report_peak = next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted and not c.about
                             and c.value > 0), None)
         def derive(name: str, conditions: tuple) -> dict[str, Estimate]:
@@ -212,27 +213,48 @@ def _uncheckable_peak(claim: Claim, scenarios: dict[str, Scenario]) -> Claim:
     return evolve(claim, metric=None, conditions=())
 
 
+def _mla_query_width(claim: Claim, scenarios: dict[str, Scenario]) -> Claim:
+    """An MLA model has two head widths: its values' (the spec's head_dim) and its queries' and keys', the no-RoPE
+    and RoPE parts together ("128 query heads of dim 192" for DeepSeek-V3). A head dimension that is the second is
+    right, and no rule holds it: it is bound to no metric and listed as not verified."""
+    if claim.metric != "head_dim":
+        return claim
+    for sc in (scenarios[claim.scenario],) if claim.scenario in scenarios else scenarios.values():
+        a = sc.model.attention
+        if a.kind == "mla" and a.qk_nope_head_dim and a.qk_rope_head_dim \
+                and claim.value == a.qk_nope_head_dim + a.qk_rope_head_dim:
+            return evolve(claim, metric=None)
+    return claim
+
+
 def _at_another_precision(claim: Claim, scenarios: dict[str, Scenario]) -> Claim:
     """A figure of bytes whose words name a precision its scenario stores nothing at ("BF16 doubles it ..., so DEP8
     would carry about 50 gigs of KV" when DEP8 runs FP8 throughout) is about that precision, not the spec's."""
     if claim.metric not in PRECISION_METRICS or claim.scenario not in scenarios or claim.about:
         return claim
     named = precision_said(claim)
-    if named is None or _stores(scenarios[claim.scenario], named):
+    if named is None or _stores(scenarios[claim.scenario], named, claim.metric):
         return claim
     ours = scenarios[claim.scenario]
-    same = [name for name, sc in scenarios.items() if name != claim.scenario and _stores(sc, named)
+    same = [name for name, sc in scenarios.items() if name != claim.scenario and _stores(sc, named, claim.metric)
             and (sc.tp, sc.pp, sc.dp, sc.ep) == (ours.tp, ours.pp, ours.dp, ours.ep)]
     if len(same) == 1:  # "fp8 KV on TP=2" beside a BF16 TP=2: the scenario of its layout stored at that precision
         return evolve(claim, scenario=same[0], evidence=replace(claim.evidence, scenario="precision"))
     return evolve(claim, about=f"{named.upper()}, which {claim.scenario} stores nothing at")
 
 
-def _stores(scenario: Scenario, dtype: str) -> bool:
-    """Whether a scenario stores weights, KV cache or activations at a precision of `dtype`'s width."""
+def _stores(scenario: Scenario, dtype: str, metric: str | None) -> bool:
+    """Whether a scenario stores what the metric counts at a precision of `dtype`'s width: the KV cache of a KV
+    figure, the weights of a weights figure, either of a figure of both ("a BF16 KV cache would double that" when the
+    KV is FP8 and only the activations are BF16 is about another precision)."""
     p = scenario.precision
-    return BYTES_PER_ELEMENT.get(dtype) in {BYTES_PER_ELEMENT[d] for d in (p.weights, p.kv_cache or p.activations,
-                                                                           p.activations)}
+    kv, weights = p.kv_cache or p.activations, p.weights
+    stored = (kv,) if metric in _KV_METRICS else (weights,) if metric in _WEIGHT_METRICS else (kv, weights)
+    return BYTES_PER_ELEMENT.get(dtype) in {BYTES_PER_ELEMENT[d] for d in stored}
+
+
+_KV_METRICS = frozenset({"kv_cache_per_device", "kv_cache_per_token", "kv_cache_total", "kv_share"})
+_WEIGHT_METRICS = frozenset({"weights_per_device", "weights_total", "weights_share"})
 
 
 def _key(scenario: Scenario) -> tuple:

@@ -62,8 +62,6 @@ def metric_of(line: str, figure: int = 0) -> str | None:
     ("- Decode step time: 12 ms", "decode_step_time"),
     ("- Prefill of the whole batch: 24 s", "batch_prefill_time"),
     ("- End-to-end latency: 30 s", "e2e_latency"),
-    ("- The prompt's work should prefill in about 58 ms", "ttft"),  # what one prompt's prefill takes
-    ("- So a step can take as little as 3.2 ms", "decode_step_time"),
     ("- TTFT requirement: 30 s", "requirement_ttft"),
     # throughput
     ("- Decode throughput: 1,700 tokens/s", "decode_throughput"),
@@ -190,6 +188,7 @@ def test_phrase_names_its_metric(line, metric):
     ("- Headroom on B: 256 chats → 68.7 GB KV", 1, "kv_cache_total"),
     # the words right after a figure are its own, not the arithmetic's that follows them
     ("- A: 64 chats per replica hit all experts: 8 × (1 − 0.75^64) ≈ 8.0 of 8", 4, None),
+    ("| | tp2 |\n|---|---|\n| KV cache per token held on one GPU (KiB) | 160 |", 0, "kv_cache_per_token_per_device"),
     # "of dim 128" after heads is their dimension; a RoPE dim is no head's
     ("- 32 layers, 8 KV heads of dim 128", 2, "head_dim"),
     ("- MLA with a decoupled RoPE dim 64", 0, None),
@@ -349,6 +348,9 @@ def test_a_layout_figure_another_scenario_has_is_contested(text, figure, evidenc
     ("- At 40% MFU: TTFT 32 ms (tp8) and 95 ms (ep8) for an 8K prompt", ["tp8", "ep8"]),
     # the part of its sentence after a ";" names it before the rest does
     ("- Option tp8 needs two 8-GPU servers (16 GPUs); Option ep8 fits on one (8 GPUs)", ["tp8", "ep8"]),
+    # a parenthesis after the figure's noun names it too, unless it holds a figure of its own
+    ("- Can we raise tp8 back to 16 GPUs (\"ep8\")?", ["ep8"]),
+    ("- tp8 uses 16 GPUs (8 for ep8)", ["tp8"]),
     # a parenthesis about where a figure comes from names no scenario of its own
     ("## ep8\n\n- TTFT is now 95 ms (down from tp8)", ["ep8"]),
 ])
@@ -479,6 +481,25 @@ def test_a_corner_cell_naming_the_rows_makes_their_figures_one_rows_own():
     gpus, rate, per_gpu = claims
     assert gpus.metric == "devices_per_replica"  # 4 GPUs of one replica, not the deployment's
     assert "per_replica" in rate.qualifier.split() and "per_device" in per_gpu.qualifier.split()
+
+
+@pytest.mark.parametrize(("row", "qualifier"), [
+    ("| Decode measured (tok/s) | 2.3K |", "per_device"),  # the corner's "per GPU"
+    ("| Decode measured, node (tok/s) | 18.2K |", ""),  # the row notes its own count
+])
+def test_a_row_noting_what_it_counts_over_overrides_its_corner_cell(row, qualifier):
+    table = f"| per GPU unless noted | tp4 |\n|---|---|\n{row}\n"
+    [rate] = bind(extract(table), {"tp4": []}, load_vocabulary())
+    assert rate.qualifier == qualifier
+
+
+@pytest.mark.parametrize(("row", "metric"), [
+    ("| HBM per GPU, GB (% of 141 GB) | 79.9 (57%) |", "memory_per_device"),  # its own share: memory in use
+    ("| HBM per GPU, GB | 141 |", "memory_capacity"),
+])
+def test_a_devices_memory_with_its_own_share_is_memory_in_use(row, metric):
+    claims = bind(extract(f"| | tp8 |\n|---|---|\n{row}\n"), {"tp8": []}, load_vocabulary())
+    assert claims[0].metric == metric
 
 
 def test_a_column_header_says_what_its_cells_count_over():

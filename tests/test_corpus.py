@@ -8,7 +8,7 @@ read the code, and every label re-derived by a second reader (each folder's revi
 - A report with no must_flag line is entirely correct: it must pass (no error).
 Targets: right-reason recall >= 95%, false errors <= 1%, at most 3 errors on unlabeled lines, every
 correct report passing. All but the first hold; recall is held to what the tool reaches today
-(`RECALL_FLOOR`), a floor that only rises as binding and checks improve.
+(`RECALL_FLOOR`), a floor that rises as binding and checks improve.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 LABELED = sorted((ROOT / "tests" / "corpus").glob("*/labels.yaml")) + sorted(ROOT.glob("reports/*/answer-key.yaml"))
 
 RECALL_FLOOR = 0.65
-"""Right-reason recall reached on this corpus: 386 of 586 wrong lines, 2 false errors on 2,619 correct lines, over
-78 reports. The target is 0.95. The 72 reports before h61-h66 (six written blind in a later stop) joined now reach
-362 of 539 (0.67; the floor over them was 0.66); the floor was 0.72 over the 54 reports before h43-h60."""
+"""Right-reason recall reached on this corpus: 415 of 633 wrong lines, no false error on 2,835 correct lines, over
+84 reports. The target is 0.95. The floor rises as binding and checks improve on the same reports; when a set the
+code never saw joins, the measured ratio may fall, and the floor is set to it, the older sets' own figure beside it.
+h61-h72 (twelve reports written blind in a later stop) joined at 0.65: the 72 reports before them now reach 366 of
+539 (0.68; their floor was 0.66), and the floor was 0.72 over the 54 reports before h43-h60."""
 
 # label family -> the metrics whose findings judge that quantity
 FAMILY: dict[str, set[str]] = {

@@ -150,16 +150,18 @@ TWO_PRECISIONS = {**DENSE, "scenarios": {"bf16kv": {"tp": 1, "pp": 1, "dp": 1, "
                                                    "precision": {"kv_cache": "fp8"}}}}
 
 
-@pytest.mark.parametrize(("line", "rules"), [
-    ("- KV cache per GPU: 2.15 GB", ["MEM002"]),  # the section's BF16: 2.15 is half of 4.29
+@pytest.mark.parametrize(("line", "found"), [
+    ("- KV cache per GPU: 2.15 GB", [("MEM002", "error")]),  # the section's BF16: 2.15 is half of 4.29
     ("- With fp8 the KV cache per GPU halves to 2.15 GB", []),  # the scenario of its layout stored at FP8
-    ("- With fp8 the KV cache per GPU halves to 1.07 GB", ["MEM002"]),  # and held to it: 2.15 GB
+    # and held to it, 2.15 GB, as sure as a scenario known by a precision alone is: a warning
+    ("- With fp8 the KV cache per GPU halves to 1.07 GB", [("MEM002", "warning")]),
     ("- In int4 the KV cache per GPU would be 1.07 GB", []),  # neither stores int4: about a precision of no scenario
+    ("- KV cache per GPU: 2.15 GB (fp8 would halve this)", [("MEM002", "error")]),  # an aside's what-if is not its own
 ])
-def test_a_figure_at_a_precision_its_scenario_stores_nothing_at(line, rules):
+def test_a_figure_at_a_precision_its_scenario_stores_nothing_at(line, found):
     auditor = Auditor(spec_from_data(TWO_PRECISIONS, "two.yaml"), tuple(load_rules()), load_vocabulary())
     result = auditor.audit_text(f"# Memory\n\n## bf16kv\n\n{line}\n")
-    assert [f.rule for f in result.findings] == rules
+    assert [(f.rule, f.severity) for f in result.findings] == found
 
 
 def test_a_dense_decode_step_below_its_floor_is_one_error():

@@ -10,7 +10,7 @@ from audit.bind.about import Names, about
 from audit.bind.conditions import conditions_of
 from audit.bind.metric import _ACHIEVED, COUNTED, metric_of, own_words
 from audit.bind.scenario import LAYOUT_METRICS, names_not_figures, scenario_matchers, scenario_of
-from audit.bind.scope import OF_A_DEVICE, SHARE_LEAD, layout_named, parts, refine
+from audit.bind.scope import OF_A_DEVICE, OWNER, SHARE_LEAD, layout_named, owners_fit, parts, refine
 from audit.bind.vocabulary import Term
 from audit.extract.segments import SENTENCE_END
 from audit.precompiled import regex
@@ -86,9 +86,14 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
             metric, phrase = "decode_throughput", "role"  # "128 / 2.2 ms ≈ 58K tok/s": sequences over a step
         elif metric == "kv_cache_per_device" and n in chains and _SUBTRACTS.search(c.text, claims[min(chains[n])].start, c.start):
             metric = "free_memory"  # "77.3 - 35.3 = 42.0 GB for KV per GPU": the room left, not the cache
+        elif metric == "kv_share" and not _KV_WORD.search(words) and not OF_A_DEVICE.match(c.text, c.start + len(c.figure)) \
+                and not ((whole := _OF_FOOTPRINT.match(c.text, c.start + len(c.figure)))
+                         and owners_fit(whole.group(0), lambda word: _names_a_scenario(word, matchers))):
+            metric = None  # "the cache is 12% of our monthly bill": a cache named so is the KV only as a share of memory
         elif metric in ("kv_share", "weights_share") and OF_A_DEVICE.match(c.text, c.start + len(c.figure)):
             metric = f"{metric}_of_capacity"  # "the KV alone is ~68% of each card's HBM": of the capacity, not of what it holds
-        elif metric in ("kv_share", "weights_share") and _OF_FOOTPRINT.match(c.text, c.start + len(c.figure)):
+        elif metric in ("kv_share", "weights_share") and (whole := _OF_FOOTPRINT.match(c.text, c.start + len(c.figure))) \
+                and owners_fit(whole.group(0), lambda word: _names_a_scenario(word, matchers)):
             metric = f"{metric}_of_footprint"  # "~76% of each GPU's footprint": of what it holds, not of the capacity
         elif metric in _REQUIRED and _REQUIREMENT_LABEL.search(c.label) and not _ACHIEVED.search(c.before):
             metric = _REQUIRED[metric]  # "**Requirement:** TTFT ≤ 1.5 s": the line's label says what it is
@@ -107,7 +112,7 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         out.append(evolve(bound, conditions=conditions) if conditions or bound.conditions else bound)
     out = _parts_of_totals(_rates_of_times(_times_of_work(_formula_operands(parts(out), chains), chains), chains), chains)
     out = _kv_per_token_written(out, chains, layouts or {})
-    out = _alternatives(_shares_of_a_part(_fleets(_said_again(_elliptic_per(_flops_of_params(out, chains))))))
+    out = _alternatives(_capacity_in_use(_shares_of_a_part(_fleets(_said_again(_elliptic_per(_flops_of_params(out, chains)))))))
     if layouts:
         out = _other_layouts(_scenarios_by_layout(out, layouts), layouts)
     return out
@@ -217,11 +222,13 @@ def _formula_operands(claims: list[Claim], chains: dict[int, set[int]]) -> list[
     return out
 
 
-_OF_FOOTPRINT = regex(r"\s*of\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?(?:[\w-]+(?:'s|’s)\s+)?"
+_OF_FOOTPRINT = regex(rf"\s*of\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?(?:{OWNER}\s+)?"
                       r"(?:per[- ](?:gpu|device|card|npu)\s+)?(?:footprint|resident(?: memory| set)?|memory in use|"
                       r"what (?:it|each (?:gpu|device|card)|a (?:gpu|device|card)|the (?:gpu|device|card)) holds)\b", re.I)
-"""The words after a share that name its whole as what a device holds ("of the per-GPU footprint")."""
+"""The words after a share that name its whole as what a device holds ("of the per-GPU footprint", "of B's
+footprint")."""
 _SHARE_OF_PART = {"kv_cache_per_device": "kv_share", "weights_per_device": "weights_share"}
+_KV_WORD = regex(r"\b(?:kv|key[- ]value)\b", re.I)
 
 
 _OPTIONS = regex(r"\s*+(?:(?:,|;|\bor\b|\band\b|/|\beither\b)\s*+)++(?:[\w=-]++\s*+){0,2}+", re.I)
@@ -269,6 +276,22 @@ def _shares_of_a_part(claims: list[Claim]) -> list[Claim]:
                             evidence=Evidence(phrase, whole.group(0).strip(), c.evidence.scenario or part.evidence.scenario))
     return out
 
+
+def _capacity_in_use(claims: list[Claim]) -> list[Claim]:
+    """A device's memory with its own share right after it is memory in use, not the capacity: "| HBM per GPU, GB (%
+    of 141 GB) | 79.9 (57%) |" holds 79.9 GB of the 141. Its words named the device's memory, so it is bound as
+    loosely as they were (a warning at most)."""
+    out = list(claims)
+    for n in range(len(out) - 1):
+        c, share = out[n], out[n + 1]
+        if c.metric == "memory_capacity" and share.kind == "percent" and share.text == c.text \
+                and _OWN_SHARE.fullmatch(c.text, c.start + len(c.figure), share.start):
+            out[n] = evolve(c, metric="memory_per_device", evidence=evolve(c.evidence, phrase="section"))
+    return out
+
+
+_OWN_SHARE = regex(r"\s*\(\s*[~≈]?\s*")
+""""79.9 (57%)": the share opens a parenthesis right after the figure."""
 
 _COMPUTED_RATE = {"memory_bandwidth": "achieved_bandwidth", "peak_flops": "achieved_flops"}
 """A rate known by its unit alone that written arithmetic computes from other kinds (bytes over a time), or that
@@ -571,8 +594,14 @@ def qualifiers(claim: Claim) -> str:
     if _WHOLE_NOUN.match(claim.after):  # "in per-GPU terms, the 25.2K pool throughput": its own noun says the whole
         return " ".join(name for name, pat in _QUALIFIERS if name == "bound" and pat.search(claim.after))
     corner = claim.scope[-2:-1] if claim.column and claim.scope[-2:-1] and claim.scope[-2].lower().startswith("per ") else ()
+    if corner and _ROW_SCOPE.search(claim.label):
+        corner = ()  # "| Decode ceiling, node (tok/s) |" under a "per GPU unless noted" corner: the row notes its own
     words = " ".join((claim.label, claim.before, claim.after, *corner, *claim.scope[-1:]))  # a "Per GPU" corner cell too
     return " ".join(name for name, pat in _QUALIFIERS if pat.search(words))
+
+
+_ROW_SCOPE = regex(r"\b(?:node|server|host|box|pool|cluster|fleet|deployment|replica|rack|tray|total|aggregate)\b", re.I)
+"""Words of a row's label that say what its cells count over, whatever its table's corner cell says."""
 
 
 _CONTINUES = {"to", "vs", "vs.", "versus", "→", "->", "and", "or", "-", "–", "/"}

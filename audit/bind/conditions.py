@@ -128,12 +128,16 @@ PRECISION_METRICS = frozenset({"kv_cache_per_device", "kv_cache_per_token", "kv_
 """Figures whose bytes depend on the precision they are stored at."""
 
 
+_HYPOTHETICAL = regex(r"\([^()]*\b(?:would|could|if|instead|than|vs)\b[^()]*\)", re.I)
+""""(FP8 would halve this)": an aside about another precision is not the figure's own."""
+
+
 def precision_said(claim: Claim) -> str | None:
     """The one precision a figure's own words or its sentence's lead-in name ("BF16 doubles it to 192 KB a token,
     so DEP8 would carry about 50 gigs of KV"), or None: none, or several ("FP8 halves BF16's 70 GB")."""
     if not _PRECISION.search(claim.text) and not _PRECISION.search(claim.label):
         return None  # most figures' sentences name no precision: the places are not worth reading
-    for place in (_own_asides(claim), claim.label, _lead_in(claim)):
+    for place in (_HYPOTHETICAL.sub(" ", _own_asides(claim)), claim.label, _lead_in(claim)):
         named = {next(k for k, v in m.groupdict().items() if v) for m in _PRECISION.finditer(place)}
         if len(named) == 1:
             return named.pop()

@@ -91,10 +91,11 @@ def scenario_matchers(names: dict[str, list[str]]) -> list[tuple[str, re.Pattern
     return out
 
 
-_ASIDE_AFTER = regex(r"\s*\((?![^()]*(?:\d\s*[x×]|\b(?:the|than|vs|versus|of|over|against|compared|faster|slower|"
+_ASIDE_AFTER = regex(r"(?:(?:\s+[^\W\d_]++){1,3}+\s*\((?![^()]*(?<![\w-])\d)|\s*\()(?![^()]*(?:\d\s*[x×]|\b(?:the|than|vs|versus|of|over|against|compared|faster|slower|"
                      r"more|less|better|worse|from|was|were|previously|unlike|down|up|before|after|instead)\b))([^()]{1,24})\)", re.I)
-"""A short parenthesis right after a figure that names, not compares: what it names is the figure's own ("32 ms
-(tp8)"); "12.8K tok/s (5.6x the original)" sets it against another."""
+"""A short parenthesis right after a figure, or after its noun, that names, not compares: what it names is the figure's
+own ("32 ms (tp8)", "64 sequences per replica ("cap-64")"; after its noun, one holding no figure: "256 users (384 for
+C)" is the 384's); "12.8K tok/s (5.6x the original)" sets it against another."""
 
 
 def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],

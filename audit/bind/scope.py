@@ -11,6 +11,7 @@ part's metric (`REFINED`), or no metric at all when none describes it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from audit.precompiled import regex
@@ -20,6 +21,7 @@ _DEVICE = r"(?:gpu|device|npu|card|chip|accelerator|tp rank|rank|shard|xpu)s?"
 _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
     ("device", regex(rf"(?:\bper\s+|/\s*|\beach\s+|\bon each\s+|\bevery\s+|\bper-){_DEVICE}\b|每卡|单卡|每张卡"
                           rf"|\b(?:each|every)\s+(?:[\w-]+\s+)?{_DEVICE}\s+(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?)\b"
+                          rf"|\b(?:held|stored|kept|cached|resident)\s+(?:on|in)\s+(?:one|a single|each|every|a)\s+{_DEVICE}\b"
                           rf"|\blocal\b", re.I)),
     ("replica", regex(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:replica|instance|dp rank|copy)\b"
                            r"|\b(?:a|one|each)\s+(?:model\s+)?(?:replica|copy)\s+(?:needs|uses|takes|spans|has|is)\b", re.I)),
@@ -93,6 +95,17 @@ def clause_of(claim: Claim, asides: bool = False) -> str:
     return clause if asides else _PARENTHESIS.sub(" ", clause)  # asides are not its words
 
 
+OWNER = r"[\w-]+(?:'s|’s)"
+"""A possessive before a whole ("B's 48.6 GB", "original's 41 ms"): whose it is, checked by `owners_fit`."""
+_POSSESSIVE = regex(r"(?<![\w-])(?!(?:what|that|it|here|there|who|which|where|how)(?:'s|’s))([\w-]+)(?:'s|’s)", re.I)
+"""An owner: "what's resident" and "that's" say "is", they own nothing."""
+_OWNER_WORD = regex(r"(?:gpu|device|card|npu|chip|node|replica)|(?-i:[A-Z][\w-]{0,15})|[\w-]*\d[\w-]*|[A-Za-z]", re.I)
+
+
+def owners_fit(text: str, names: Callable[[str], bool]) -> bool:
+    """Whether every owner `text` names is a device's, a node's or a scenario's: a name `names` knows, or one that
+    looks like one (capitalised, with a digit, one letter); "the checkpoint's footprint" is no device's."""
+    return all(_OWNER_WORD.fullmatch(m.group(1)) or names(m.group(1)) for m in _POSSESSIVE.finditer(text))
 OF_A_DEVICE = regex(r"\s*(?:of|out of)\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?"
                     r"(?:(?:gpu|device|card|npu|chip|accelerator)(?:'s|’s)?\s+)?"
                     r"(?:hbm\d?e?|vram|(?:memory\s+)?capacity|device memory|gpu memory|(?:card|gpu|device)\b(?!['’]))", re.I)

@@ -716,7 +716,7 @@ _GOES_ON = regex(r"(?:[,(~≈=+×*/-]|\b(?:about|around|approximately|roughly|of
                  r"on|from|is|are|was|were|takes?|needs?|gives?|per|than|vs\.?|so|which|that|under|over|into|onto|"
                  r"across|between|within|without|through|via|after|before|below|above|beyond|during|as|its|their|"
                  r"this|these|each|every|our|your|if|when|while|where|because|since|should|would|will|can|could|"
-                 r"may|might|must))\s*$", re.I)
+                 r"might|must))\s*$", re.I)
 """How a line that its sentence goes on from ends: a comma, an operator, a word that needs what follows."""
 _OPERATOR_FIRST = regex(r"\s*(?:[×*+=/≈~]|[xX]\s|-\s|\.\.\.)")
 """A line that opens with an operator goes on with the line before it."""

@@ -232,8 +232,8 @@ def _restated(rule, claim: Claim, premises: Premises, ctx: Context) -> Finding |
         if claim.metric not in (None, p.claim.metric) or abs(claim.value - p.claim.value) > _SAME * p.claim.value:
             continue
         metric = p.claim.metric
-        if metric is None and _digits(claim.figure) < 3:
-            continue  # "this saves 43%" and a weights share of "43%": two figures of no metric agree by chance
+        if claim.metric is None and claim.kind == "percent" and _digits(claim.figure) < 3:
+            continue  # "this saves 43%" and a weights share of "43%": a short share no words bind agrees by chance
         if metric is not None and any(  # the same number is right for another scenario
                 abs(claim.value - r.value) <= rule.spec.tolerance * r.value
                 for s in ctx.scenarios_for(claim) if metric in ctx.estimates[s]

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from audit.arithmetic import as_written, expressions_before, holds
-from audit.bind.scope import OF_A_DEVICE, SHARE_LEAD, scope_of_titles
+from audit.bind.scope import OF_A_DEVICE, OWNER, SHARE_LEAD, owners_fit, scope_of_titles
 from audit.judge.checks import Context, message_values, ratio
 from audit.precompiled import regex
 from audit.records import Claim, Finding, evolve
@@ -206,7 +206,7 @@ class _Pair:
 
 
 _JOINTS = (
-    ("of", regex(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|a\s+)?(?:[\w-]+(?:'s|’s)\s+)?$", re.I)),  # "14.1 of b's 48.6 GB"
+    ("of", regex(rf"^\s*(?:of|out of)\s+(?:the\s+|its\s+|a\s+)?(?:{OWNER}\s+)?$", re.I)),  # "14.1 of b's 48.6 GB"
     ("of", regex(r"^\s*/\s*$")),
     ("to", regex(r"^\s*(?:→|->|⟶|=>|to)\s*[$€£¥]?\s*$", re.I)),  # "from $6.25 to $3.90": a price's sign
     ("vs", regex(r"^\s*(?:vs\.?|versus|against|compared with|and)\s*[$€£¥]?\s*$", re.I)),
@@ -231,6 +231,8 @@ def _pairs(claim: Claim, ctx: Context, within: str) -> list[_Pair]:
         if a.kind != b.kind or a.unit != b.unit or a.value <= 0 or b.value <= 0:
             continue
         between = claim.text[a.start + len(a.figure): b.start]
+        if not owners_fit(between, lambda word: _is_name(word, ctx)):
+            continue  # "15.8 GB of the checkpoint's 64 GB": no device's or scenario's whole
         for joint, pattern in _JOINTS:
             if pattern.match(between):
                 if joint == "to" and not re.search(r"\bfrom\s*$", claim.text[:a.start], re.I) and "to" == between.strip():
@@ -266,9 +268,9 @@ def _own_parenthesis(claim: Claim) -> str:
 
 
 def _own_clause(claim: Claim) -> str:
-    """The figure's clause: between ";", ": ", ". " or a dash around it, parentheses included."""
+    """The figure's clause: between ";", ": ", ". ", ", and " or a dash around it, parentheses included."""
     text, start = claim.text, claim.start
-    cut = regex(r";\s|:\s|(?<!\bi\.e)(?<!\be\.g)\.\s|\s[-–—]\s|,?\s(?:but|while|whereas|yet)\s")
+    cut = regex(r";\s|:\s|(?<!\bi\.e)(?<!\be\.g)\.\s|\s[-–—]\s|,?\s(?:but|while|whereas|yet)\s|,\s+and\s")
     lo = max((m.end() for m in cut.finditer(text, 0, start)), default=0)
     m = cut.search(text, start + len(claim.figure))
     return text[lo: m.start() if m else len(text)]
@@ -334,6 +336,8 @@ def _percent_of(claim: Claim, ctx: Context):
                 continue  # "frees 8 of the 16 GPUs (50%) and serves 8.8% more": a change is no part of a whole
             if pair.joint == "of":
                 readings.append((a / b, f"{_fmt(pair.first)} / {_fmt(pair.second)}"))
+                if _WHOLE_IN_WORDS.match(tail):
+                    sure = False  # "15.8 GB of a GPU's 64 GB, 35% of its footprint": the share names a whole of its own
             elif pair.joint in ("to", "vs", "instead"):
                 own = _change_word(claim, words)
                 change = own or _CHANGE.search(words)
@@ -356,9 +360,8 @@ def _percent_of(claim: Claim, ctx: Context):
                     if pair.joint == "vs" and own is not None:
                         # "$0.46 vs $0.33, 28% less": what falls falls from the larger; "571 vs 727, 27% more":
                         # what rises rises from the smaller, whichever of "A vs B" is written first
-                        lo_first = pair.first.value <= pair.second.value
-                        smaller, larger = (pair.first, pair.second) if lo_first else (pair.second, pair.first)
-                        base, other = (larger, smaller) if own.group("less") else (smaller, larger)
+                        low, high = sorted((pair.first, pair.second), key=lambda o: o.value)
+                        base, other = (high, low) if own.group("less") else (low, high)
                     readings.append((abs(b - a) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"))
     if not readings and not condition:
         earlier = _pair_of_an_earlier_clause(claim, ctx)
@@ -367,7 +370,11 @@ def _percent_of(claim: Claim, ctx: Context):
             sure = False
     if not readings:
         row = _row_change(claim, ctx)
-        if row is not None:  # "| p50 ITL | 30 ms | 52 ms | +42% |" under "| before | during | change |"
+        if row is not None and _QUOTIENT_COLUMN.match(claim.column) and not _CHANGE_COLUMN.match(claim.column):
+            was, now = row  # "| 15.8 | 64 | 25% |" under "| KV, GB | HBM, GB | KV/HBM |": the top over the bottom
+            readings.append((now.value / was.value, f"{_fmt(now)} / {_fmt(was)}"))
+            sure = False
+        elif row is not None:  # "| p50 ITL | 30 ms | 52 ms | +42% |" under "| before | during | change |"
             was, now = row
             readings.append((abs(now.value - was.value) / was.value, f"|{_fmt(now)} - {_fmt(was)}| / {_fmt(was)}"))
             larger, smaller = max(was.value, now.value), min(was.value, now.value)
@@ -387,8 +394,10 @@ def _percent_of(claim: Claim, ctx: Context):
     return value, "part / whole", written
 
 
+_WHOLE_IN_WORDS = regex(r"\s*(?:of|out of)\s+(?:the\s+|its\s+|their\s+|each\s+|every\s+|a\s+|one\s+)?[^\W\d_]", re.I)
+""""35% of its footprint": a share followed by the words of a whole, no figure."""
 _BELOW = regex(r"\s*(?:below|under|short of|lower than|less than|above|over|higher than|more than)\s+(?:its|the|their|our|a|an)?"
-                r"\s*(?:[\w-]+(?:'s|’s)?\s+){0,2}?(?=[~≈]?\d)", re.I)
+                rf"\s*(?:(?:{OWNER}|[\w-]+)\s+){{0,2}}?(?=[~≈]?\d)", re.I)
 """"48% below its 2,100 roofline", "32% lower than C1's 41 ms": the percentage a figure before it stands from the one
 after."""
 
@@ -397,7 +406,7 @@ def _below_or_above(claim: Claim, ctx: Context, tail: str) -> tuple[list[tuple[f
     """ "1,420 tok/s sits 32% below its 2,100 roofline": |X - Y| / Y, a figure before it against the one after (and,
     as some write, |X - Y| / X: a warning at most); sure only when one figure before it can be X."""
     whole_at = _BELOW.match(tail)
-    if whole_at is None:
+    if whole_at is None or not owners_fit(whole_at.group(0), lambda word: _is_name(word, ctx)):
         return None
     start = claim.start + len(claim.figure) + whole_at.end()
     whole = next((o for o in ctx.claims[claim.index + 1: claim.index + 2] if o.text == claim.text and o.start == start), None)
@@ -497,7 +506,7 @@ _CHANGE_COLUMN = regex(r"^\W*(?:change|δ|Δ|delta|diff(?:erence)?|ratio|speed-?
 def _row_change(claim: Claim, ctx: Context) -> tuple[Claim, Claim] | None:
     """The two figures of a table row a cell under a "change" column compares: the row's only two cells of one
     kind left of it, the one it changes from first ("| p50 ITL | 30 ms | 52 ms | +42% |"; under "| This release |
-    Previous |" the second)."""
+    Previous |" the second); under a quotient column ("b/a") the bottom's cell first, the top's second."""
     quotient = _QUOTIENT_COLUMN.match(claim.column) if claim.column else None
     if not claim.column or not (_CHANGE_COLUMN.match(claim.column) or quotient):
         return None
@@ -738,6 +747,9 @@ def _pair_of_an_earlier_clause(claim: Claim, ctx: Context) -> tuple[float, str] 
     if not pairs:
         return None
     pair = pairs[-1]
+    named = _named_kind(claim.text[lo: change.start()])
+    if named is not None and named != pair.first.kind:
+        return None  # "TTFT went from 1.2 s to 0.8 s; throughput rose 25%": a change of another quantity
     if any(o.kind == "percent" and o.text == claim.text and pair.second.start < o.start < claim.start
            for o in ctx.claims[pair.second.index + 1: claim.index]):
         return None  # another percentage between them is the pair's
@@ -776,6 +788,12 @@ def _ratio(claim: Claim, ctx: Context):
         pairs = _either_side(claim, ctx)
     if not pairs:
         row = _row_change(claim, ctx)
+        quotient = _QUOTIENT_COLUMN.match(claim.column)
+        end = claim.start + len(claim.figure)
+        if row is not None and quotient and re.search(r"[/÷]", quotient.group(0)) \
+                and not _CHANGE_COLUMN.match(claim.column) and not _COMPARATIVE.search(claim.text[end: end + 24]):
+            bottom, top = row  # "| 4.7 | 14.1 | 3.0x |" under "| pool-a | pool-b | b/a |": b over a, as it says
+            return top.value / bottom.value, "the column's top over its bottom", f"{_fmt(top)} / {_fmt(bottom)}"
         pairs = [_Pair(row[0], row[1], "to")] if row is not None else []
     if not pairs:
         versus = _table_versus(claim, ctx)
@@ -876,7 +894,7 @@ def _between_scenarios(claim: Claim, ctx: Context):
     """ "4x improvement in decode throughput" (the optimized section): "Nx" of a metric the report states for
     two scenarios, against the report's own figures of it, one per scenario."""
     words = f"{claim.text[claim.start + len(claim.figure): claim.start + len(claim.figure) + 60]} {claim.label}"
-    family = _family_named(words) or _family_named(claim.before)
+    family = _family_named(words, devices=True) or _family_named(claim.before)
     names = list(ctx.estimates)
     if len(names) > 2:  # "large_tp8 decodes 3.1x more per GPU than large_tp4": the two its sentence names
         names = [n for n in names if (ctx.matchers[n].search(claim.text) if n in ctx.matchers
@@ -909,24 +927,34 @@ def _between_scenarios(claim: Claim, ctx: Context):
             f"{format_number(hi)} / {format_number(lo)} ({' vs '.join(names)})", {"unsure": True})
 
 
-_LESS_AFTER = regex(r"\s*(?:fewer|less|smaller|lower|cheaper|shorter)\b", re.I)
-_MORE_AFTER = regex(r"\s*(?:more|higher|larger|bigger|the\b|as\s+many\b|times\s+(?:the|as)\b)", re.I)
+_TIMES_THE = regex(r"\s*(?:the\b|as\s+many\b|times\s+(?:the|as)\b)", re.I)
+""""0.6x the GPUs of B", "3 times as many": a multiple of what follows, its subject over the other."""
+_AGAINST = regex(r"\b(?:relative to|compared (?:with|to)|against|versus|vs\.?|than|over|from)\s+(?:the\s+)?$", re.I)
+""""Relative to original, ...": a name after these words is what the ratio is set against, not its subject."""
 
 
 def _direction(claim: Claim, ctx: Context, names: list[str]) -> tuple[str, str] | None:
     """Which scenario a ratio puts over which, by its sentence: the one named before it is its subject ("A needs
     0.6x the GPUs of B": A / B; "B needs 3x fewer GPUs": the other over B). None when its words do not say."""
-    before = [n for n in names if _named_at(n, claim.text[: claim.start], ctx) is not None]
+    head = claim.text[: claim.start]
+    before = [n for n in names if (at := _named_at(n, head, ctx)) is not None and not _AGAINST.search(head, 0, at)]
     if len(before) != 1:
-        return None
+        return None  # none, both, or one after "relative to": no subject
     subject = before[0]
     other = next(n for n in names if n != subject)
     after = claim.text[claim.start + len(claim.figure):]
-    if _LESS_AFTER.match(after):
+    way = _CHANGE.match(after.lstrip())
+    if way is not None and way.group("less"):
         return other, subject
-    if _MORE_AFTER.match(after):
+    if (way is not None and way.group("more")) or _TIMES_THE.match(after):
         return subject, other
     return None
+
+
+def _is_name(word: str, ctx: Context) -> bool:
+    """Whether a word is one of the scenarios' names."""
+    return any((m := pattern.search(word)) is not None and m.group(0).lower() == word.lower()
+               for pattern in ctx.matchers.values())
 
 
 def _named_at(name: str, text: str, ctx: Context) -> int | None:
@@ -936,10 +964,17 @@ def _named_at(name: str, text: str, ctx: Context) -> int | None:
     return m.start() if m else None
 
 
-def _family_named(words: str) -> tuple[str, ...] | None:
-    """The metrics of the quantity `words` name first ("4.9x more tokens from the same 16 GPUs": token rates)."""
-    found = [(m.start(), metrics) for pattern, metrics in _FAMILIES for m in [pattern.search(words)] if m]
+def _family_named(words: str, devices: bool = False) -> tuple[str, ...] | None:
+    """The metrics of the quantity `words` name first ("4.9x more tokens from the same 16 GPUs": token rates); a
+    count of devices only as the ratio's own noun, `devices` right after it ("4x fewer GPUs", "0.6x the GPUs of B"),
+    never the devices a sentence mentions on the way ("3x faster than original, on its 32 GPUs")."""
+    found = [(m.start(), metrics) for pattern, metrics in _FAMILIES for m in [pattern.search(words)] if m
+             and (metrics != ("device_count",) or (devices and _OWN_NOUN.match(words, 0, m.start())))]
     return min(found, key=lambda f: f[0])[1] if found else None
+
+
+_OWN_NOUN = regex(r"\s*(?:[^\W\d_]+\s+){0,2}$")
+"""At most two words between a ratio and its noun ("4x fewer GPUs", "0.6x the GPUs")."""
 
 
 _RATIO_PER = (("per_device", regex(r"\bper[\s-]+(?:gpu|device|chip|card)\b", re.I)),
@@ -1147,7 +1182,7 @@ def _per_device(claim: Claim, ctx: Context):
 def _per_node(claim: Claim, ctx: Context):
     """ "Quote A's 5,333 tok/s works out to 667 tok/s per server": a node's share of the deployment's total stated
     beside it is the total over its nodes. Known by place: a warning at most."""
-    if "bound" in claim.qualifier.split():
+    if "bound" in claim.qualifier.split() or claim.versus or claim.comparison:
         return None  # "prefill ceiling per node: 8 x 4.5 PFLOPS / ...": the rules that recompute bounds judge it
     total = total_beside(claim, ctx)
     if total is None or total.scenario is None or counted(total) != "deployment" or total.text != claim.text:
@@ -1156,6 +1191,8 @@ def _per_node(claim: Claim, ctx: Context):
     if not counts["deployment"] or not counts["node"]:
         return None
     nodes = counts["deployment"] / counts["node"]
+    if nodes != int(nodes):
+        return None  # 12 GPUs on nodes of 8: how they are placed is not known
     return (total.value / nodes, "total / nodes that produce it",
             f"{_fmt(total)} (line {total.line}) / {nodes:g} nodes of {total.scenario}", {"unsure": True})
 
