@@ -180,6 +180,7 @@ def test_phrase_names_its_metric(line, metric):
     # the devices of one replica or node, by their owner
     ("- Spread over a Flash replica's 8 GPUs, that is 96 TFLOP each", 0, "devices_per_replica"),
     ("- Output per compute tray (4 GPUs): 10.2K tok/s", 0, "devices_per_node"),
+    ("- Each p5.48xlarge instance (8 GPUs) holds half a replica", 0, "device_group"),  # a cloud's node or a replica
     ("- The deployment spans 64 GPUs", 0, "device_count"),
     # what a step reads of the weights is not what a device holds
     ("- C1 would still read 12.9 GB of weights per GPU per step", 0, None),

@@ -223,7 +223,7 @@ def _formula_operands(claims: list[Claim], chains: dict[int, set[int]]) -> list[
 
 
 _OF_FOOTPRINT = regex(rf"\s*of\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?(?:{OWNER}\s+)?"
-                      r"(?:per[- ](?:gpu|device|card|npu)\s+)?(?:footprint|resident(?: memory| set)?|memory in use|"
+                      r"(?:per[- ](?:gpu|device|card|npu)\s+)?(?:footprint|resident(?: memory| set)?|(?:memory|hbm|vram) in use|"
                       r"what (?:it|each (?:gpu|device|card)|a (?:gpu|device|card)|the (?:gpu|device|card)) holds)\b", re.I)
 """The words after a share that name its whole as what a device holds ("of the per-GPU footprint", "of B's
 footprint")."""

@@ -108,7 +108,8 @@ def owners_fit(text: str, names: Callable[[str], bool]) -> bool:
     return all(_OWNER_WORD.fullmatch(m.group(1)) or names(m.group(1)) for m in _POSSESSIVE.finditer(text))
 OF_A_DEVICE = regex(r"\s*(?:of|out of)\s+(?:the\s+|its\s+|each\s+|every\s+|one\s+|a\s+)?"
                     r"(?:(?:gpu|device|card|npu|chip|accelerator)(?:'s|’s)?\s+)?"
-                    r"(?:hbm\d?e?|vram|(?:memory\s+)?capacity|device memory|gpu memory|(?:card|gpu|device)\b(?!['’]))", re.I)
+                    r"(?:hbm\d?e?|vram|(?:memory\s+)?capacity|device memory|gpu memory|(?:card|gpu|device)\b(?!['’]))"
+                    r"(?!\s+(?:in use|used|occupied)\b)", re.I)
 """The words after a share that name its whole as one device's memory, with no number: "14.4 GB is 36% of HBM", "20%
 of the card", "60% of each card's HBM"; "of the 45.2 GB each GPU holds" is not one."""
 SHARE_LEAD = regex(r"\s*+(?:per\s+(?:gpu|device|card|npu)\s*+)?(?:(?:,|\(|=|:|—|–|-|\bis\b|\bare\b|\bi\.e\.,?|\bor\b|"
@@ -134,7 +135,7 @@ def scope_of(claim: Claim) -> str | None:
         return "node"
     owner = _OWNER.search(claim.text[: claim.start]) if claim.metric == "device_count" else None
     if owner:  # "a Flash replica's 8 GPUs", "per compute tray (4 GPUs)": the devices of one replica or node
-        return "replica" if owner.group("what").lower() in ("replica", "instance", "copy") else "node"
+        return _WHOSE.get(owner.group("what").lower(), "node")
     if claim.metric == "device_count" and (_GROUP.search(claim.text[: claim.start]) or _AT_A_TIME.match(tail)):
         return "group"  # "4 replicas of 2 GPUs", "replicated on 2 GPUs": the size of a group, not the deployment
     if claim.metric in _WHOLE and _PART_OF.match(tail):
@@ -158,6 +159,8 @@ def scope_of(claim: Claim) -> str | None:
 
 
 _OWNER = regex(r"\b(?P<what>replica|instance|copy|node|server|host|box|tray)(?:(?:'s|’s)\s+|\s*\(\s*)[~≈]?$", re.I)
+_WHOSE = {"replica": "replica", "copy": "replica", "instance": "group"}
+"""An instance may be a replica (of a server) or a node (of a cloud): its devices are a group's, known by neither."""
 """"a replica's 8 GPUs", "per compute tray (4 GPUs)": the devices a count names are one replica's or node's."""
 _SUBJECT = regex(rf"\b(?:a|one|any)\s+{_DEVICE}\s+(?:then\s+|only\s+|now\s+)?"
                       rf"(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?|computes?|serves?)\b[^,;:.]*$", re.I)

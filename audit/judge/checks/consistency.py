@@ -1182,8 +1182,9 @@ def _per_device(claim: Claim, ctx: Context):
 def _per_node(claim: Claim, ctx: Context):
     """ "Quote A's 5,333 tok/s works out to 667 tok/s per server": a node's share of the deployment's total stated
     beside it is the total over its nodes. Known by place: a warning at most."""
-    if "bound" in claim.qualifier.split() or claim.versus or claim.comparison:
-        return None  # "prefill ceiling per node: 8 x 4.5 PFLOPS / ...": the rules that recompute bounds judge it
+    if "bound" in claim.qualifier.split() or claim.versus or claim.comparison \
+            or _AGAINST.search(claim.text, max(0, claim.start - 24), claim.start):
+        return None  # a bound, or what it is set against ("up from 2,000 tokens/s per node last quarter")
     total = total_beside(claim, ctx)
     if total is None or total.scenario is None or counted(total) != "deployment" or total.text != claim.text:
         return None  # a total on another line may be a replica's or a node's own ("Each replica decodes 8,000")
