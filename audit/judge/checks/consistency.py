@@ -726,7 +726,7 @@ _CHANGE_ZH = regex(r"(降低|减少|提升|提高|增加|高|低|快|慢)了?")
 _CHANGE = regex(r"(?<![\w-])(?:(?P<less>less|lower(?:s|ed)?|cut|cuts|reduc\w*|drop(?:s|ped)?|falls?|fallen|fell|"
                      r"sav(?:es?|ed|ings?)|cheaper|smaller|shorter|down|fewer|decreas\w*|declin\w*|slash\w*|"
                      r"trims?|trimmed|shav(?:es?|ed)|shrinks?|shrank|shrunk)|"
-                     r"(?P<more>more|higher|gain(?:s|ed)?|increase\w*|grows?|grew|grown|rises?|rose|risen|up|larger|"
+                     r"(?P<more>more|higher|gain(?:s|ed)?|increase\w*|grows?|grew|grown|rises?|rose|risen|up(?!\s+to\b)|larger|"
                      r"bigger|jumps?|jumped|climb(?:s|ed)?)|"
                      r"(?P<either>worse|better|slower|faster|longer|regress\w*|improv\w*))(?![\w-])", re.I)
 """Words of a change: a fall, a rise, or either ("40% worse" of a time is a rise, of a rate a fall)."""
@@ -760,13 +760,16 @@ def _pair_of_an_earlier_clause(claim: Claim, ctx: Context) -> tuple[float, str] 
 
 def _change_word(claim: Claim, words: str) -> re.Match | None:
     """The word of a change a percentage is said with: right after it ("43% slower"), else the last one before it
-    in its clause ("dropped 81%"); None when neither (a word after it further on is another figure's)."""
+    in its clause with no figure between them ("dropped 81%"); None when neither (a word further on, or one
+    before another figure, is another figure's)."""
     end = claim.start + len(claim.figure)
     after = _CHANGE.match(claim.text, end + len(claim.text[end:]) - len(claim.text[end:].lstrip()))
     if after is not None:
         return after
     lo = claim.text.find(words)
     before = list(_CHANGE.finditer(claim.text, max(lo, 0), claim.start)) if lo >= 0 else []
+    if before and re.search(r"\d", claim.text[before[-1].end(): claim.start]):
+        return None  # "2x higher throughput (1.36 vs 0.67 rps) ... or up to 50%": another figure's word
     return before[-1] if before else None
 
 
