@@ -36,7 +36,11 @@ _BATCH = (
     regex(r"(?<![\d.,])(?P<n>\d[\d,]*)[- ]prompt\b", re.I),
     regex(r"(?<![\d.,])(?P<n>\d[\d,]*)\s*个", re.I),
 )
-_REPLICA = regex(r"\b(?:replica|instance|one (?:tp\S*|copy)|per replica)\b|实例", re.I)
+_REPLICA_AFTER = regex(r"\s*(?:[\w-]+\s+){0,2}?(?:per|each|a|every|for one|on one|on a|in one|in a)\s+(?:[\w-]+\s+)?"
+                       r"(?:replica|instance|copy)\b|\s*(?:个)?实例", re.I)
+_REPLICA_BEFORE = regex(r"(?:\b(?:replica|instance|copy)(?:'s|’s)?|\b(?:one|a|each|every) (?:tp\S*|replica|instance|copy))"
+                        r"\s+(?:[\w-]+\s+){0,3}$|实例\s*$", re.I)
+""""32 prompts per replica", "32 prompts on one B replica", "a replica's 32 prompts": the count is one replica's."""
 
 PROMPT_METRICS = frozenset({"ttft", "batch_prefill_time", "prefill_flops", "prefill_flops_attention",
                             "prefill_flops_mlp", "prefill_throughput"})
@@ -79,10 +83,12 @@ def conditions_of(claim: Claim) -> tuple[tuple[str, float], ...]:
     found: tuple[tuple[str, float], ...] = ()
     if claim.metric == "batch_prefill_time":
         region = f"{_own_asides(claim)} {claim.label} {claim.text[: claim.start]}"
-        counts = {int(m.group("n").replace(",", "")) for p in _BATCH for m in p.finditer(region)}
-        counts = {n for n in counts if 1 < n <= 1_000_000}
-        if len(counts) == 1:
-            found = (("replica_batch" if _REPLICA.search(region) else "batch", float(counts.pop())),)
+        matches = [m for p in _BATCH for m in p.finditer(region) if 1 < int(m.group("n").replace(",", "")) <= 1_000_000]
+        counts = {int(m.group("n").replace(",", "")) for m in matches}
+        if len(counts) == 1:  # a replica's when the replica is said beside that count, not of another figure
+            near = any(_REPLICA_AFTER.match(region, m.end()) or _REPLICA_BEFORE.search(region, max(0, m.start() - 40),
+                                                                                          m.start()) for m in matches)
+            found = (("replica_batch" if near else "batch", float(counts.pop())),)
     for name, metrics, patterns in (("prompt", PROMPT_METRICS, _PROMPT), ("context", CONTEXT_METRICS, _CONTEXT)):
         if claim.metric not in metrics:
             continue

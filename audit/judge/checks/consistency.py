@@ -209,7 +209,7 @@ _JOINTS = (
     ("of", regex(rf"^\s*(?:of|out of)\s+(?:the\s+|its\s+|a\s+)?(?:{OWNER}\s+)?$", re.I)),  # "14.1 of b's 48.6 GB"
     ("of", regex(r"^\s*/\s*$")),
     ("to", regex(r"^\s*(?:→|->|⟶|=>|to)\s*[$€£¥]?\s*$", re.I)),  # "from $6.25 to $3.90": a price's sign
-    ("vs", regex(r"^\s*(?:vs\.?|versus|against|compared with|and)\s*[$€£¥]?\s*$", re.I)),
+    ("vs", regex(rf"^\s*(?:vs\.?|versus|against|compared with|and)\s*(?:{OWNER}\s+)?[$€£¥]?\s*$", re.I)),  # "vs B's 29.3 ms"
     ("instead", regex(r"^\s*(?:[^\W\d_]+\s+){0,2}(?:instead of|rather than|in place of)\s*[$€£¥]?\s*$", re.I)),
 )
 """How two figures side by side relate: a part of a whole, a change from the first to the second, a comparison
