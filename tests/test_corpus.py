@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LABELED = sorted((ROOT / "tests" / "corpus").glob("*/labels.yaml")) + sorted(ROOT.glob("reports/*/answer-key.yaml"))
 
 RECALL_FLOOR = 0.65
-"""Right-reason recall reached on this corpus: 415 of 633 wrong lines, no false error on 2,835 correct lines, over
+"""Right-reason recall reached on this corpus: 417 of 633 wrong lines, no false error on 2,835 correct lines, over
 84 reports. The target is 0.95. The floor rises as binding and checks improve on the same reports; when a set the
 code never saw joins, the measured ratio may fall, and the floor is set to it, the older sets' own figure beside it.
 h61-h72 (twelve reports written blind in a later stop) joined at 0.65: the 72 reports before them now reach 366 of
