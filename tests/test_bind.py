@@ -190,6 +190,10 @@ def test_phrase_names_its_metric(line, metric):
     # the words right after a figure are its own, not the arithmetic's that follows them
     ("- A: 64 chats per replica hit all experts: 8 × (1 − 0.75^64) ≈ 8.0 of 8", 4, None),
     ("| | tp2 |\n|---|---|\n| KV cache per token held on one GPU (KiB) | 160 |", 0, "kv_cache_per_token_per_device"),
+    # a script's key right before its value names it, in words, and only it
+    ("Result: weights_per_gpu_B = 101.46 GB", 0, "weights_per_device"),
+    ('"params_total": 4.67e10, "params_active": 1.29e10}', 1, "params_active"),
+    ("Result: layers=126 · heads=128 · kv_heads=8 · head_dim=128", 3, "head_dim"),
     # "of dim 128" after heads is their dimension; a RoPE dim is no head's
     ("- 32 layers, 8 KV heads of dim 128", 2, "head_dim"),
     ("- MLA with a decoupled RoPE dim 64", 0, None),
