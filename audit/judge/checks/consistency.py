@@ -267,13 +267,22 @@ def _own_parenthesis(claim: Claim) -> str:
     return m.group(2)
 
 
-def _own_clause(claim: Claim) -> str:
-    """The figure's clause: between ";", ": ", ". ", ", and " or a dash around it, parentheses included."""
+_CLAUSE_CUT = regex(r";\s|:\s|(?<!\bi\.e)(?<!\be\.g)\.\s|\s[-–—]\s|,?\s(?:but|while|whereas|yet)\s|,\s+and\s")
+
+
+def _own_clause_span(claim: Claim) -> tuple[int, int]:
+    """Where the figure's clause starts and ends in its text: between ";", ": ", ". ", ", and " or a dash around it,
+    parentheses included."""
     text, start = claim.text, claim.start
-    cut = regex(r";\s|:\s|(?<!\bi\.e)(?<!\be\.g)\.\s|\s[-–—]\s|,?\s(?:but|while|whereas|yet)\s|,\s+and\s")
-    lo = max((m.end() for m in cut.finditer(text, 0, start)), default=0)
-    m = cut.search(text, start + len(claim.figure))
-    return text[lo: m.start() if m else len(text)]
+    lo = max((m.end() for m in _CLAUSE_CUT.finditer(text, 0, start)), default=0)
+    m = _CLAUSE_CUT.search(text, start + len(claim.figure))
+    return lo, m.start() if m else len(text)
+
+
+def _own_clause(claim: Claim) -> str:
+    """The figure's clause (`_own_clause_span`)."""
+    lo, hi = _own_clause_span(claim)
+    return claim.text[lo:hi]
 
 
 def _percent_of(claim: Claim, ctx: Context):
@@ -736,11 +745,11 @@ def _pair_of_an_earlier_clause(claim: Claim, ctx: Context) -> tuple[float, str] 
     """A change said with its percentage ("FP8 saves 40%") whose own clause sets no two figures side by side, against
     the nearest pair before it in its sentence ("$0.46 vs $0.33 per million output tokens; ..."): a fall over the
     larger, a rise over the smaller. Known by place: a warning at most."""
-    words = _own_clause(claim)
+    lo, hi = _own_clause_span(claim)
+    words = claim.text[lo:hi]
     change = _change_word(claim, words)
     if change is None or change.group("either") or _INVERSE.search(words) or _side_of_a_pair(claim, ctx):
         return None
-    lo = claim.text.find(words)
     if lo <= 0 or _pairs(claim, ctx, words):
         return None
     pairs = [p for p in _pairs(claim, ctx, claim.text[:lo]) if p.joint in ("to", "vs", "instead")]
@@ -766,8 +775,8 @@ def _change_word(claim: Claim, words: str) -> re.Match | None:
     after = _CHANGE.match(claim.text, end + len(claim.text[end:]) - len(claim.text[end:].lstrip()))
     if after is not None:
         return after
-    lo = claim.text.find(words)
-    before = list(_CHANGE.finditer(claim.text, max(lo, 0), claim.start)) if lo >= 0 else []
+    lo = _own_clause_span(claim)[0] if claim.text.find(words) >= 0 else -1
+    before = list(_CHANGE.finditer(claim.text, lo, claim.start)) if lo >= 0 else []
     if before and re.search(r"\d", claim.text[before[-1].end(): claim.start]):
         return None  # "2x higher throughput (1.36 vs 0.67 rps) ... or up to 50%": another figure's word
     return before[-1] if before else None
