@@ -190,6 +190,13 @@ def test_phrase_names_its_metric(line, metric):
     # the words right after a figure are its own, not the arithmetic's that follows them
     ("- A: 64 chats per replica hit all experts: 8 × (1 − 0.75^64) ≈ 8.0 of 8", 4, None),
     ("| | tp2 |\n|---|---|\n| KV cache per token held on one GPU (KiB) | 160 |", 0, "kv_cache_per_token_per_device"),
+    # a deployment's counts are whole: a fraction is a need worked out on the way to a size
+    ("- 1,832 sequences → 38.2 replicas", 1, None),
+    ("- That is 4 replicas", 0, "dp"),
+    # what one could take before memory runs out is no batch
+    ("- Option 1 could take about 122 sequences per replica before HBM runs out", 0, None),
+    # a component's weights are a part of what a device holds, not all of it
+    ("- every GPU keeps its own 17.1 GB of non-expert weights", 0, None),
     # a script's key right before its value names it, in words, and only it
     ("Result: weights_per_gpu_B = 101.46 GB", 0, "weights_per_device"),
     ('"params_total": 4.67e10, "params_active": 1.29e10}', 1, "params_active"),
@@ -402,6 +409,12 @@ def test_a_list_is_the_scenario_its_layout_fits_unless_it_names_two(text, scenar
     assert heads.scenario == scenario
 
 
+def test_a_chat_messages_speaker_names_no_scenario_for_sure():
+    # "[10:15 AM] ep8: ..." is who says it: a scenario named so is known as loosely as by an earlier sentence
+    [gpus] = bind(extract("- [10:15 AM] ep8: a replica is 2 GPUs"), {"tp8": [], "ep8": []}, load_vocabulary())
+    assert (gpus.scenario, gpus.evidence.scenario) == ("ep8", "sentence")
+
+
 _TWO = {"before": ["TP16"], "after": ["DP16"]}
 
 
@@ -449,6 +462,8 @@ def test_options_a_sentence_lists_are_no_layout(line, about):
     ("- For every million daily users we estimate about 2,064 GPUs\n", "a fleet sized for a demand"),
     ("- B: 3,000 / 1,024 → 3 nodes (24 GPUs)\n", "a fleet sized for a demand"),  # a demand divided into nodes
     ("## GPUs needed for the Q3 forecast\n\n- We need 24 GPUs\n", "a fleet sized for a demand"),
+    ("- Go with current: 5 nodes, 40 GPUs\n", "a fleet of 5 nodes"),  # devices given with the nodes that hold them
+    ("- Go with current: one node, 8 GPUs\n", ""),
 ])
 def test_a_fleet_sized_for_a_demand_is_not_the_deployment(table, about):
     claims = bind(extract(table), {"current": []}, load_vocabulary())

@@ -424,6 +424,7 @@ def test_table_headers_give_their_unit_and_empty_cells_inherit_the_row_above():
     ("| layout | decode tok/s (node) |\n|---|---|\n| a | 9,846 |\n", "token_rate"),  # the unit before an aside
     ("| | a |\n|---|---|\n| Output tok/s, node (measured) | 5,050 |\n", "token_rate"),  # a row label's
     ("| layout | KV [GB], per GPU |\n|---|---|\n| a | 13.4 |\n", "bytes"),
+    ("| | a |\n|---|---|\n| Output tok/s at full concurrency | 3.12K |\n", "token_rate"),  # what it is at follows
 ])
 def test_a_unit_written_before_its_qualifiers_is_the_cells(table, kind):
     assert [c.kind for c in _extract(table)] == [kind]

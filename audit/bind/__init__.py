@@ -166,11 +166,19 @@ def _by_layout_named(claim: Claim, metric: str | None, scenario: str | None, fou
     return scenario, found
 
 
+_WHOLE_COUNTS = frozenset({*LAYOUT_METRICS, "device_count", "devices_per_replica", "devices_per_node", "replicas_per_node",
+                           "batch_per_replica"})
+"""Counts a deployment has in whole numbers: a fraction of one is arithmetic on the way to a size."""
+
+
 def _plausible(claim: Claim) -> Claim:
     """A figure outside the range its metric can have at all is not that metric ("128 total" is no
     parameter count; a layer count is a whole number)."""
     from audit.physics.formulas import METRICS
 
+    values = claim.values or (claim.value,)
+    if claim.metric in _WHOLE_COUNTS and not all(float(v).is_integer() for v in values):
+        return evolve(claim, metric=None, evidence=Evidence())  # "→ 38.2 replicas": a need worked out, no layout
     m = METRICS.get(claim.metric or "")
     if m is None or m.plausible is None:
         return claim
@@ -455,7 +463,13 @@ def _fleets(claims: list[Claim]) -> list[Claim]:
                 or _DIVIDED_INTO.search(c.text, 0, c.start)
         if sized:
             out[n] = evolve(c, about="a fleet sized for a demand")
+        elif (nodes := _NODES_BESIDE.search(c.text, 0, c.start)) and int(nodes.group("n")) >= 2:
+            out[n] = evolve(c, about=f"a fleet of {nodes.group('n')} nodes")  # "5 nodes, 40 GPUs": a fleet it sizes
     return out
+
+
+_NODES_BESIDE = regex(r"\b(?P<n>\d{1,4})\s+(?:nodes?|servers?|boxes|hosts)\s*(?:,|/|=)\s*[~≈]?$", re.I)
+""""5 nodes, 40 GPUs", "7 nodes / 56 GPUs": a count of devices given with the nodes that hold them."""
 
 
 def _said_again(claims: list[Claim]) -> list[Claim]:

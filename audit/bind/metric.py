@@ -168,7 +168,7 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
 COUNTED = regex(r"(?:nodes?|servers?|hosts?|machines?|boxes|racks?|trays?|replicas?|instances?|stages?|pods?|"
                  r"clusters?|layers?|heads?|experts?)\b", re.I)
 """The noun right after a count that says what it counts."""
-_COMPONENT = regex(r"(?:dense|experts?|attention|embeddings?|shared|routed|non-expert|ffn|mlp|lm[_ ]head|"
+_COMPONENT = regex(r"(?:of\s+)?(?:the\s+)?(?:dense|experts?|attention|embeddings?|shared|routed|non-expert|ffn|mlp|lm[_ ]head|"
                    r"activations?)(?: part| weights| params| parameters| layers| blocks)?(?:\s|$|[.,;)])", re.I)
 """The words of a figure that name a component ("40.9 GB experts", "17.1 GB dense part"): a part of what
 the line's label names, not the whole of it."""

@@ -112,6 +112,10 @@ def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],
         prefix = "" if claim.in_parens else claim.text[: claim.start]
         part = prefix[max(prefix.rfind("; "), prefix.rfind(" — ")) + 2:] if ("; " in prefix or " — " in prefix) else ""
         aside = _ASIDE_AFTER.match(claim.text, claim.start + len(claim.figure))
+        speaker = _SPEAKER_LINE.match(claim.text)
+        if speaker:  # "[10:15 AM] mi_kat: a replica is 2 cards": who says it is not what it is about
+            name = re.compile(rf"^\W*{re.escape(speaker.group('who'))}:\s*")
+            own, prefix = name.sub("", own), prefix[speaker.end():] if len(prefix) >= speaker.end() else ""
         places = [("clause", aside.group(1) if aside else ""), ("clause", own), ("label", claim.label),
                   ("sentence", part), ("sentence", prefix)]  # "32 ms (tp8) and 95 ms (ep8)": its own aside first
         places += [("column" if s == claim.column else "section", s) for s in reversed(claim.scope)]
@@ -133,6 +137,8 @@ def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],
         if len(hits) == 1:
             if where == "section" and claim.column:
                 where = "table"  # a cell whose column names no scenario: the section's may be any column's
+            if where == "label" and _SPEAKER.match(place):
+                where = "sentence"  # "[10:15 AM] mi_kat: a replica is 2 cards": who says it, not what it is about
             return next(iter(hits)), where
         if len(hits) > 1:  # "original vs optimized": the section is about both
             return None, ""
@@ -140,6 +146,12 @@ def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],
         section = next((h for s in reversed(claim.scope) if (h := names(s))), frozenset())
         return paragraph, "section" if section == {paragraph} else "paragraph"
     return None, ""
+
+
+_SPEAKER = regex(r"^\W*\d{1,4}[/:.\-]\d{1,2}")
+"""A label that starts with a date or a time is a chat message's speaker ("[5/13/2025 10:15 AM] mi_kat")."""
+_SPEAKER_LINE = regex(r"^\W*\d{1,4}[/:.\-]\d{1,2}[^\]\n]{0,40}\]\s*(?P<who>[\w.@-]{1,40}):\s")
+"""A chat message's time and speaker before its words."""
 
 
 def _paragraph_scenario(claim: Claim, names: Callable[[str], frozenset[str]]) -> str | None:

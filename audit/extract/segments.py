@@ -758,6 +758,7 @@ def _unit_of(header: str) -> str:
         return ""
     words = header.split()
     candidates = [" ".join(words[-k:]) for k in (3, 2, 1) if len(words) > k] + [header]  # "Output tok/s"
+    candidates += [" ".join(words[k:]) for k in range(1, min(len(words), 6))]  # "Output tok/s at full concurrency"
     m = _UNIT_PART.search(header)
     if m is not None:
         inner = next(g for g in m.groups() if g is not None)

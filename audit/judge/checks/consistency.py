@@ -301,20 +301,30 @@ def _percent_of(claim: Claim, ctx: Context):
     if whole_after:
         nxt = next((o for o in ctx.claims[claim.index + 1: claim.index + 2]
                     if o.text == claim.text and o.start == claim.start + len(claim.figure) + whole_after.end()), None)
-        part = next((o for o in reversed(ctx.claims[max(0, claim.index - 6): claim.index])
-                     if nxt is not None and o.text == claim.text and o.kind == nxt.kind and o.unit == nxt.unit
-                     and not _MODIFIER.match(o.text, o.start + len(o.figure))
-                     and not _SEPARATOR.search(claim.text, o.start + len(o.figure), claim.start)
-                     and o.start >= max(claim.text.rfind(";", 0, claim.start), _own_subject_start(claim))
-                     and not _A_WHOLE.search(claim.text, max(0, o.start - 20), o.start)
-                     and not _aside_before(claim.text, o.start, claim.start)), None)
+        bare = nxt is not None and nxt.unit == "1" and nxt.kind == "count"  # "53.5 GiB, 28% of the 192": in GiB
+        parts = [o for o in reversed(ctx.claims[max(0, claim.index - 6): claim.index])
+                 if nxt is not None and o.text == claim.text and o.kind not in ("percent", "ratio")
+                 and ((o.kind == nxt.kind and o.unit == nxt.unit) or (bare and o.unit != "1"))
+                 and not _MODIFIER.match(o.text, o.start + len(o.figure))
+                 and not _SEPARATOR.search(claim.text, o.start + len(o.figure), claim.start)
+                 and o.start >= max(claim.text.rfind(";", 0, claim.start), _own_subject_start(claim))
+                 and not _A_WHOLE.search(claim.text, max(0, o.start - 20), o.start)
+                 and not _aside_before(claim.text, o.start, claim.start)]
         if nxt is not None and _DEVICES_AFTER.match(claim.text, nxt.start + len(nxt.figure)):
             nxt = None  # "19.4% of the 16 GPUs": a share of what 16 GPUs can do, not a part of 16
-        if nxt is not None and part is not None and nxt.value:
-            readings.append((part.value / nxt.value, f"{_fmt(part)} / {_fmt(nxt)}"))
-            if part.kind == nxt.kind == "time" and part.value > nxt.value:
+        candidates: list[tuple[Claim, Claim]] = []  # any of the figures before it may be the part
+        if nxt is not None and nxt.value:
+            candidates = [(part, _in_unit_of(nxt, part) if bare else nxt) for part in parts[:3]]
+        for part, whole in candidates:
+            if whole.unit != part.unit or not whole.value:
+                continue
+            readings.append((part.value / whole.value, f"{_fmt(part)} / {_fmt(whole)}"))
+            if part.kind == whole.kind == "time" and part.value > whole.value:
                 # "we measured 31 ms, 73% of the 22.8 ms roofline": how near the floor it runs, floor / time
-                readings.append((nxt.value / part.value, f"{_fmt(nxt)} / {_fmt(part)}"))
+                readings.append((whole.value / part.value, f"{_fmt(whole)} / {_fmt(part)}"))
+        if nxt is not None and nxt.value and not bare:  # "959 TFLOPS; at 40% an A100 gives ~125 TFLOPS, ... 32% of
+            unsure += [o.value / nxt.value for o in ctx.claims[max(0, claim.index - 12): claim.index]  # the 2,995"
+                       if o.text == claim.text and o.kind == nxt.kind and o.unit == nxt.unit and o not in parts]
     if not readings and OF_A_DEVICE.match(tail):
         readings += _share_of_a_device(claim, ctx)
     sure = True
