@@ -197,10 +197,7 @@ def test_phrase_names_its_metric(line, metric):
     ("- Option 1 could take about 122 sequences per replica before HBM runs out", 0, None),
     # a component's weights are a part of what a device holds, not all of it
     ("- every GPU keeps its own 17.1 GB of non-expert weights", 0, None),
-    # a script's key right before its value names it, in words, and only it
-    ("Result: weights_per_gpu_B = 101.46 GB", 0, "weights_per_device"),
-    ('"params_total": 4.67e10, "params_active": 1.29e10}', 1, "params_active"),
-    ("Result: layers=126 · heads=128 · kv_heads=8 · head_dim=128", 3, "head_dim"),
+    ("- 46.7B params total, 12.9B params active", 1, "params_active"),
     # "of dim 128" after heads is their dimension; a RoPE dim is no head's
     ("- 32 layers, 8 KV heads of dim 128", 2, "head_dim"),
     ("- MLA with a decoupled RoPE dim 64", 0, None),
@@ -363,6 +360,7 @@ def test_a_layout_figure_another_scenario_has_is_contested(text, figure, evidenc
     # a parenthesis after the figure's noun names it too, unless it holds a figure of its own
     ("- Can we raise tp8 back to 16 GPUs (\"ep8\")?", ["ep8"]),
     ("- tp8 uses 16 GPUs (8 for ep8)", ["tp8"]),
+    ("## tp8\n\n- TTFT is 95 ms on this layout (ep8 halves this)", ["tp8"]),  # a clause, not a name
     # a parenthesis about where a figure comes from names no scenario of its own
     ("## ep8\n\n- TTFT is now 95 ms (down from tp8)", ["ep8"]),
 ])

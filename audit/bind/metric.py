@@ -54,12 +54,6 @@ _FLAG = regex(r"(?:^|(?<=[\s`]))--(?P<flag>[a-z][\w-]*)`?(?:\s+(?:defaults? to|i
 """A command-line flag the figure is the value of ("--max-concurrency 128", "`--dp` defaults to 8")."""
 
 
-_SNAKE = regex(r"(?<=[^\W_])_(?=[^\W_])")
-"""The underscore of a snake_case key between two of its words."""
-_SCRIPT_KEY = regex(r"(?<![\w-])[\"'`]?(?P<key>[^\W\d_]\w*_\w+)[\"'`]?\s*[=:]\s*$")
-"""A script's key right before its value: "kv_per_gpu = ", '"params_active": '."""
-
-
 def _phrases(claim: Claim, previous: Claim | None, next_start: int | None = None) -> dict[str, list[str]]:
     flag = _FLAG.search(claim.before)
     if flag:  # its flag's words alone name it: the words after it are the next flag's
@@ -83,16 +77,11 @@ def _phrases(claim: Claim, previous: Claim | None, next_start: int | None = None
         keys.append(f"{previous.figure} {claim.before}")  # "19% of" 141 GB
     # other figures' units are not words; only a figure of these kinds is named by its sentence
     prefix = _FIGURE.sub(" ", claim.text[: claim.start]).strip() if claim.kind in _PREFIX_KINDS else ""
-    found = {"noun": [after] if after else [], "key": keys, "label": labels, "loose": [after] if after else [],
-             "prefix": [p for p in (prefix[-100:], f"{prefix[-100:]} {after}" if after else "")
-                        if p] if prefix and prefix != before and claim.kind in _PREFIX_KINDS else [],
-             "scoped": scoped,
-             "bare": labels}
-    key = _SCRIPT_KEY.search(claim.before) if "_" in claim.before else None
-    if key:  # "Result: weights_per_gpu_B = 101.46 GB", '"params_active": 1.29e10': its own key, in words
-        own = _SNAKE.sub(" ", key.group("key"))
-        found = {**found, "key": [own], "label": [own], "prefix": [], "scoped": [], "bare": [own]}
-    return found
+    return {"noun": [after] if after else [], "key": keys, "label": labels, "loose": [after] if after else [],
+            "prefix": [p for p in (prefix[-100:], f"{prefix[-100:]} {after}" if after else "")
+                       if p] if prefix and prefix != before and claim.kind in _PREFIX_KINDS else [],
+            "scoped": scoped,
+            "bare": labels}
 
 
 _BY_KIND: dict[tuple[int, str, bool], tuple[Term, ...]] = {}

@@ -112,6 +112,8 @@ def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],
         prefix = "" if claim.in_parens else claim.text[: claim.start]
         part = prefix[max(prefix.rfind("; "), prefix.rfind(" — ")) + 2:] if ("; " in prefix or " — " in prefix) else ""
         aside = _ASIDE_AFTER.match(claim.text, claim.start + len(claim.figure))
+        if aside and not aside.group(0).lstrip().startswith("(") and not _ONLY_A_NAME.fullmatch(aside.group(1)):
+            aside = None  # after the figure's noun only a parenthesis that is a name names it, not "(optimized halves this)"
         speaker = _SPEAKER_LINE.match(claim.text)
         if speaker:  # "[10:15 AM] mi_kat: a replica is 2 cards": who says it is not what it is about
             name = re.compile(rf"^\W*{re.escape(speaker.group('who'))}:\s*")
@@ -148,6 +150,8 @@ def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],
     return None, ""
 
 
+_ONLY_A_NAME = regex(r"\W*[\w.+-]+(?:[ _-][\w.+-]+)?\W*")
+"""A parenthesis holding one or two words: a name ("cap-64", "tp8", "Option B"), not a clause."""
 _SPEAKER = regex(r"^\W*\d{1,4}[/:.\-]\d{1,2}")
 """A label that starts with a date or a time is a chat message's speaker ("[5/13/2025 10:15 AM] mi_kat")."""
 _SPEAKER_LINE = regex(r"^\W*\d{1,4}[/:.\-]\d{1,2}[^\]\n]{0,40}\]\s*(?P<who>[\w.@-]{1,40}):\s")

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from audit.arithmetic import as_written, expressions_before, holds
+from audit.bind.metric import COUNTED
 from audit.bind.scope import OF_A_DEVICE, OWNER, SHARE_LEAD, owners_fit, scope_of_titles
 from audit.judge.checks import Context, message_values, ratio
 from audit.precompiled import regex
@@ -301,7 +302,8 @@ def _percent_of(claim: Claim, ctx: Context):
     if whole_after:
         nxt = next((o for o in ctx.claims[claim.index + 1: claim.index + 2]
                     if o.text == claim.text and o.start == claim.start + len(claim.figure) + whole_after.end()), None)
-        bare = nxt is not None and nxt.unit == "1" and nxt.kind == "count"  # "53.5 GiB, 28% of the 192": in GiB
+        bare = nxt is not None and nxt.unit == "1" and nxt.kind == "count" \
+            and _NO_NOUN.match(claim.text, nxt.start + len(nxt.figure)) is not None  # "53.5 GiB, 28% of the 192": GiB
         parts = [o for o in reversed(ctx.claims[max(0, claim.index - 6): claim.index])
                  if nxt is not None and o.text == claim.text and o.kind not in ("percent", "ratio")
                  and ((o.kind == nxt.kind and o.unit == nxt.unit) or (bare and o.unit != "1"))
@@ -309,7 +311,8 @@ def _percent_of(claim: Claim, ctx: Context):
                  and not _SEPARATOR.search(claim.text, o.start + len(o.figure), claim.start)
                  and o.start >= max(claim.text.rfind(";", 0, claim.start), _own_subject_start(claim))
                  and not _A_WHOLE.search(claim.text, max(0, o.start - 20), o.start)
-                 and not _aside_before(claim.text, o.start, claim.start)]
+                 and not _aside_before(claim.text, o.start, claim.start)
+                 and _same_noun(o, nxt)]
         if nxt is not None and _DEVICES_AFTER.match(claim.text, nxt.start + len(nxt.figure)):
             nxt = None  # "19.4% of the 16 GPUs": a share of what 16 GPUs can do, not a part of 16
         candidates: list[tuple[Claim, Claim]] = []  # any of the figures before it may be the part
@@ -413,6 +416,24 @@ def _percent_of(claim: Claim, ctx: Context):
     return value, "part / whole", written
 
 
+_NOUN_AFTER = regex(r"\s*(?:[\w-]+\s+)?([^\W\d_]{3,})")
+
+
+def _same_noun(part: Claim, whole: Claim | None) -> bool:
+    """Whether two counts count the same thing, by the noun after each ("On 8 GPUs ..., 95% of the 1,000 test prompts":
+    GPUs are no part of prompts); a count with no noun, or a figure with a unit, may be a part of anything."""
+    if whole is None or part.kind != "count" or whole.kind != "count":
+        return True
+    a = _NOUN_AFTER.match(part.text, part.start + len(part.figure))
+    b = _NOUN_AFTER.match(whole.text, whole.start + len(whole.figure))
+    if a is None or b is None:
+        return True
+    x, y = a.group(1).lower().rstrip("s"), b.group(1).lower().rstrip("s")
+    return x == y or not (COUNTED.match(a.group(1)) or _DEVICES_AFTER.match(part.text, part.start + len(part.figure)))
+
+
+_NO_NOUN = regex(r"[ \t]*(?:$|\n|[.,;:)\](\[]|\b(?:and|or|but|so|which)\b)")
+""""of the 192." names no noun after its number: the number is in another figure's unit ("500 requests" is not)."""
 _WHOLE_IN_WORDS = regex(r"\s*(?:of|out of)\s+(?:the\s+|its\s+|their\s+|each\s+|every\s+|a\s+|one\s+)?[^\W\d_]", re.I)
 """"35% of its footprint": a share followed by the words of a whole, no figure."""
 _BELOW = regex(r"\s*(?:below|under|short of|lower than|less than|above|over|higher than|more than)\s+(?:its|the|their|our|a|an)?"
