@@ -195,6 +195,8 @@ def test_phrase_names_its_metric(line, metric):
     ("- That is 4 replicas", 0, "dp"),
     # what one could take before memory runs out is no batch
     ("- Option 1 could take about 122 sequences per replica before HBM runs out", 0, None),
+    ("- 42.0 GB left for KV → ~100 full-length seqs per replica", 1, None),  # how many fit at full length
+    ("- Each replica runs 32 sequences of 4K tokens", 0, "batch_per_replica"),
     # a component's weights are a part of what a device holds, not all of it
     ("- every GPU keeps its own 17.1 GB of non-expert weights", 0, None),
     ("- 46.7B params total, 12.9B params active", 1, "params_active"),
