@@ -134,8 +134,11 @@ class Auditor:
         layout = {name: {m: estimates[name][m].value for m in (*bind.LAYOUT_METRICS, *bind.SHAPE_FIGURES)
                          if m in estimates[name]} for name in scenarios}
         claims = bind.bind(claims, named, self.vocabulary, layout, self.names(scenarios))
+        models = {sc.model.name.lower(): sc.model.name for sc in scenarios.values()}
         claims = [_at_another_precision(_mla_query_width(_uncheckable_peak(c, scenarios), scenarios), scenarios)
                   for c in claims]
+        if len(models) > 1:
+            claims = [_of_the_model_named(c, scenarios, models) for c in claims]
         report_peak = next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted and not c.about
                             and c.value > 0), None)
         def derive(name: str, conditions: tuple) -> dict[str, Estimate]:
@@ -211,6 +214,19 @@ def _uncheckable_peak(claim: Claim, scenarios: dict[str, Scenario]) -> Claim:
     if any(peak_flops(sc.hardware, named[0]) is not None for sc in scenarios.values()):
         return claim
     return evolve(claim, metric=None, conditions=())
+
+
+def _of_the_model_named(claim: Claim, scenarios: dict[str, Scenario], models: dict[str, str]) -> Claim:
+    """In a spec of several models, a figure whose sentence names another model than its scenario's is not that
+    scenario's ("#### Qwen3-235B-A22B-FP8 — v0.9.0: `--dp 8`" when "v0.9.0" is the Llama scenario's alias): it is
+    bound to no one scenario, and held to any (a warning at most)."""
+    if claim.scenario not in scenarios:
+        return claim
+    text = claim.text.lower()
+    named = {m for m in models if m in text}
+    if not named or scenarios[claim.scenario].model.name.lower() in named:
+        return claim
+    return evolve(claim, scenario=None, evidence=replace(claim.evidence, scenario=""))
 
 
 def _mla_query_width(claim: Claim, scenarios: dict[str, Scenario]) -> Claim:

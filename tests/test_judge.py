@@ -164,6 +164,25 @@ def test_a_figure_at_a_precision_its_scenario_stores_nothing_at(line, found):
     assert [(f.rule, f.severity) for f in result.findings] == found
 
 
+# two models in one spec: Llama-3.1-8B on one GPU ("small", alias "v1") and Llama-3.1-70B on two ("big")
+TWO_MODELS = {**DENSE, "hardware": {**DENSE["hardware"], "devices": 2},
+              "scenarios": {"small": {"tp": 1, "pp": 1, "dp": 1, "batch_size": 8, "aliases": ["v1"]},
+                            "big": {"tp": 2, "pp": 1, "dp": 1, "batch_size": 8,
+                                    "model": {"name": "Llama-3.1-70B", "layers": 80, "hidden_size": 8192, "vocab_size": 128256,
+                                              "intermediate_size": 28672,
+                                              "attention": {"heads": 64, "kv_heads": 8, "head_dim": 128}}}}}
+
+
+@pytest.mark.parametrize(("line", "rules"), [
+    ("- v1: `--tp 2`", ["PAR004"]),  # the small model on one GPU: TP 1
+    ("- Llama-3.1-70B, v1: `--tp 2`", []),  # its sentence names the other scenario's model: held to any scenario
+])
+def test_a_figure_naming_another_scenarios_model_is_not_its_alias_scenarios(line, rules):
+    auditor = Auditor(spec_from_data(TWO_MODELS, "two.yaml"), tuple(load_rules()), load_vocabulary())
+    result = auditor.audit_text(f"# Layouts\n\n{line}\n")
+    assert [f.rule for f in result.findings if f.severity == "error"] == rules
+
+
 def test_a_dense_decode_step_below_its_floor_is_one_error():
     # the floor: the weights read once (the embedding table is not read in decode: 7.50e9 x 2 B = 15.0 GB)
     # plus the KV cache (8 x 4096 tokens x 2 x 32 x 8 x 128 x 2 B = 4.29 GB), over 2.039 TB/s = 9.47 ms.
