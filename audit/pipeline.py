@@ -13,7 +13,7 @@ from pathlib import Path
 
 from audit import bind, extract, judge, suppress
 from audit.bind.about import Names
-from audit.bind.conditions import PRECISION_METRICS, PRECISIONS, precision_said
+from audit.bind.conditions import KV_METRICS, PRECISION_METRICS, PRECISIONS, WEIGHT_METRICS, precision_said
 from audit.bind.scenario import Layout, layouts_from_report, scenario_matchers
 from audit.errors import AuditError
 from audit.judge.checks import Context
@@ -265,12 +265,9 @@ def _stores(scenario: Scenario, dtype: str, metric: str | None) -> bool:
     KV is FP8 and only the activations are BF16 is about another precision)."""
     p = scenario.precision
     kv, weights = p.kv_cache or p.activations, p.weights
-    stored = (kv,) if metric in _KV_METRICS else (weights,) if metric in _WEIGHT_METRICS else (kv, weights)
+    stored = (kv,) if metric in KV_METRICS else (weights,) if metric in WEIGHT_METRICS else (kv, weights)
     return BYTES_PER_ELEMENT.get(dtype) in {BYTES_PER_ELEMENT[d] for d in stored}
 
-
-_KV_METRICS = frozenset({"kv_cache_per_device", "kv_cache_per_token", "kv_cache_total", "kv_share"})
-_WEIGHT_METRICS = frozenset({"weights_per_device", "weights_total", "weights_share"})
 
 
 def _key(scenario: Scenario) -> tuple:

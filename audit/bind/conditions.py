@@ -129,8 +129,11 @@ def precision_named(claim: Claim) -> str | None:
     return next(name for name, value in found.groupdict().items() if value) if found else None
 
 
-PRECISION_METRICS = frozenset({"kv_cache_per_device", "kv_cache_per_token", "kv_cache_total", "weights_per_device",
-                               "weights_total", "memory_per_device", "memory_utilization", "kv_share", "weights_share"})
+KV_METRICS = frozenset({"kv_cache_per_device", "kv_cache_per_token", "kv_cache_total", "kv_share"})
+"""Figures of the KV cache's bytes: stored at the KV cache's precision."""
+WEIGHT_METRICS = frozenset({"weights_per_device", "weights_total", "weights_share"})
+"""Figures of the weights' bytes: stored at the weights' precision."""
+PRECISION_METRICS = KV_METRICS | WEIGHT_METRICS | {"memory_per_device", "memory_utilization"}
 """Figures whose bytes depend on the precision they are stored at."""
 
 

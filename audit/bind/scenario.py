@@ -152,9 +152,10 @@ def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],
 
 _ONLY_A_NAME = regex(r"\W*[\w.+-]+(?:[ _-][\w.+-]+)?\W*")
 """A parenthesis holding one or two words: a name ("cap-64", "tp8", "Option B"), not a clause."""
-_SPEAKER = regex(r"^\W*\d{1,4}[/:.\-]\d{1,2}")
+_STAMP = r"^\W*\d{1,4}[/:.\-]\d{1,2}"
+_SPEAKER = regex(_STAMP)
 """A label that starts with a date or a time is a chat message's speaker ("[5/13/2025 10:15 AM] mi_kat")."""
-_SPEAKER_LINE = regex(r"^\W*\d{1,4}[/:.\-]\d{1,2}[^\]\n]{0,40}\]\s*(?P<who>[\w.@-]{1,40}):\s")
+_SPEAKER_LINE = regex(_STAMP + r"[^\]\n]{0,40}\]\s*(?P<who>[\w.@-]{1,40}):\s")
 """A chat message's time and speaker before its words."""
 
 

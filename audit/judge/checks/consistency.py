@@ -361,7 +361,7 @@ def _percent_of(claim: Claim, ctx: Context):
                 if _WHOLE_IN_WORDS.match(tail):
                     sure = False  # "15.8 GB of a GPU's 64 GB, 35% of its footprint": the share names a whole of its own
             elif pair.joint in ("to", "vs", "instead"):
-                own = _change_word(claim, words)
+                own = _change_word(claim)
                 change = own or _CHANGE.search(words)
                 signed = _SIGNED.search(claim.text, 0, claim.start) and _PAIR_RIGHT_AFTER.match(
                     claim.text, claim.start + len(claim.figure))  # "+150% (1,333 → 2,000 tok/s)", its own pair
@@ -382,8 +382,7 @@ def _percent_of(claim: Claim, ctx: Context):
                     if pair.joint == "vs" and own is not None:
                         # "$0.46 vs $0.33, 28% less": what falls falls from the larger; "571 vs 727, 27% more":
                         # what rises rises from the smaller, whichever of "A vs B" is written first
-                        low, high = sorted((pair.first, pair.second), key=lambda o: o.value)
-                        base, other = (high, low) if own.group("less") else (low, high)
+                        base, other = _base_of_change(pair, own)
                     readings.append((abs(b - a) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"))
     if not readings and not condition:
         earlier = _pair_of_an_earlier_clause(claim, ctx)
@@ -392,7 +391,7 @@ def _percent_of(claim: Claim, ctx: Context):
             sure = False
     if not readings:
         row = _row_change(claim, ctx)
-        if row is not None and _QUOTIENT_COLUMN.match(claim.column) and not _CHANGE_COLUMN.match(claim.column):
+        if row is not None and _quotient_column(claim.column):
             was, now = row  # "| 15.8 | 64 | 25% |" under "| KV, GB | HBM, GB | KV/HBM |": the top over the bottom
             readings.append((now.value / was.value, f"{_fmt(now)} / {_fmt(was)}"))
             sure = False
@@ -547,7 +546,7 @@ def _row_change(claim: Claim, ctx: Context) -> tuple[Claim, Claim] | None:
     """The two figures of a table row a cell under a "change" column compares: the row's only two cells of one
     kind left of it, the one it changes from first ("| p50 ITL | 30 ms | 52 ms | +42% |"; under "| This release |
     Previous |" the second); under a quotient column ("b/a") the bottom's cell first, the top's second."""
-    quotient = _QUOTIENT_COLUMN.match(claim.column) if claim.column else None
+    quotient = _quotient_column(claim.column)
     if not claim.column or not (_CHANGE_COLUMN.match(claim.column) or quotient):
         return None
     row = [o for o in ctx.claims[max(0, claim.index - 12): claim.index]
@@ -555,7 +554,7 @@ def _row_change(claim: Claim, ctx: Context) -> tuple[Claim, Claim] | None:
            and o.kind not in ("percent", "ratio")]
     if len(row) != 2 or row[0].kind != row[1].kind or row[0].unit != row[1].unit or min(o.value for o in row) <= 0:
         return None
-    if quotient and not _CHANGE_COLUMN.match(claim.column):  # "| pool-a | pool-b | b/a |": the bottom's cell first
+    if quotient:  # "| pool-a | pool-b | b/a |": the bottom's cell first
         top, bottom = (re.compile(rf"(?<!\w){re.escape(quotient.group(g))}(?!\w)", re.I) for g in ("top", "bottom"))
         if top.search(row[1].column) and bottom.search(row[0].column) and not top.search(row[0].column):
             return row[0], row[1]
@@ -570,6 +569,11 @@ def _row_change(claim: Claim, ctx: Context) -> tuple[Claim, Claim] | None:
 _QUOTIENT_COLUMN = regex(r"^\W*(?P<top>[^\W\d_][\w.-]{0,15})\s*(?:/|÷|\bover\b|\bvs\.?)\s*(?P<bottom>[^\W\d_][\w.-]{0,15})\W*$",
                          re.I)
 """"b/a", "new ÷ old", "TP4 vs TP8": a column of the ratio of two columns, named by words of their headers."""
+
+
+def _quotient_column(column: str) -> re.Match | None:
+    """A quotient column's header ("b/a"), not a change column's ("change", "ratio")."""
+    return _QUOTIENT_COLUMN.match(column) if column and not _CHANGE_COLUMN.match(column) else None
 _SPEED_UP = regex(r"\b(?:gain|speed-?up|faster)\b", re.I)
 _NEWER = regex(r"\b(?:this|new|current|after|now|latest|proposed|optimi[sz]ed)\b", re.I)
 _OLDER = regex(r"\b(?:previous|prior|old|before|baseline|last|original)\b", re.I)
@@ -778,7 +782,7 @@ def _pair_of_an_earlier_clause(claim: Claim, ctx: Context) -> tuple[float, str] 
     larger, a rise over the smaller. Known by place: a warning at most."""
     lo, hi = _own_clause_span(claim)
     words = claim.text[lo:hi]
-    change = _change_word(claim, words)
+    change = _change_word(claim)
     if change is None or change.group("either") or _INVERSE.search(words) or _side_of_a_pair(claim, ctx):
         return None
     if lo <= 0 or _pairs(claim, ctx, words):
@@ -793,12 +797,18 @@ def _pair_of_an_earlier_clause(claim: Claim, ctx: Context) -> tuple[float, str] 
     if any(o.kind == "percent" and o.text == claim.text and pair.second.start < o.start < claim.start
            for o in ctx.claims[pair.second.index + 1: claim.index]):
         return None  # another percentage between them is the pair's
-    larger, smaller = sorted((pair.first, pair.second), key=lambda o: o.value, reverse=True)
-    base, other = (larger, smaller) if change.group("less") else (smaller, larger)
-    return abs(larger.value - smaller.value) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"
+    base, other = _base_of_change(pair, change)
+    return abs(base.value - other.value) / base.value, f"|{_fmt(other)} - {_fmt(base)}| / {_fmt(base)}"
 
 
-def _change_word(claim: Claim, words: str) -> re.Match | None:
+def _base_of_change(pair: _Pair, change: re.Match) -> tuple[Claim, Claim]:
+    """(base, other) of a change between two figures by its word: a fall falls from the larger, a rise rises from the
+    smaller, whichever of them is written first ("$0.46 vs $0.33, 28% less"; "571 vs 727, 27% more")."""
+    low, high = sorted((pair.first, pair.second), key=lambda o: o.value)
+    return (high, low) if change.group("less") else (low, high)
+
+
+def _change_word(claim: Claim) -> re.Match | None:
     """The word of a change a percentage is said with: right after it ("43% slower"), else the last one before it
     in its clause with no figure between them ("dropped 81%"); None when neither (a word further on, or one
     before another figure, is another figure's)."""
@@ -806,8 +816,7 @@ def _change_word(claim: Claim, words: str) -> re.Match | None:
     after = _CHANGE.match(claim.text, end + len(claim.text[end:]) - len(claim.text[end:].lstrip()))
     if after is not None:
         return after
-    lo = _own_clause_span(claim)[0] if claim.text.find(words) >= 0 else -1
-    before = list(_CHANGE.finditer(claim.text, lo, claim.start)) if lo >= 0 else []
+    before = list(_CHANGE.finditer(claim.text, _own_clause_span(claim)[0], claim.start))
     if before and re.search(r"\d", claim.text[before[-1].end(): claim.start]):
         return None  # "2x higher throughput (1.36 vs 0.67 rps) ... or up to 50%": another figure's word
     return before[-1] if before else None
@@ -831,10 +840,10 @@ def _ratio(claim: Claim, ctx: Context):
         pairs = _either_side(claim, ctx)
     if not pairs:
         row = _row_change(claim, ctx)
-        quotient = _QUOTIENT_COLUMN.match(claim.column)
+        quotient = _quotient_column(claim.column)
         end = claim.start + len(claim.figure)
         if row is not None and quotient and re.search(r"[/÷]", quotient.group(0)) \
-                and not _CHANGE_COLUMN.match(claim.column) and not _COMPARATIVE.search(claim.text[end: end + 24]):
+                and not _COMPARATIVE.search(claim.text[end: end + 24]):
             bottom, top = row  # "| 4.7 | 14.1 | 3.0x |" under "| pool-a | pool-b | b/a |": b over a, as it says
             return top.value / bottom.value, "the column's top over its bottom", f"{_fmt(top)} / {_fmt(bottom)}"
         pairs = [_Pair(row[0], row[1], "to")] if row is not None else []
