@@ -156,8 +156,9 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     if not asides and open_at >= 0 and ")" not in lead[open_at:] and _WORD_END.search(lead, 0, open_at) \
             and _closes_at_end(lhs[open_at:eq]):
         return None  # "... / 26.6 GFLOP per token (108.8 TFLOP / 4,096) ≈ 394K": the aside's arithmetic, not the result's
-    if chain[0].text.lstrip()[:1] in "=≈" and re.search(r"\d\S*\s*$", lead):
-        return None  # "1.0K / 16 ≈ 63 · 1.8K / 16 ≈ 113": the first term read is another expression's result
+    if chain[0].text.lstrip()[:1] in "=≈" and re.search(r"\d\S*\s*$", lead) and any("·" in g.group("op") for g in gaps):
+        return None  # "1.0K / 16 ≈ 63 · 1.8K / 16 ≈ 113": the first term read is another expression's result, a dot
+        # between the two; "2 × 8.03B × 2,048 ≈ 32.9 TFLOP / 1,979 TFLOPS ≈ 17 ms" goes on from the result
     if re.search(rf"(?:{_OPERATOR}|\^|\bat|@)[\s(`~≈]*$", lead):
         return None  # "64 路 × 5,120 × ...", "4 × 362 TFLOPS at ~45% MFU / ...", "^(1/10)": it began before what was read
     if re.search(r"[=≈][\s(`~≈]*$", lead) and any(re.search(r"[^\W\d_]", g.group(0)) for g in gaps):

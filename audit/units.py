@@ -129,7 +129,7 @@ _MULTIPLIERS = {"K": 1e3, "k": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9, "T": 1e12,
 _PER_SECOND = rf"(?:/s(?:ec(?:ond)?)?|{_SP}(?:per|a){_SP}sec(?:ond)?)"  # "tokens a second", as people say it
 _WORD_PREFIX = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _FLOP_WORDS)  # "Peta", "peta"
 _FLOP_RE = (rf"(?:(?P<fp>[kKMGTPEmgtpe]?)|(?P<fw>{_WORD_PREFIX}))(?:FLOP|Flop|flop)(?P<fs>[sS]?)(?P<fr>{_PER_SECOND})?"
-            r"|(?P<op>[GTP])OPS")
+            r"|(?P<op>[GTP])OPS|(?P<pf>P)F(?:/s)?")  # "2.6 PF": a petaFLOPS, as spec sheets shorten it
 _BYTE_WORD_RE = "|".join(w for w in _BYTE_WORDS if w)
 # bits only where "b" cannot be a careless "B": a rate ("Gb/s", "Gbps") or spelled out ("Gbit", "Mbits")
 _BANDWIDTH_RE = (rf"(?P<bwp>[kKMGTPE]i?)?B(?:/s(?:ec(?:ond)?)?|ps|{_SP}(?:per|a){_SP}sec(?:ond)?)"
@@ -214,6 +214,8 @@ def _resolve_unit(written: str) -> _Unit | None:
         if family == "flop":
             if m.group("op"):
                 return _Unit("flops", _DECIMAL[m.group("op")], ambiguous=True)
+            if m.group("pf"):
+                return _Unit("flop_rate", _DECIMAL["P"])
             word = m.group("fw")
             factor = _FLOP_WORDS[word.lower()] if word else _DECIMAL[m.group("fp").upper()]
             if m.group("fr"):

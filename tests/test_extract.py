@@ -191,6 +191,9 @@ ARITHMETIC = [
       ("≈ 9.66 TFLOP", "flops", False)], [48, 2, 96, 1024**2, 9.66e12]),
     ("- ITL: 30 ms vs 52 ms, a change of +42%",  # a "+" joined to its figure, after words, is its sign
      [("30 ms", "time", False), ("52 ms", "time", False), ("42%", "percent", False)], [0.030, 0.052, 0.42]),
+    ("- Demand: 68 at peak, up 79% from Q2's 38 and +24% on August",  # a sign glued to a figure after "and" is its
+     [("68", "count", False), ("79%", "percent", False), ("38", "count", False), ("24%", "percent", False)],  # own
+     [68, 0.79, 38, 0.24]),
     ("- Resident: 7 GB +21 GB = 28 GB",  # between two figures it adds
      [("7 GB", "bytes", True), ("21 GB", "bytes", True), ("28 GB", "bytes", False)], [7e9, 21e9, 28e9]),
     ("- Weights: 27.3 GB in all. Across the rack, 64 × 17.1 + 654 ≈ 1.75 TB",  # no word ends in a sentence's stop:

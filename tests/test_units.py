@@ -32,6 +32,7 @@ GOOD = [
     ("400 TFlops", "flop_rate", 400e12),
     ("400 TFLOPs", "flop_rate", 400e12),
     ("0.4 PFLOPS", "flop_rate", 0.4e15),
+    ("2.6 PF", "flop_rate", 2.6e15),                      # a petaFLOPS as spec sheets shorten it
     ("400e12", "flop_rate", 400e12),
     ("989 TFLOP/s", "flop_rate", 989e12),                 # H100 SXM dense bf16
     ("206.71 TFLOPs", "flops", 206.71e12),

@@ -190,6 +190,9 @@ def _plausible(claim: Claim) -> Claim:
     return evolve(claim, metric=None, evidence=Evidence())
 
 
+_SIGN_LEAD = regex(r"[~≈∼\s]*")
+
+
 def _written_arithmetic(claims: list[Claim]) -> dict[int, set[int]]:
     """The claims that are the result of arithmetic written before them, each with its operands."""
     chains: dict[int, set[int]] = {}
@@ -197,8 +200,8 @@ def _written_arithmetic(claims: list[Claim]) -> dict[int, set[int]]:
         if c.operand or not (_EQUALS_BEFORE.search(c.text[: c.start]) or c.figure.startswith("≈")):
             continue
         spans = chain_before(c.text, c.start, c.figure)
-        members = {m for m in range(max(0, n - 40), n) if claims[m].text == c.text
-                   and any(lo <= claims[m].start < hi for lo, hi in spans)}
+        members = {m for m in range(max(0, n - 40), n) if claims[m].text == c.text  # "≈ 32.9 TFLOP / ...": its number
+                   and any(lo <= claims[m].start + _SIGN_LEAD.match(claims[m].figure).end() < hi for lo, hi in spans)}
         if members:
             chains[n] = members
     return chains
@@ -520,19 +523,26 @@ def _stated_before(operand: Claim, claims: list[Claim]) -> Claim | None:
     return None
 
 
+_A_PROMPT = regex(r"\b(?:prompts?|prefill\w*|first token)\b", re.I)
+
+
 def _times_of_work(claims: list[Claim], chains: dict[int, set[int]]) -> list[Claim]:
     """A time no words name, known by the work it is the time of: FLOPs over a FLOP rate written out ("2.63
     PFLOPs / (8 × 1,979 TFLOPS) ≈ 0.17 s"), or a time at some MFU or share of peak, is a prefill time; bytes
     over a bandwidth is a decode step. Bound loosely: a warning at most."""
     out = list(claims)
     for n, c in enumerate(out):
-        if c.metric is not None or c.kind != "time" or c.operand or c.quoted:
+        if c.kind != "time" or c.operand or c.quoted:
             continue
         kinds = {out[m].kind for m in chains.get(n, ())} | {out[m].metric for m in chains.get(n, ())}
         flops = [m for m in chains.get(n, ()) if out[m].kind == "flops"]
-        if {"flops", "flop_rate"} <= kinds or {"flops", "peak_flops"} <= kinds or len(flops) >= 2 or (
-                not kinds and _AT_PEAK.search(c.text)):  # "607 TFLOP / (4 × 9 PFLOPS)": FLOPS may read as FLOPs
-            metric, why = "ttft", "a prefill's FLOPs over a FLOP rate"
+        computed = {"flops", "flop_rate"} <= kinds or {"flops", "peak_flops"} <= kinds or len(flops) >= 2
+        if c.metric is not None:
+            if not (c.metric == "decode_step_time" and computed and c.evidence.phrase in ("label", "section")
+                    and _A_PROMPT.search(f"{c.label} {c.before}")):
+                continue  # "b32 roofline for one 2K prompt: 2 × 8.03B × 2,048 ≈ 32.9 TFLOP / 1,979 TFLOPS ≈ 17 ms":
+        if computed or (not kinds and _AT_PEAK.search(c.text)):  # a prompt's FLOPs, not a decode step
+            metric, why = "ttft", "a prefill's FLOPs over a FLOP rate"  # "607 TFLOP / (4 × 9 PFLOPS)": FLOPS as FLOPs
         elif {"bytes", "bandwidth"} <= kinds:
             metric, why = "decode_step_time", "bytes over a bandwidth"
         else:

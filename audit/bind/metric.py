@@ -109,12 +109,12 @@ def metric_of(claim: Claim, vocabulary: tuple[Term, ...], previous: Claim | None
     if re.search(r"(=|\b(at|@))\s*$", claim.before, re.I):  # "TP=1 replicas", "at 989.5 TFLOPS per GPU": the key decides
         order = ("key", *(k for k in PHRASE_ORDER if k != "key"))
     ruled_out: list[bool | None] = [None] * len(candidates)  # by the term's `unless` words, once each
-    clause = ""  # the figure's clause and label, where `unless` words are looked for: read when a term with some matches
+    clause = ""  # the figure's clause, label and words, where `unless` words are looked for: read when a term with some matches
 
     def excluded(n: int) -> bool:
         nonlocal clause
         if ruled_out[n] is None:
-            clause = clause or f"{clause_of(claim)} {claim.label}"
+            clause = clause or f"{clause_of(claim)} {claim.label} {claim.before}"  # "8192 → 4096": 4096's words are 8192's
             ruled_out[n] = any(u.search(clause) for u in candidates[n].unless)
         return bool(ruled_out[n])
 

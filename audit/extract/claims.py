@@ -44,7 +44,10 @@ _ORDINAL = regex(r"\b(option|layout|scenario|step|phase|table|figure|fig\.|secti
 # ("16 seqs × 2,560 tok", "5 GB dense + 12 GB expert", "(30.5 + 9.7) GB / 3.35 TB/s"), and the text between
 # the last term and its result ("= 17 GB", "= ~17 GB", "≈ 447 GB/s").
 _WORDS = r"(?:[A-Za-z][\w-]*\s+){0,3}"
-_LINK = regex(rf"\s*\)*\s*{_WORDS}(?P<op>[×*/+−·]|(?<=\s)[xX](?=\s)|-(?=\s))\s*\(*\s*")
+_LINK = regex(rf"\s*\)*\s*{_WORDS}(?P<op>[×*/·]|(?<!\band )(?<!\bor )(?<!\bbut )(?<!\bvs )[+−]|[+−](?=\s)|(?<=\s)[xX](?=\s)"
+              r"|-(?=\s))\s*\(*\s*")
+"""An operator between two figures, words of the first term before it ("5 GB dense + 12 GB expert"); a sign glued to a
+number after "and" is the figure's own ("up 44% from Q2's 38 and +24% on August")."""
 _RESULT = regex(rf"\s*\)*\s*{_WORDS}(?:(?P<sign>=|≈|~=|≃|≅|:=)\s*)?")
 _MULTIPLY = frozenset("×*xX·")
 _ADD = frozenset("+−-")  # "-" only between spaces (`_LINK`)

@@ -229,18 +229,25 @@ def _pairs(claim: Claim, ctx: Context, within: str) -> list[_Pair]:
     for a, b in zip(around, around[1:], strict=False):
         if "/" not in claim.text[a.start + len(a.figure): b.start]:
             a = _in_unit_of(a, b)  # "96.6 of 114.8 GB": the bare number is in the unit written once
+            if a.kind not in ("percent", "ratio") and _NO_NOUN_BUT_A_PLACE.match(claim.text, b.start + len(b.figure)) \
+                    and not _A_PART_OF.match(claim.text, a.start + len(a.figure)):
+                b = _in_unit_of(b, a)  # "2,065 tok/s against 1,561 for C1"; "39% of the 8 in the busy stage" is no pair
         if a.kind != b.kind or a.unit != b.unit or a.value <= 0 or b.value <= 0:
             continue
         between = claim.text[a.start + len(a.figure): b.start]
         if not owners_fit(between, lambda word: _is_name(word, ctx)):
             continue  # "15.8 GB of the checkpoint's 64 GB": no device's or scenario's whole
-        for joint, pattern in _JOINTS:
-            if pattern.match(between):
-                if joint == "to" and not re.search(r"\bfrom\s*$", claim.text[:a.start], re.I) and "to" == between.strip():
-                    joint = "to"
-                out.append(_Pair(a, b, joint))
-                break
+        joint = next((joint for joint, pattern in _JOINTS if pattern.match(between)), None)
+        if joint is None and _WORDS_TO.match(between) and _FROM_BEFORE.search(claim.text, 0, a.start):
+            joint = "to"  # "fell from 2.67 kWh in Q1 to 0.78 kWh in Q4"
+        if joint is not None:
+            out.append(_Pair(a, b, joint))
     return out
+
+
+_WORDS_TO = regex(r"\s*(?:[^\W\d_][\w'’.-]*\s+){1,5}to\s*[$€£¥]?\s*$", re.I)
+_FROM_BEFORE = regex(r"\bfrom\s*[~≈$€£¥]?\s*$", re.I)
+"""A change written "from A <its words> to B": the words after A ("kWh in Q1") say what A is, and hold no figure."""
 
 
 def _in_unit_of(bare: Claim, other: Claim) -> Claim:
@@ -344,9 +351,14 @@ def _percent_of(claim: Claim, ctx: Context):
         words = _own_clause(claim)
         aside = _own_parenthesis(claim)
         pairs = _pairs(claim, ctx, aside or words)
+        opened = claim.text.rfind("(", 0, claim.start)
         if aside and aside.strip() == claim.figure.strip():  # "58,600 of the 182,400 requests (47%)": an aside
             before = ctx.claims[claim.index - 1] if claim.index > 0 else None  # holding only the share is of the
             pairs = [p for p in _pairs(claim, ctx, words) if p.joint == "of" and p.second is before]  # pair before it
+        elif aside and not pairs and 0 <= opened < claim.start and _change_word(claim) is not None \
+                and not re.search(r"\d", aside.replace(claim.figure, "", 1)):
+            # "p99 2.3 s → 1.4 s by 03:26 (down 64%)": an aside holding only the change is of the pair before it
+            pairs = [p for p in _pairs(claim, ctx, words) if p.joint != "of" and p.second.start < opened]
         for pair in pairs:
             a, b = pair.first.value, pair.second.value
             if any(o.kind == "percent" and o.text == claim.text and claim.start < o.start < pair.first.start
@@ -431,6 +443,9 @@ def _same_noun(part: Claim, whole: Claim | None) -> bool:
     return x == y or not (COUNTED.match(a.group(1)) or _DEVICES_AFTER.match(part.text, part.start + len(part.figure)))
 
 
+_A_PART_OF = regex(r"\s*(?:of|out of|/)\s", re.I)
+_NO_NOUN_BUT_A_PLACE = regex(r"[ \t]*(?:$|\n|[.,;:)\](\[]|\b(?:and|or|but|so|which|for|on|in|at|with|from)\b)")
+""""1,561 for C1", "1,561 on C1": no noun after the number, only whose or where it is."""
 _NO_NOUN = regex(r"[ \t]*(?:$|\n|[.,;:)\](\[]|\b(?:and|or|but|so|which)\b)")
 """"of the 192." names no noun after its number: the number is in another figure's unit ("500 requests" is not)."""
 _WHOLE_IN_WORDS = regex(r"\s*(?:of|out of)\s+(?:the\s+|its\s+|their\s+|each\s+|every\s+|a\s+|one\s+)?[^\W\d_]", re.I)
@@ -441,10 +456,23 @@ _BELOW = regex(r"\s*(?:below|under|short of|lower than|less than|above|over|high
 after."""
 
 
+_CHANGED_BY = regex(r"(?<![\w-])(?:less|lower(?:ed)?|cut|reduced|drop(?:s|ped)?|fell|falls?|down|decreased|declined|"
+                    r"more|higher|increased|grew|rose|rises?|up|jump(?:s|ed)?|climb(?:s|ed)?)\s+(?:by\s+)?(?:about\s+|~|≈)?$",
+                    re.I)
+_FROM_WHOLE = regex(rf"\s*(?:from|on|over|vs\.?|versus|compared (?:with|to)|relative to|against)\s+(?:the\s+|its\s+|"
+                    rf"their\s+|our\s+)?(?:{OWNER}\s+)?(?=[~≈]?\d)", re.I)
+"""A change said right before the percentage, and what it changes from right after it: "down 39% from 2.3 s", "up
+44% from Q2's 38" (a word between, "from batch 32", names something else)."""
+
+
 def _below_or_above(claim: Claim, ctx: Context, tail: str) -> tuple[list[tuple[float, str]], list[float], bool] | None:
-    """ "1,420 tok/s sits 32% below its 2,100 roofline": |X - Y| / Y, a figure before it against the one after (and,
-    as some write, |X - Y| / X: a warning at most); sure only when one figure before it can be X."""
+    """ "1,420 tok/s sits 32% below its 2,100 roofline", "1.4 s, down 39% from 2.3 s": |X - Y| / Y, a figure before it
+    against the one after (and, as some write of a comparison, |X - Y| / X: a warning at most; a change from Y is
+    over Y); sure only when one figure before it can be X."""
     whole_at = _BELOW.match(tail)
+    changed_from = whole_at is None and _CHANGED_BY.search(claim.text, max(0, claim.start - 30), claim.start) is not None
+    if changed_from:
+        whole_at = _FROM_WHOLE.match(tail)  # "68 req/s at peak, up 44% from Q2's 38": a change from 38, over 38
     if whole_at is None or not owners_fit(whole_at.group(0), lambda word: _is_name(word, ctx)):
         return None
     start = claim.start + len(claim.figure) + whole_at.end()
@@ -464,7 +492,8 @@ def _below_or_above(claim: Claim, ctx: Context, tail: str) -> tuple[list[tuple[f
     readings = [(abs(p.value - w.value) / w.value, f"|{_fmt(p)} - {_fmt(w)}| / {_fmt(w)}") for p, w in zip(parts, wholes, strict=True)]
     if whole.kind == "percent":  # "MFU 45%, 5% above the 40% target": five points
         readings += [(abs(p.value - whole.value), f"|{_fmt(p)} - {_fmt(whole)}| (points)") for p in parts]
-    return readings, [abs(p.value - w.value) / p.value for p, w in zip(parts, wholes, strict=True)], len(parts) == 1
+    unsure = [] if changed_from else [abs(p.value - w.value) / p.value for p, w in zip(parts, wholes, strict=True)]
+    return readings, unsure, len(parts) == 1
 
 
 _RATIO_OF = {"tokens": regex(r"\s*(?:the\s+|more\s+)?(?:tokens?|throughput|tok/s|output|work)\b", re.I),
