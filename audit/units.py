@@ -180,7 +180,9 @@ _END = f"(?![^\\W{_SUPERSCRIPTS}])"  # not inside a word; a superscript after a 
 # skip to candidates at C speed; the lookbehinds then look at the character before it.
 _START = regex(r"[\d\[~≈∼](?<![\w.].)(?<!\w-.)")
 _BODY = regex(
-    r"(?P<skip>\d{4}-\d{2}-\d{2}(?!\d)|\d+(?:\.\d+){2,}|\d{1,2}:\d{2}(?::\d{2})?(?![\d.,]))"  # dates, versions, clock times
+    r"(?P<skip>\d{4}-\d{2}-\d{2}(?!\d)|\d+(?:\.\d+){2,}|\d{1,2}:\d{2}(?::\d{2})?(?![\d.,])"  # dates, versions, clock times,
+    r"|\d{1,2}(?:st|nd|rd|th)?[ \u00a0](?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?(?![\w-]))"  # a day of a month: "12 Dec"
     r"|(?P<product>\d+(?:\.\d+)?(?:[x×]\d+(?:\.\d+)?)+)(?![\w.])"  # "4x4x2": three counts
     rf"|(?P<devices>\d+)(?=[xX×]{_SP}?[A-Z]{{1,4}}\d)"  # "8x H100", "8xA100": a count, not a ratio
     rf"|(?P<figure>(?P<approx>{_APPROX_SIGN_RE})?"

@@ -186,6 +186,9 @@ SENTENCES = [
     # clock times are not figures; footnote superscripts after a unit are marks
     ("dana · 10:02 posted 48 GB", [("48 GB", 48e9, "B")]),
     ("at 09:15:30 TTFT was 81%² of the SLO", [("81%", 0.81, "%")]),
+    # a day of a month is no figure; a word that starts like a month is ("12 Decode steps")
+    ("peaked on 12 Dec, 3 March and the 2nd Oct. at 9.1K tok/s", [("9.1K tok/s", 9100, "tok/s")]),
+    ("12 Decode steps", [("12", 12, "1")]),
 ]
 
 

@@ -620,8 +620,16 @@ def qualifiers(claim: Claim) -> str:
     corner = claim.scope[-2:-1] if claim.column and claim.scope[-2:-1] and claim.scope[-2].lower().startswith("per ") else ()
     if corner and _ROW_SCOPE.search(claim.label):
         corner = ()  # "| Decode ceiling, node (tok/s) |" under a "per GPU unless noted" corner: the row notes its own
-    words = " ".join((claim.label, claim.before, claim.after, *corner, *claim.scope[-1:]))  # a "Per GPU" corner cell too
+    leads = list(_SENTENCE_LEAD.finditer(claim.text, 0, claim.start)) if "," in claim.text[: claim.start] else []
+    lead = leads[-1] if leads else None  # "Per GPU, C2 thus delivers 1,032 tok/s": its sentence's lead
+    lead_words = lead.group("lead") if lead and not re.search(r"[.!?]\s", claim.text[lead.end(): claim.start]) else ""
+    words = " ".join((claim.label, claim.before, claim.after, *corner, *claim.scope[-1:], lead_words))  # a corner cell too
     return " ".join(name for name, pat in _QUALIFIERS if pat.search(words))
+
+
+_SENTENCE_LEAD = regex(r"(?:^|[.!?]\s+)(?P<lead>(?:in\s+)?(?:per|each)[\s-]+(?:gpu|device|npu|card|chip|accelerator|node|server|"
+                       r"host|replica|instance)(?:\s+terms)?),\s", re.I)
+"""A sentence that opens with what its figures count over: "Per GPU, C2 thus delivers 1,032 tok/s"."""
 
 
 _ROW_SCOPE = regex(r"\b(?:node|server|host|box|pool|cluster|fleet|deployment|replica|rack|tray|total|aggregate)\b", re.I)

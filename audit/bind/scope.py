@@ -35,7 +35,7 @@ _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
                          r"|\bacross (?:all |the )?(?:\d+ )?(?:gpus|devices|chips|cards|nodes)\b", re.I)),
 )
 _GROUP = regex(r"\b(?:each|replicated|spread|shared|split|lives?|sits?|runs?)\b.{0,40}\b(?:on|over|across|by)\s*$"
-                    r"|\b(?:replicas?|pairs?|groups?|instances?|canary) of\s*$", re.I)
+                    r"|\b(?:replicas?|pairs?|groups?|instances?|canary|stages?) of\s*$", re.I)
 _NODES_OF = regex(r"\b(?:nodes?|servers?|hosts?|machines?|boxes|trays?) of\s*$", re.I)
 """"16 GPUs in two nodes of 8": the 8 counts a node's devices."""
 _PART_OF = regex(r"^\s*(?:of|out of)\s+(?:the\s+|its\s+|all\s+)?[~≈]?\d", re.I)
@@ -166,8 +166,9 @@ _SUBJECT = regex(rf"\b(?:a|one|any)\s+{_DEVICE}\s+(?:then\s+|only\s+|now\s+)?"
                       rf"(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?|computes?|serves?)\b[^,;:.]*$", re.I)
 """"a GPU holds 16 query heads": a device as the subject before the figure ("more than a GPU has", after
 it, says nothing of what the figure counts)."""
-_AT_A_TIME = regex(r"\s*(?:[^\W\d_]+\s+){0,2}at a time\b", re.I)
-""""8 GPUs at a time": the devices busy at once, a part of the deployment."""
+_AT_A_TIME = regex(r"\s*(?:[^\W\d_]+\s+){0,2}(?:at a time|each|apiece)\b", re.I)
+""""8 GPUs at a time": the devices busy at once; "two stages of 4 GPUs each": the devices of each; a part of the
+deployment either way."""
 _RESTATES = regex(r"[,;(]\s*(?:i\.?\s?e\.?|that is|namely)[\s,]*(?:[^\W\d_]+\s+){0,2}$", re.I)
 """"..., i.e. 4 cards": the words before it restated, their scope is the figure's."""
 

@@ -235,6 +235,8 @@ def _pairs(claim: Claim, ctx: Context, within: str) -> list[_Pair]:
         if a.kind != b.kind or a.unit != b.unit or a.value <= 0 or b.value <= 0:
             continue
         between = claim.text[a.start + len(a.figure): b.start]
+        if _DIVIDED_NEXT.match(claim.text, b.start + len(b.figure)):
+            continue  # "(12K / 593 = 20.2 vs 12K / 444 = 27.0)": 20.2 is no pair of the 12K that starts the next division
         if not owners_fit(between, lambda word: _is_name(word, ctx)):
             continue  # "15.8 GB of the checkpoint's 64 GB": no device's or scenario's whole
         joint = next((joint for joint, pattern in _JOINTS if pattern.match(between)), None)
@@ -245,6 +247,7 @@ def _pairs(claim: Claim, ctx: Context, within: str) -> list[_Pair]:
     return out
 
 
+_DIVIDED_NEXT = regex(r"\s*[/÷×*]\s*[~≈]?\d")
 _WORDS_TO = regex(r"\s*(?:[^\W\d_][\w'’.-]*\s+){1,5}to\s*[$€£¥]?\s*$", re.I)
 _FROM_BEFORE = regex(r"\bfrom\s*[~≈$€£¥]?\s*$", re.I)
 """A change written "from A <its words> to B": the words after A ("kWh in Q1") say what A is, and hold no figure."""
