@@ -54,7 +54,8 @@ def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
 
 
 def _fmt(c: Claim) -> str:
-    return c.figure.strip()
+    """The figure as written, without its approximation sign: a term of the arithmetic a message shows."""
+    return c.figure.strip().lstrip("~≈∼ \u00a0")
 
 
 def _sum(claim: Claim, ctx: Context):
@@ -242,11 +243,19 @@ def _pairs(claim: Claim, ctx: Context, within: str) -> list[_Pair]:
         joint = next((joint for joint, pattern in _JOINTS if pattern.match(between)), None)
         if joint is None and _WORDS_TO.match(between) and _FROM_BEFORE.search(claim.text, 0, a.start):
             joint = "to"  # "fell from 2.67 kWh in Q1 to 0.78 kWh in Q4"
+        named = _NAMED_VERSUS.match(between) if joint is None else None
+        if named is not None and all(_is_name(n, ctx) for n in named.group("a", "b") if n):
+            joint = "vs"  # "≈ 36 ms for A and ≈ 56 ms for B", "A is $81,000 and B is $140,600"
         if joint is not None:
             out.append(_Pair(a, b, joint))
     return out
 
 
+_NAMED_VERSUS = regex(r"\s*(?:per\s+[\w/.-]+\s+)?(?:(?:for|on|in|with)\s+(?P<a>[\w.-]+)\s*,?\s+)?"
+                     r"(?:vs\.?|versus|against|compared with|and)\s+(?:(?P<b>[\w.-]+)\s+(?:is|at|costs?|needs?|gets?|"
+                     r"does|takes?|reads?|runs?)\s+)?[$€£¥]?[~≈]?\s*$", re.I)
+"""Two scenarios' figures side by side, each with its name: "≈ 36 ms for A and ≈ 56 ms for B", "A is $81,000 and B is
+$140,600", "$30.8 per tok/s against $55.7 for A" (the names are the scenarios')."""
 _DIVIDED_NEXT = regex(r"\s*[/÷×*]\s*[~≈]?\d")
 _WORDS_TO = regex(r"\s*(?:[^\W\d_][\w'’.-]*\s+){1,5}to\s*[$€£¥]?\s*$", re.I)
 _FROM_BEFORE = regex(r"\bfrom\s*[~≈$€£¥]?\s*$", re.I)
@@ -340,6 +349,8 @@ def _percent_of(claim: Claim, ctx: Context):
                        if o.text == claim.text and o.kind == nxt.kind and o.unit == nxt.unit and o not in parts]
     if not readings and OF_A_DEVICE.match(tail):
         readings += _share_of_a_device(claim, ctx)
+    if not readings and _OF_THE_MODEL.match(tail):
+        readings += _share_of_the_model(claim, ctx)
     sure = True
     if not readings:
         beside = _below_or_above(claim, ctx, tail)
@@ -548,6 +559,26 @@ def _share_of_a_device(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
     capacities = {r.value for s in ctx.scenarios_for(claim) if "memory_capacity" in ctx.estimates[s]
                   for r in ctx.estimates[s]["memory_capacity"].readings}
     return [(part.value / c, f"{_fmt(part)} / {format_quantity(c, 'B')}") for c in sorted(capacities) if c]
+
+
+_OF_THE_MODEL = regex(r"\s*(?:of|out of)\s+(?:the\s+|all\s+|its\s+)?(?:(?:model|checkpoint)(?:'s|’s)?(?:\s+(?:parameters|params|"
+                      r"weights))?|(?:total\s+)?(?:parameters|params)|total)\b(?!\s+(?:memory|bytes|size|footprint|time))", re.I)
+""""653.9B, i.e. 97.4% of the model", "37.6B, just 5.6% of the total": a share of the model's parameters."""
+_PARAMETER_COUNT = regex(r"[\d.,]+\s*(?:B|bn|billion)\b(?:\s+(?:parameters|params|weights))?", re.I)
+
+
+def _share_of_the_model(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
+    """A parameter count's percentage of the model: the count written right before it ("17.1B, about 25% of the
+    model") over the model's total parameters."""
+    part = ctx.claims[claim.index - 1] if claim.index > 0 else None
+    if part is None or part.text != claim.text or part.kind != "count" or part.operand \
+            or not _PARAMETER_COUNT.fullmatch(part.figure.strip().lstrip("~≈∼ ")) \
+            or not SHARE_LEAD.fullmatch(claim.text, part.start + len(part.figure), claim.start) \
+            or _A_WHOLE.search(claim.text, max(0, part.start - 20), part.start):
+        return []  # "a token touches 12.9 of 46.7 billion, about 28% of the model": the share of that pair
+    totals = {r.value for s in ctx.scenarios_for(claim) if "params_total" in ctx.estimates[s]
+              for r in ctx.estimates[s]["params_total"].readings}
+    return [(part.value / t, f"{_fmt(part)} / {format_quantity(t, '1')} parameters") for t in sorted(totals) if t]
 
 
 _SEPARATOR = regex(r"[·•|]|(?<!\bi\.e)(?<!\be\.g)(?<!\bvs)(?<!\betc)[.!?]\s")
