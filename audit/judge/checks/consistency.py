@@ -352,6 +352,9 @@ def _percent_of(claim: Claim, ctx: Context):
     if not readings and _OF_THE_MODEL.match(tail):
         readings += _share_of_the_model(claim, ctx)
     sure = True
+    if not readings and _ROOM_AFTER.match(tail):  # "39.8 GB free per card, 73% headroom": of the card, as most mean it
+        readings += _share_of_a_device(claim, ctx, _ROOM_LEAD)
+        sure = False
     if not readings:
         beside = _below_or_above(claim, ctx, tail)
         if beside is not None:
@@ -546,12 +549,13 @@ _MANY_DEVICES = regex(r"\b(nodes?|servers?|hosts?|clusters?|fleets?|replicas?|in
 _NOT_ONE_DEVICE = ("weights_total", "kv_cache_total", "memory_per_node", "weights_per_node", "kv_cache_per_node")
 
 
-def _share_of_a_device(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
-    """The percentage over one device's capacity (GB or GiB) of the memory figure it follows in its clause."""
+def _share_of_a_device(claim: Claim, ctx: Context, lead: re.Pattern = SHARE_LEAD) -> list[tuple[float, str]]:
+    """The percentage over one device's capacity (GB or GiB) of the memory figure it follows in its clause, `lead`
+    the words between them."""
     part = ctx.claims[claim.index - 1] if claim.index > 0 else None
     if part is None or part.text != claim.text or part.kind != "bytes" or part.metric in _NOT_ONE_DEVICE \
             or part.qualifier in ("per_node", "per_replica") or _MANY_DEVICES.search(f"{part.label} {part.before}") \
-            or not SHARE_LEAD.fullmatch(claim.text, part.start + len(part.figure), claim.start):
+            or not lead.fullmatch(claim.text, part.start + len(part.figure), claim.start):
         return []
     tail = claim.text[claim.start + len(claim.figure): claim.start + len(claim.figure) + 50]
     if _MANY_DEVICES.search(tail) or re.search(r"\d+[- ](?:gpu|card|device|npu)", tail, re.I):
@@ -561,6 +565,10 @@ def _share_of_a_device(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
     return [(part.value / c, f"{_fmt(part)} / {format_quantity(c, 'B')}") for c in sorted(capacities) if c]
 
 
+_ROOM_AFTER = regex(r"\s*(?:of\s+)?(?:headroom|free|spare|unused|left(?:\s+over)?|still available)\b", re.I)
+""""73% headroom", "42% free": the room a memory figure before it leaves, a share of the device it is of."""
+_ROOM_LEAD = regex(r"\s*(?:free|spare|unused|left|of headroom)?\s*(?:(?:per|on each|on every)\s+(?:gpu|card|device|npu))?"
+                   r"\s*(?:,|\(|:|—|–|-|\bor\b|\bi\.e\.,?)\s*[~≈]?\s*", re.I)
 _OF_THE_MODEL = regex(r"\s*(?:of|out of)\s+(?:the\s+|all\s+|its\s+)?(?:(?:model|checkpoint)(?:'s|’s)?(?:\s+(?:parameters|params|"
                       r"weights))?|(?:total\s+)?(?:parameters|params)|total)\b(?!\s+(?:memory|bytes|size|footprint|time))", re.I)
 """"653.9B, i.e. 97.4% of the model", "37.6B, just 5.6% of the total": a share of the model's parameters."""
@@ -905,10 +913,13 @@ def _ratio(claim: Claim, ctx: Context):
         row = _row_change(claim, ctx)
         quotient = _quotient_column(claim.column)
         end = claim.start + len(claim.figure)
-        if row is not None and quotient and re.search(r"[/÷]", quotient.group(0)) \
-                and not _COMPARATIVE.search(claim.text[end: end + 24]):
+        if row is not None and quotient and not _COMPARATIVE.search(claim.text[end: end + 24]):
             bottom, top = row  # "| 4.7 | 14.1 | 3.0x |" under "| pool-a | pool-b | b/a |": b over a, as it says
-            return top.value / bottom.value, "the column's top over its bottom", f"{_fmt(top)} / {_fmt(bottom)}"
+            if re.search(r"[/÷]", quotient.group(0)):
+                return top.value / bottom.value, "the column's top over its bottom", f"{_fmt(top)} / {_fmt(bottom)}"
+            # "| 3.5K | 4.6K | 0.77x |" under "| Option A | Option B | B vs A |": B over A, as most write it
+            return (top.value / bottom.value, "the column's first over its second", f"{_fmt(top)} / {_fmt(bottom)}",
+                    {"unsure": True})
         pairs = [_Pair(row[0], row[1], "to")] if row is not None else []
     if not pairs:
         versus = _table_versus(claim, ctx)
