@@ -488,8 +488,8 @@ def _said_again(claims: list[Claim]) -> list[Claim]:
             continue
         key = (c.unit, written)
         if c.metric is not None:
-            if c.evidence.confident and not c.operand and not c.quoted:
-                bound.setdefault(key, c)
+            if (c.evidence.confident or c.evidence.words in _KNOWN_BY_WORK) and not c.operand and not c.quoted:
+                bound.setdefault(key, c)  # "349.5 TFLOP / (16 × 1,504 TFLOPS) = 14.5 ms", then "(58 ms → 14.5 ms)"
             continue
         earlier = bound.get(key)
         if earlier is not None and earlier.line < c.line and not c.operand:
@@ -500,6 +500,9 @@ def _said_again(claims: list[Claim]) -> list[Claim]:
 
 
 _SAID_AGAIN = frozenset({"bytes", "time", "token_rate", "flops", "flop_rate"})
+_PREFILL_WORK, _STEP_WORK = "a prefill's FLOPs over a FLOP rate", "bytes over a bandwidth"
+_KNOWN_BY_WORK = frozenset({_PREFILL_WORK, _STEP_WORK})
+"""The words of a time `_times_of_work` binds: known by its arithmetic, as sure as words."""
 
 
 def _uses(counts: list[float | None], *figures: float | None) -> bool:
@@ -541,10 +544,12 @@ def _times_of_work(claims: list[Claim], chains: dict[int, set[int]]) -> list[Cla
             if not (c.metric == "decode_step_time" and computed and c.evidence.phrase in ("label", "section")
                     and _A_PROMPT.search(f"{c.label} {c.before}")):
                 continue  # "b32 roofline for one 2K prompt: 2 × 8.03B × 2,048 ≈ 32.9 TFLOP / 1,979 TFLOPS ≈ 17 ms":
-        if computed or (not kinds and _AT_PEAK.search(c.text)):  # a prompt's FLOPs, not a decode step
-            metric, why = "ttft", "a prefill's FLOPs over a FLOP rate"  # "607 TFLOP / (4 × 9 PFLOPS)": FLOPS as FLOPs
+        if computed:  # a prompt's FLOPs, not a decode step; "607 TFLOP / (4 × 9 PFLOPS)": FLOPS as FLOPs
+            metric, why = "ttft", _PREFILL_WORK
+        elif not kinds and _AT_PEAK.search(c.text):
+            metric, why = "ttft", "a time at a share of peak"
         elif {"bytes", "bandwidth"} <= kinds:
-            metric, why = "decode_step_time", "bytes over a bandwidth"
+            metric, why = "decode_step_time", _STEP_WORK
         else:
             continue
         out[n] = evolve(c, metric=metric, unit="s", evidence=Evidence("loose", why, c.evidence.scenario))
