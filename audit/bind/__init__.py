@@ -625,7 +625,8 @@ def qualifiers(claim: Claim) -> str:
     corner = claim.scope[-2:-1] if claim.column and claim.scope[-2:-1] and claim.scope[-2].lower().startswith("per ") else ()
     if corner and _ROW_SCOPE.search(claim.label):
         corner = ()  # "| Decode ceiling, node (tok/s) |" under a "per GPU unless noted" corner: the row notes its own
-    leads = list(_SENTENCE_LEAD.finditer(claim.text, 0, claim.start)) if "," in claim.text[: claim.start] else []
+    since = max(0, claim.start - 300)  # a sentence's lead is near: the search stays linear in a long paragraph
+    leads = list(_SENTENCE_LEAD.finditer(claim.text, since, claim.start)) if claim.text.find(",", since, claim.start) >= 0 else []
     lead = leads[-1] if leads else None  # "Per GPU, C2 thus delivers 1,032 tok/s": its sentence's lead
     lead_words = lead.group("lead") if lead and not re.search(r"[.!?]\s", claim.text[lead.end(): claim.start]) else ""
     words = " ".join((claim.label, claim.before, claim.after, *corner, *claim.scope[-1:], lead_words))  # a corner cell too

@@ -241,7 +241,7 @@ def _pairs(claim: Claim, ctx: Context, within: str) -> list[_Pair]:
         if not owners_fit(between, lambda word: _is_name(word, ctx)):
             continue  # "15.8 GB of the checkpoint's 64 GB": no device's or scenario's whole
         joint = next((joint for joint, pattern in _JOINTS if pattern.match(between)), None)
-        if joint is None and _WORDS_TO.match(between) and _FROM_BEFORE.search(claim.text, 0, a.start):
+        if joint is None and _WORDS_TO.match(between) and _FROM_BEFORE.search(claim.text, max(0, a.start - 16), a.start):
             joint = "to"  # "fell from 2.67 kWh in Q1 to 0.78 kWh in Q4"
         named = _NAMED_VERSUS.match(between) if joint is None else None
         if named is not None and all(_is_name(n, ctx) for n in named.group("a", "b") if n):
@@ -352,6 +352,11 @@ def _percent_of(claim: Claim, ctx: Context):
     if not readings and _OF_THE_MODEL.match(tail):
         readings += _share_of_the_model(claim, ctx)
     sure = True
+    if not readings:
+        named_whole = _whole_by_its_noun(claim, ctx, tail)
+        if named_whole is not None:  # "$200,000 Q2 line ...; $59,400 stays unspent, 42% of the line"
+            readings.append(named_whole)
+            sure = False
     if not readings and _ROOM_AFTER.match(tail):  # "39.8 GB free per card, 73% headroom": of the card, as most mean it
         readings += _share_of_a_device(claim, ctx, _ROOM_LEAD)
         sure = False
@@ -565,6 +570,31 @@ def _share_of_a_device(claim: Claim, ctx: Context, lead: re.Pattern = SHARE_LEAD
     return [(part.value / c, f"{_fmt(part)} / {format_quantity(c, 'B')}") for c in sorted(capacities) if c]
 
 
+_OF_THE_NOUN = regex(r"\s*(?:of|out of)\s+(?:the|its|our|their|this|that)\s+(?P<noun>[^\W\d_][\w-]{2,})\b(?!\s*['’]s)", re.I)
+
+
+def _whole_by_its_noun(claim: Claim, ctx: Context, tail: str) -> tuple[float, str] | None:
+    """A whole named by the noun of a figure earlier in the sentence: "B is 70% of the $200,000 Q2 line ...; $59,400
+    stays unspent, 42% of the line" is 59,400 / 200,000. The part is the figure right before the percentage."""
+    m = _OF_THE_NOUN.match(tail)
+    part = ctx.claims[claim.index - 1] if claim.index > 0 else None
+    if m is None or part is None or part.text != claim.text or part.kind in ("percent", "ratio") or part.operand \
+            or not SHARE_LEAD.fullmatch(claim.text, part.start + len(part.figure), claim.start) \
+            and not _LEFT_LEAD.fullmatch(claim.text, part.start + len(part.figure), claim.start):
+        return None
+    noun = re.compile(rf"\s*(?:[\w-]+\s+){{0,2}}?{re.escape(m.group('noun'))}\b", re.I)
+    since = max(0, claim.start - 300)
+    wholes = [o for o in ctx.claims[max(0, claim.index - 12): claim.index - 1]
+              if o.text == claim.text and o.start >= since and o.kind == part.kind and o.unit == part.unit
+              and o.value > part.value and not o.operand and noun.match(claim.text, o.start + len(o.figure))]
+    if len(wholes) != 1:
+        return None
+    whole = wholes[0]
+    return part.value / whole.value, f"{_fmt(part)} / {_fmt(whole)}"
+
+
+_LEFT_LEAD = regex(r"(?:\s*[^\W\d_]+){0,3}?\s*(?:,|\(|:|—|–)\s*[~≈]?\s*", re.I)
+""""$59,400 stays unspent, 42% of the line": a few words of what the part is, then the share."""
 _ROOM_AFTER = regex(r"\s*(?:of\s+)?(?:headroom|free|spare|unused|left(?:\s+over)?|still available)\b", re.I)
 """"73% headroom", "42% free": the room a memory figure before it leaves, a share of the device it is of."""
 _ROOM_LEAD = regex(r"\s*(?:free|spare|unused|left|of headroom)?\s*(?:(?:per|on each|on every)\s+(?:gpu|card|device|npu))?"
