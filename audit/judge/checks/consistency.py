@@ -251,6 +251,10 @@ def _pairs(claim: Claim, ctx: Context, within: str) -> list[_Pair]:
     return out
 
 
+_AGAINST_ANOTHER = regex(r"\s*(?:[^\W\d_][\w-]*\s+){0,3}(?:over|than|versus|vs\.?|compared (?:with|to)|relative to|against)\s+"
+                         r"(?:the\s+)?(?P<who>[^\W\d_][\w.-]*)(?!['’]s)", re.I)
+""""28% throughput improvements over NVIDIA BERT": a change against something its words name, not against a pair
+of figures before it."""
 _NAMED_VERSUS = regex(r"\s*(?:per\s+[\w/.-]+\s+)?(?:(?:for|on|in|with)\s+(?P<a>[\w.-]+)\s*,?\s+)?"
                      r"(?:vs\.?|versus|against|compared with|and)\s+(?:(?P<b>[\w.-]+)\s+(?:is|at|costs?|needs?|gets?|"
                      r"does|takes?|reads?|runs?)\s+)?[$€£¥]?[~≈]?\s*$", re.I)
@@ -395,6 +399,9 @@ def _percent_of(claim: Claim, ctx: Context):
                 if _WHOLE_IN_WORDS.match(tail):
                     sure = False  # "15.8 GB of a GPU's 64 GB, 35% of its footprint": the share names a whole of its own
             elif pair.joint in ("to", "vs", "instead"):
+                against = _AGAINST_ANOTHER.match(claim.text, claim.start + len(claim.figure))
+                if against and not aside and not _is_name(against.group("who"), ctx):
+                    continue  # "64 and 53 teraflops ..., up to 28% throughput improvements over NVIDIA BERT": not 64 / 53
                 own = _change_word(claim)
                 change = own or _CHANGE.search(words)
                 signed = _SIGNED.search(claim.text, 0, claim.start) and _PAIR_RIGHT_AFTER.match(
