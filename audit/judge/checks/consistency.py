@@ -1027,9 +1027,10 @@ def _either_side(claim: Claim, ctx: Context) -> list[_Pair]:
     sentence = [o for o in ctx.claims[max(0, claim.index - 12): claim.index + 12]
                 if o.text == claim.text and o.index != claim.index and o.kind not in ("ratio", "percent")
                 and not o.operand and not _MODIFIER.match(o.text, o.start + len(o.figure))]  # "an 8-GPU node"
-    stop = claim.text.find(";", claim.start)
-    before = [o for o in sentence if o.start < claim.start]
-    after = [o for o in sentence if o.start > claim.start and (stop < 0 or o.start < stop)]  # not past a ";"
+    lo, hi = _sentence_around(claim.text, claim.start)
+    stop = claim.text.find(";", claim.start, hi)
+    before = [o for o in sentence if lo <= o.start < claim.start]
+    after = [o for o in sentence if claim.start < o.start < (hi if stop < 0 else stop)]  # not past a ";" or a "."
     kinds_before = {o.kind for o in before}
     for kind in dict.fromkeys(o.kind for o in after if o.kind in kinds_before):  # the nearest after first
         b = [o for o in before if o.kind == kind]
