@@ -131,6 +131,7 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
             return None
         eq = m.start()
     lhs = _ASIDE.sub(lambda a: " " * len(a.group(0)), text[:eq]) if asides else text[:eq]
+    lhs = _INNER_RESULT.sub(lambda r: "(" + " " * len(r.group(1)) + r.group(2) + ")", lhs)  # "/ (32 × 275 = 8.8 P)": 8.8
     figures = [f for f in units.find_figures(lhs) if f.end <= eq]
     if not figures:
         return None
@@ -147,6 +148,13 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
             break
         chain.insert(0, earlier)
         gaps.insert(0, gap)
+    inner = _inner_open(lhs, chain[0].start, eq)
+    if inner is not None:  # "2,226 TFLOP / (32 × 275 TFLOPS = 8.8 PFLOPS)": the "=" is inside the parenthesis,
+        keep = [n for n, f in enumerate(chain) if f.start > inner]  # its arithmetic starts there
+        if not keep:
+            return None
+        gaps = gaps[keep[0]:]
+        chain = chain[keep[0]:]
     if len(chain) < 2:
         return None
     if any(_in_words(g.group("op")) for g in gaps) and not _same_kind(chain[0], figure):
@@ -159,7 +167,7 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     if chain[0].text.lstrip()[:1] in "=≈" and re.search(r"\d\S*\s*$", lead) and any("·" in g.group("op") for g in gaps):
         return None  # "1.0K / 16 ≈ 63 · 1.8K / 16 ≈ 113": the first term read is another expression's result, a dot
         # between the two; "2 × 8.03B × 2,048 ≈ 32.9 TFLOP / 1,979 TFLOPS ≈ 17 ms" goes on from the result
-    if re.search(rf"(?:{_OPERATOR}|\^|\bat|@)[\s(`~≈]*$", lead):
+    if re.search(rf"(?:{_OPERATOR}|\^|\bat|@)[\s(`~≈]*$", lead) and inner is None:
         return None  # "64 路 × 5,120 × ...", "4 × 362 TFLOPS at ~45% MFU / ...", "^(1/10)": it began before what was read
     if re.search(r"[=≈][\s(`~≈]*$", lead) and any(re.search(r"[^\W\d_]", g.group(0)) for g in gaps):
         return None  # "= 16.3 PFLOP over 16 × 1,979 TFLOPS = ...": after an equals only bare arithmetic is a new term
@@ -193,6 +201,21 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     if value is None:
         return None
     return Written(text[chain[0].start: eq].strip(), expr, value, _evaluate(expr_base))
+
+
+_INNER_RESULT = regex(r"\(([^()=≈]*=\s*)([^()=≈]*)\)")
+""""(32 × 275 TFLOPS = 8.8 PFLOPS)": a parenthesis giving a term's arithmetic and its result; the result is the term."""
+
+
+def _inner_open(text: str, start: int, end: int) -> int | None:
+    """Where the last parenthesis opened between `start` and `end` and left open there starts, if one is."""
+    open_at: list[int] = []
+    for i in range(start, end):
+        if text[i] == "(":
+            open_at.append(i)
+        elif text[i] == ")" and open_at:
+            open_at.pop()
+    return open_at[-1] if open_at else None
 
 
 def _same_kind(first: units.Figure, figure: str) -> bool:

@@ -112,6 +112,8 @@ class Claim:
     """The other side of a comparison ("17.2 GB vs 4.3 GB", "from 2 to 4"): not about the sentence's scenario."""
     in_parens: bool = False
     """Inside parentheses that compare ("(16.1 GB vs 8.0 GB, 2x)"): not the sentence's subject."""
+    asked: bool = False
+    """In a sentence that asks ("Do I only need memory for 3B parameters?"): a figure put to the reader, not stated."""
     clause: str = ""
     """The figure's own clause as written, from `before` through `after`."""
     evidence: Evidence = Evidence()

@@ -183,6 +183,19 @@ def test_a_figure_naming_another_scenarios_model_is_not_its_alias_scenarios(line
     assert [f.rule for f in result.findings if f.severity == "error"] == rules
 
 
+# the same decode step below its floor (9.47 ms, below), stated, asked, and planned
+@pytest.mark.parametrize(("line", "found"), [
+    ("- Decode step: 2 ms", [("LAT003", "error")]),
+    ("- So is the decode step really 2 ms? That would beat the floor", [("LAT003", "warning")]),  # asked, not stated
+    ("- [ ] rerun with a decode step of 2 ms next week", []),  # an open item for later: a plan
+    ("- [ ] decode step: 2 ms", [("LAT003", "error")]),  # an open item of a review's checklist states what to check
+])
+def test_a_figure_asked_or_planned_is_not_stated(line, found):
+    auditor = Auditor(spec_from_data(DENSE, "dense.yaml"), tuple(load_rules()), load_vocabulary())
+    result = auditor.audit_text(f"# Decode\n\n{line}\n")
+    assert [(f.rule, f.severity) for f in result.findings] == found
+
+
 def test_a_dense_decode_step_below_its_floor_is_one_error():
     # the floor: the weights read once (the embedding table is not read in decode: 7.50e9 x 2 B = 15.0 GB)
     # plus the KV cache (8 x 4096 tokens x 2 x 32 x 8 x 128 x 2 B = 4.29 GB), over 2.039 TB/s = 9.47 ms.

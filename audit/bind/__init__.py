@@ -222,8 +222,9 @@ def _formula_operands(claims: list[Claim], chains: dict[int, set[int]]) -> list[
         slash = out[n].text.find("/", min(out[m].start for m in members))
         for m in sorted(members):
             o = out[m]
-            if o.metric is not None or o.kind not in ("flops", "flop_rate"):
-                continue
+            if o.metric is not None or o.kind not in ("flops", "flop_rate") \
+                    or (m in chains and (o.kind == "flop_rate" or 0 <= slash < o.start)):
+                continue  # "/ (32 × 275 TFLOPS = 8.8 PFLOPS)": a rate that is a result of its own is a group's
             metric = "peak_flops" if o.kind == "flop_rate" or (0 <= slash < o.start) else work
             if metric != "peak_flops" and o.kind != "flops":
                 continue
@@ -567,7 +568,8 @@ def _rates_of_times(claims: list[Claim], chains: dict[int, set[int]]) -> list[Cl
         first = min(out[k].start for k in members)
         for m in members:
             o = out[m]
-            if "/" not in o.text[first: o.start] or _LINK_WORDS.search(o.text[max(0, o.start - 120): o.start + 40]):
+            if "/" not in o.text[first: o.start] or _LINK_WORDS.search(o.text[max(0, o.start - 120): o.start + 40]) \
+                    or m in chains:  # "/ (32 × 275 TFLOPS = 8.8 PFLOPS)": the rate of a group of devices
                 continue  # the work, not what divides it; or a link's bandwidth ("2 × 64 MB / 900 GB/s over NVLink")
             rate = o.kind == "flop_rate" or (o.ambiguous_flops and o.figure.rstrip()[-1:] in "Ss")  # "800 TFLOPS"
             work = any(out[k].kind == "flops" and k != m for k in members)

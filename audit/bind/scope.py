@@ -147,7 +147,8 @@ def scope_of(claim: Claim) -> str | None:
     clause = clause[: assigned.start()] if assigned else clause  # "32 GPUs ... with TP=4 within each stage"
     after = _NEXT_COUNT.match(clause, at + len(claim.figure)) if at >= 0 else None
     clause = clause[: after.start(1)] if after else clause  # "the 8 KV heads 4 per GPU": "per GPU" is the 4's
-    region = clause if inside else f"{clause} {claim.label}"  # an aside keeps to its words
+    region = clause if inside and not claim.column else f"{clause} {claim.label}"  # an aside keeps to its words; a
+    # cell's aside to its row's: "| KV / token / GPU | 23.5 KiB (1 KV head) |" is one GPU's head
     restates = _RESTATES.search(claim.text[: claim.start])
     if restates:  # "the 1.55K was per replica, i.e. 4 cards": said of the clause before
         before = claim.text[: restates.start()]

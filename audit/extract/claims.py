@@ -108,7 +108,7 @@ def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
             before = _result_words(text, fig.start, prev_end)  # "64 / 19 ms × 4 replicas ≈ 13.5K": not replicas
         elif n > 0 and between in _CONTINUATION:
             before = prev_before
-        quoted = quoted_column or _is_quoted(text, fig)
+        quoted = quoted_column or _is_quoted(text, fig) or _PLANNED.match(text) is not None
         q = fig.quantity
         clause = _clause(text, fig, before, after)
         if n > 0 and q.kind == "count" and _QUALIFYING_PARENS.fullmatch(text, prev_end, fig.start):
@@ -123,10 +123,25 @@ def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
             versus=not quoted and _is_versus(text, fig, n, figures[n + 1] if n + 1 < len(figures) else None),
             in_parens=_in_comparison(text, fig.start),
             clause=clause, column=seg.column, comparison=fig.comparison, unit_words=fig.words,
-            length_of=_length_of(text, fig), earlier=seg.earlier,
+            length_of=_length_of(text, fig), earlier=seg.earlier, asked=_asked(text, fig.end),
         ))
         prev_end, prev_before = fig.end, before
     return out
+
+
+_PLANNED = regex(r"\s*\[ \]\s.*\b(?:next (?:week|time|sprint|run|quarter)|tomorrow|later|todo|to try|will|plan(?:ned)?|"
+                 r"try)\b", re.I)
+"""An open item of a task list that says it is for later ("- [ ] B at batch 256 next week"): a plan, not a claim (an
+open item of a review's checklist states what is to be checked: "- [ ] ITL headroom: ... ≈ 1.4 ms")."""
+
+
+def _asked(text: str, end: int) -> bool:
+    """Whether the sentence a figure ends in asks: the first mark ending a sentence after it is a "?"."""
+    m = _SENTENCE_END.search(text, end, end + 400)  # a sentence ends near: the search stays linear in a long line
+    return m is not None and m.group(0)[0] == "?"
+
+
+_SENTENCE_END = regex(r"\?|[.!](?=\s|$)|\n\n")
 
 
 def _number_offset(figure: str) -> int:

@@ -80,6 +80,8 @@ def _sure(finding: Finding, scenarios: int, unsure_layouts: dict[str, str] | Non
     or it is a layout figure against a layout the report itself states (`Context.read_layouts`), the finding
     is a warning that says why it is unsure."""
     doubt = finding.claim.evidence.doubt(scenarios) if finding.claim is not None else ""
+    if not doubt and finding.claim is not None and finding.claim.asked:
+        doubt = "the figure is in a question, asked rather than stated"
     if not doubt and unsure_layouts and finding.scenario in unsure_layouts and not _layout_free(finding.metric):
         doubt = unsure_layouts[finding.scenario]
     if not doubt and read_layouts and finding.scenario in read_layouts and finding.metric in _LAYOUT_FIGURES:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from audit.arithmetic import as_written, expressions_before, holds
 from audit.bind.metric import COUNTED
@@ -257,6 +257,9 @@ _AGAINST_ANOTHER = regex(r"\s*(?:[^\W\d_][\w-]*\s+){0,3}(?:over|than|versus|vs\.
                          r"(?:the\s+)?(?P<who>[^\W\d_][\w.-]*)(?!['’]s)", re.I)
 """"28% throughput improvements over NVIDIA BERT": a change against something its words name, not against a pair
 of figures before it."""
+_RATIO_LIST = regex(r"\s*(?:,|and|or|/)\s*[~≈]?\d[\d.,]*\s?[x×](?!\w)", re.I)
+_RATIO_LIST_BEFORE = regex(r"\d[x×]\s*(?:,|and|or|/)\s*[~≈]?$", re.I)
+""""3.0x and 3.2x", "1.6x, 2.0x": ratios in a list, each of its own figure, respectively."""
 _NAMED_VERSUS = regex(r"\s*(?:per\s+[\w/.-]+\s+)?(?:(?:for|on|in|with)\s+(?P<a>[\w.-]+)\s*,?\s+)?"
                      r"(?:vs\.?|versus|against|compared with|and)\s+(?:(?P<b>[\w.-]+)\s+(?:is|at|costs?|needs?|gets?|"
                      r"does|takes?|reads?|runs?)\s+)?[$€£¥]?[~≈]?\s*$", re.I)
@@ -940,6 +943,9 @@ def _ratio(claim: Claim, ctx: Context):
         return None
     if expressions_before(claim.text, claim.start, claim.figure):
         return None  # "2.4 / 1.1 ≈ 2.2x": written arithmetic (CON006)
+    if _RATIO_LIST.match(claim.text, claim.start + len(claim.figure)) or _RATIO_LIST_BEFORE.search(
+            claim.text, max(0, claim.start - 16), claim.start):
+        return None  # "Your 96 and 104 ms are 3.0x and 3.2x that": each figure against what "that" is, respectively
     pairs = [p for p in _pairs(claim, ctx, _own_parenthesis(claim)) if p.joint != "of"]  # "255 of 256 experts": a share
     if not pairs:
         clause = _own_clause(claim)
@@ -1293,12 +1299,43 @@ def _arithmetic(claim: Claim, ctx: Context):
         return None
     if any(holds(w, result, claim.value, _TOLERANCE) for w in readings):
         return None  # wrong only when every way of reading it is wrong
+    if _significant(claim.figure) == 1 and any(abs(w.value - result) <= _half_its_digit(result) for w in readings):
+        return None  # "3 * 2 * 80 / 212 = 2 sec": 2.26 written to one digit
+    hours = _TIME_IN.match(claim.text, claim.start + len(claim.figure))  # "1,375 s × 64 chips = 24.4 chip-h"
+    if hours and any(holds(_in_hours(w, _IN_SECONDS[hours.group("unit").lower()]), result, claim.value, _TOLERANCE)
+                     for w in readings):
+        return None
     written = readings[0]
     expected = written.value * claim.value / result  # what the arithmetic gives, in the claim's unit
     return expected, written.text, f"{written.text} = {written.as_written}"
 
 
 _TOLERANCE = 0.05
+_TIME_IN = regex(r"\s*(?:[\w]+-)?(?P<unit>h|hrs?|hours?|mins?|minutes?|days?)\b", re.I)
+"""A result in hours of something ("24.4 chip-h", "3.1 GPU-hours") of arithmetic in seconds."""
+_IN_SECONDS = {"h": 3600.0, "hr": 3600.0, "hrs": 3600.0, "hour": 3600.0, "hours": 3600.0, "min": 60.0, "mins": 60.0,
+               "minute": 60.0, "minutes": 60.0, "day": 86400.0, "days": 86400.0}
+
+
+def _in_hours(w, seconds: float):
+    """The arithmetic's seconds counted in a longer unit (`seconds` of them make one)."""
+    return replace(w, value=w.value / seconds, in_base=w.in_base / seconds if w.in_base else None)
+
+
+def _half_its_digit(value: float) -> float:
+    """Half the place of a number's one significant digit: a result written "2" stands for 1.5 to 2.5, "200" for 150
+    to 250."""
+    return 0.5 * 10 ** math.floor(math.log10(abs(value))) if value else 0.0
+
+
+def _significant(figure: str) -> int:
+    """How many significant digits a figure's number is written with (trailing zeros of an integer not counted)."""
+    m = re.search(r"\d[\d,]*(?:\.\d+)?", figure)
+    if m is None:
+        return 0
+    digits = m.group(0).replace(",", "")
+    whole, _, decimals = digits.partition(".")
+    return len((whole + decimals).lstrip("0")) if decimals else len(whole.strip("0") or "0")
 
 _RATES = ("throughput", "decode_throughput", "prefill_throughput")
 _SHARE = regex(r"^\(?(?P<total>[\d.e+]+)\)?\s*/\s*(?P<k>\d+(?:\.0)?)$")
@@ -1454,7 +1491,10 @@ def _utilization_at(claim: Claim, ctx: Context):
     if not cands:
         return None
     shares = [c.value / time.value for c in cands]
-    if any(abs(claim.value - v) <= _LOOSE * v for v in shares):
+    written = [o.value / time.value for o in ctx.claims[max(0, claim.index - 8): claim.index]  # "64 × 2,226 TFLOP /
+               if o.text == claim.text and o.kind == "time" and o is not time and 0 < o.value < time.value  # 17.6 PFLOPS
+               and (o.comparison in (">=", "≥") or "bound" in o.qualifier.split())]  # ≥ 8.1 s; measured 19.5 s → 42%"
+    if any(abs(claim.value - v) <= _LOOSE * v for v in shares + written):
         return None
     best = min(range(len(cands)), key=lambda i: abs(math.log(claim.value / shares[i])) if claim.value > 0 else 0)
     c = cands[best]
