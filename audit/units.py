@@ -336,6 +336,7 @@ def find_figures(text: str) -> list[Figure]:
     """
     figures: list[Figure] = []
     pos = 0
+    reference_end = -1  # where the last number that names a figure, table or section ends
     while (candidate := _START.search(text, pos)) is not None:
         m = _BODY.match(text, candidate.start())
         if m is None:
@@ -343,6 +344,12 @@ def find_figures(text: str) -> list[Figure]:
             continue
         pos = m.end()
         what = m.lastgroup
+        if what == "figure" and m.group("unit") is None and m.group("mult") is None and m.group("words") is None and (
+                _REFERENCE_BEFORE.search(text, max(0, m.start() - 14), m.start())
+                or (reference_end >= 0 and _REFERENCE_LIST.fullmatch(text, reference_end, m.start())
+                    and _NO_WORD_AFTER.match(text, pos))):
+            reference_end = pos  # "as shown in Figures 2 (left) and 8", "Table 4", "§3.2": where to look, no figure
+            continue
         if what == "figure" and _difference(text, m):  # "30 + (5-1) x 5": a subtraction, not a range
             for g in ("num", "num2"):
                 figures.append(Figure(m.start(g), m.end(g), m.group(g), Quantity(_number(m.group(g)), "1", "count"), "",
@@ -356,6 +363,14 @@ def find_figures(text: str) -> list[Figure]:
         elif what == "devices":
             figures.append(Figure(m.start(), pos, m.group(0), Quantity(float(m.group(0)), "1", "count"), "", False))
     return figures
+
+
+_REFERENCE_BEFORE = regex(r"(?:\b(?:Figures?|Figs?\.|Tables?|Sections?|Secs?\.|Eqs?\.|Equations?|Chapters?|Ch\.|"
+                          r"Appendix|Listings?|Algorithms?|Exercises?|Lines?)|§)[ \u00a0]?$", re.I)
+_NO_WORD_AFTER = regex(r"\s*(?:[^\w\s]|$)")
+"""The word of a reference before its number ("Figure 3", "Table 4", "§3.2", "Exercise 7.1", "line 48")."""
+_REFERENCE_LIST = regex(r"\s*(?:\([^()\d]{0,20}\)\s*)?(?:and|&|to|–|-)\s*")
+""""Figures 2 (left) and 8": the next number of a list of references."""
 
 
 def _difference(text: str, m: re.Match[str]) -> bool:

@@ -401,6 +401,9 @@ def test_a_name_in_its_sentence_beats_a_layout_a_word_implies(line, scenario):
     ("- TP=4, DP=4\n- per GPU: 16 query heads\n", "pool-b"),
     # a list whose items name both is about both: a figure no item names is no one's
     ("- pool-a: 16 GPUs, one replica per box\n- pool-b: 4 replicas per box\n- per GPU: 16 query heads\n", None),
+    # a layout along an axis no scenario has (sequence parallelism) is none of theirs, whatever its DP
+    ("- 2D parallelism (SP=2, DP=4) across 8 GPUs\n- per GPU: 16 query heads\n", None),
+    ("- 2D parallelism (TP=4, DP=4) across 16 GPUs\n- per GPU: 16 query heads\n", "pool-b"),
 ])
 def test_a_list_is_the_scenario_its_layout_fits_unless_it_names_two(text, scenario):
     layouts = {"pool-a": {"tp": 8, "pp": 1, "dp": 2, "ep": 1}, "pool-b": {"tp": 4, "pp": 1, "dp": 4, "ep": 1}}

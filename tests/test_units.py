@@ -189,6 +189,10 @@ SENTENCES = [
     # a day of a month is no figure; a word that starts like a month is ("12 Decode steps")
     ("peaked on 12 Dec, 3 March and the 2nd Oct. at 9.1K tok/s", [("9.1K tok/s", 9100, "tok/s")]),
     ("12 Decode steps", [("12", 12, "1")]),
+    # the number of a reference is where to look, no figure; a list of them too, a count after it is one
+    ("as shown in Figures 2 (left) and 8, cost falls 40x", [("40x", 40, "x")]),
+    ("Table 2 and line 48 say 80 GB, §3.2 says 4 GPUs", [("80 GB", 80e9, "B"), ("4", 4, "1")]),
+    ("Lines 4 and 5 hold 8 GPUs", [("5", 5, "1"), ("8", 8, "1")]),
 ]
 
 

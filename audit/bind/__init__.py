@@ -10,7 +10,7 @@ from audit.bind.about import Names, about
 from audit.bind.conditions import conditions_of
 from audit.bind.metric import _ACHIEVED, COUNTED, metric_of, own_words
 from audit.bind.scenario import LAYOUT_METRICS, names_not_figures, scenario_matchers, scenario_of
-from audit.bind.scope import OF_A_DEVICE, OWNER, SHARE_LEAD, layout_named, owners_fit, parts, refine
+from audit.bind.scope import OF_A_DEVICE, OTHER_DEGREE, OWNER, SHARE_LEAD, layout_named, owners_fit, parts, refine
 from audit.bind.vocabulary import Term
 from audit.extract.segments import SENTENCE_END
 from audit.precompiled import regex
@@ -699,8 +699,8 @@ def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, float
             named.setdefault(c.group, set()).add(c.scenario)
     chosen: dict[int, str] = {}
     for group, figures in stated.items():
-        if len(named.get(group, ())) > 1:
-            continue
+        if len(named.get(group, ())) > 1 or any(int(m.group("n")) > 1 for m in OTHER_DEGREE.finditer(figures[0].text)):
+            continue  # "2D parallelism (SP=2, DP=2)": along an axis no scenario has, none of theirs
         fits = [name for name, lay in layouts.items()
                 if all(lay.get(f.metric or "") == f.value for f in figures)]
         if len(fits) == 1:

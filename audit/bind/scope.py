@@ -248,6 +248,8 @@ def parts(claims: list[Claim]) -> list[Claim]:
 
 
 _DEGREE = regex(r"\b(?P<name>TP|PP|DP|EP)\s*(?:=|:)?\s*(?P<n>\d{1,4})\b(?!\s*(?:%|x\b|×))", re.I)
+OTHER_DEGREE = regex(r"\b(?:SP|CP)\s*(?:=|:)?\s*(?P<n>\d{1,4})\b(?!\s*(?:%|x\b|×))")
+"""Sequence or context parallelism: an axis of layout the spec's scenarios do not describe."""
 _WAY = regex(r"\b(?P<n>\d{1,4})-way\s+(?P<name>tensor|pipeline|data|expert)\b", re.I)
 _REPLICAS = regex(r"\b(?P<n>\d{1,3}|two|three|four|five|six|eight|sixteen)\s+(?:\w+\s+){0,2}?replicas\b", re.I)
 _TP_GROUP = regex(r"\b(?:on|over|across|with|using)\s+(?:the|a|one)\s+(?:(?P<pair>pair)(?!\s+of\b(?!\s+(?:gpus|cards|devices|chips|accelerators)\b))"
@@ -260,6 +262,8 @@ _WAYS = {"tensor": "tp", "pipeline": "pp", "data": "dp", "expert": "ep"}
 def layout_named(text: str, groups: bool = True) -> dict[str, int]:
     """The parallel degrees a clause states: "with TP=4", "under TP8", "a TP4 replica", "8-way tensor",
     "two independent replicas" (DP), and, with `groups`, "on the pair" (TP 2), "on a single card" (TP 1)."""
+    if any(int(m.group("n")) > 1 for m in OTHER_DEGREE.finditer(text)):
+        return {}  # "2D parallelism (SP=2, DP=2)": a layout along an axis no scenario has, none of theirs
     seen: dict[str, set[int]] = {}
     for m in _DEGREE.finditer(text):
         seen.setdefault(m.group("name").lower(), set()).add(int(m.group("n")))

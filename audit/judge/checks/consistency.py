@@ -296,7 +296,7 @@ def _own_parenthesis(claim: Claim) -> str:
     return m.group(2)
 
 
-_CLAUSE_CUT = regex(r";\s|:\s|(?<!\bi\.e)(?<!\be\.g)\.\s|\s[-–—]\s|,?\s(?:but|while|whereas|yet)\s|,\s+and\s")
+_CLAUSE_CUT = regex(r";\s|:\s|(?<!\bi\.e)(?<!\be\.g)\.\s|\s[-–—•·▪]\s|,?\s(?:but|while|whereas|yet)\s|,\s+and\s")
 
 
 def _own_clause_span(claim: Claim) -> tuple[int, int]:
