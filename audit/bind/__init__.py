@@ -672,15 +672,21 @@ def _restated(claim: Claim, previous: Claim | None, bound: list[Claim]) -> Term 
 
 
 
+_HEADING = -1
+"""The group of a heading's figures (`Segment.group`)."""
+
+
 def _other_layouts(claims: list[Claim], layouts: dict[str, dict[str, float]]) -> list[Claim]:
     """A layout figure its section puts in one scenario, but which is another scenario's ("PR #4471 switched
-    16 replicas of TP=2 back to TP=4" under the incident's heading): its scenario is contested, so a
-    contradiction of its section's layout is a warning at most (`Evidence.doubt`)."""
+    16 replicas of TP=2 back to TP=4" under the incident's heading), or one a heading states beside another
+    scenario's name ("# ... TP=1 vs TP=2 replicas"): its scenario is contested, so a contradiction of its
+    section's layout is a warning at most (`Evidence.doubt`)."""
     out = []
     for c in claims:
         own = layouts.get(c.scenario or "", {}).get(c.metric or "")
         if c.metric in LAYOUT_METRICS and own is not None and own != c.value \
-                and c.evidence.scenario in ("section", "table", "sentence", "paragraph") \
+                and (c.evidence.scenario in ("section", "table", "sentence", "paragraph")
+                     or (c.group == _HEADING and c.evidence.scenario == "label")) \
                 and any(lay.get(c.metric or "") == c.value for lay in layouts.values()):
             c = evolve(c, evidence=evolve(c.evidence, scenario="contested"))
         out.append(c)
