@@ -354,6 +354,14 @@ def test_a_layout_figure_another_scenario_has_is_contested(text, figure, evidenc
     assert layout[figure].scenario == "incident" and layout[figure].evidence.scenario == evidence
 
 
+def test_a_layout_a_heading_sets_beside_another_scenarios_name_is_contested():
+    # "TP=4 vs the incident": the heading names one scenario, and its TP=4 is another's (before's, fix's)
+    claims = bind(extract("# Pool: TP=4 vs the incident\n\nText.\n"), {name: [] for name in _LAYOUTS},
+                  load_vocabulary(), layouts=_LAYOUTS)
+    [tp] = [c for c in claims if c.metric == "tp"]
+    assert (tp.scenario, tp.evidence.scenario) == ("incident", "contested")
+
+
 @pytest.mark.parametrize(("line", "scenarios"), [
     # a short parenthesis right after a figure names its scenario; one that compares does not
     ("- At 40% MFU: TTFT 32 ms (tp8) and 95 ms (ep8) for an 8K prompt", ["tp8", "ep8"]),
