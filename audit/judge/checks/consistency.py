@@ -248,6 +248,8 @@ def _pairs(claim: Claim, ctx: Context, within: str) -> list[_Pair]:
         named = _NAMED_VERSUS.match(between) if joint is None else None
         if named is not None and all(_is_name(n, ctx) for n in named.group("a", "b") if n):
             joint = "vs"  # "≈ 36 ms for A and ≈ 56 ms for B", "A is $81,000 and B is $140,600"
+        if joint == "vs" and a.unit == "1" and _AND.fullmatch(between):
+            continue  # "2 and 3 changes delivered an additional ~4× speedup": counts listed, not set against each other
         if joint is not None:
             out.append(_Pair(a, b, joint))
     return out
@@ -265,6 +267,8 @@ _NAMED_VERSUS = regex(r"\s*(?:per\s+[\w/.-]+\s+)?(?:(?:for|on|in|with)\s+(?P<a>[
                      r"does|takes?|reads?|runs?)\s+)?[$€£¥]?[~≈]?\s*$", re.I)
 """Two scenarios' figures side by side, each with its name: "≈ 36 ms for A and ≈ 56 ms for B", "A is $81,000 and B is
 $140,600", "$30.8 per tok/s against $55.7 for A" (the names are the scenarios')."""
+_CLOSE_TO = regex(r"\bwithin\s+(?:about\s+|roughly\s+|~|≈)?$", re.I)
+_AND = regex(r"\s*and\s*", re.I)
 _DIVIDED_NEXT = regex(r"\s*[/÷×*]\s*[~≈]?\d")
 _WORDS_TO = regex(r"\s*(?:[^\W\d_][\w'’.-]*\s+){1,5}to\s*[$€£¥]?\s*$", re.I)
 _FROM_BEFORE = regex(r"\bfrom\s*[~≈$€£¥]?\s*$", re.I)
@@ -325,6 +329,7 @@ def _percent_of(claim: Claim, ctx: Context):
         return based
     readings: list[tuple[float, str]] = []
     unsure: list[float] = []  # readings some writers use, short of an error: a match makes a warning
+    sure = True
     tail = claim.text[claim.start + len(claim.figure):]
     whole_after = re.match(r"\s*(?:of|out of)\s+(?:the\s+|a\s+|its\s+)?(?=[~≈]?\d)", tail, re.I)
     if whole_after:
@@ -346,8 +351,14 @@ def _percent_of(claim: Claim, ctx: Context):
         candidates: list[tuple[Claim, Claim]] = []  # any of the figures before it may be the part
         if nxt is not None and nxt.value:
             candidates = [(part, _in_unit_of(nxt, part) if bare else nxt) for part in parts[:3]]
+        within = _CLOSE_TO.search(claim.text, max(0, claim.start - 16), claim.start) is not None
         for part, whole in candidates:
             if whole.unit != part.unit or not whole.value:
+                continue
+            if within:  # "= 20.8 ms, within 6% of the 22.05 ms measured": how far apart, at most
+                apart = abs(part.value - whole.value) / whole.value
+                readings.append((apart if apart > claim.value * 1.05 else claim.value, f"|{_fmt(part)} - {_fmt(whole)}| / {_fmt(whole)}"))
+                sure = False
                 continue
             readings.append((part.value / whole.value, f"{_fmt(part)} / {_fmt(whole)}"))
             if part.kind == whole.kind == "time" and part.value > whole.value:
@@ -360,7 +371,6 @@ def _percent_of(claim: Claim, ctx: Context):
         readings += _share_of_a_device(claim, ctx)
     if not readings and _OF_THE_MODEL.match(tail):
         readings += _share_of_the_model(claim, ctx)
-    sure = True
     if not readings:
         named_whole = _whole_by_its_noun(claim, ctx, tail)
         if named_whole is not None:  # "$200,000 Q2 line ...; $59,400 stays unspent, 42% of the line"
@@ -408,8 +418,12 @@ def _percent_of(claim: Claim, ctx: Context):
                 if against and not aside and not _is_name(against.group("who"), ctx):
                     continue  # "64 and 53 teraflops ..., up to 28% throughput improvements over NVIDIA BERT": not 64 / 53
                 own = _change_word(claim)
-                change = own or _CHANGE.search(words)
-                signed = _SIGNED.search(claim.text, 0, claim.start) and _PAIR_RIGHT_AFTER.match(
+                # else a change word of the clause before the pair or the percentage; one after both is the pair's
+                # own ("100% answer accuracy, a 20.6 to 94.1 times prefill speed increase")
+                lo = claim.text.find(words)
+                change = own or next((m for m in _CHANGE.finditer(words)
+                                      if lo < 0 or lo + m.start() < min(pair.first.start, claim.start)), None)
+                signed = _SIGNED.search(claim.text, max(0, claim.start - 3), claim.start) and _PAIR_RIGHT_AFTER.match(
                     claim.text, claim.start + len(claim.figure))  # "+150% (1,333 → 2,000 tok/s)", its own pair
                 if (change is None and signed is None) or _side_of_a_pair(claim, ctx):
                     continue  # "from 16.8% → 12.7% error": the percentage is one of the values that change
