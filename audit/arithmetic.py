@@ -203,7 +203,7 @@ def expression_before(text: str, start: int, figure: str, asides: bool = True,
     return Written(text[chain[0].start: eq].strip(), expr, value, _evaluate(expr_base))
 
 
-_INNER_RESULT = regex(r"\(([^()=≈]*=\s*)([^()=≈]*)\)")
+_INNER_RESULT = regex(r"\(([^()=≈]*[=≈]\s*)([^()=≈]*)\)")
 """"(32 × 275 TFLOPS = 8.8 PFLOPS)": a parenthesis giving a term's arithmetic and its result; the result is the term."""
 
 

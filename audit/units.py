@@ -367,8 +367,9 @@ def find_figures(text: str) -> list[Figure]:
 
 _REFERENCE_BEFORE = regex(r"(?:\b(?:Figures?|Figs?\.|Tables?|Sections?|Secs?\.|Eqs?\.|Equations?|Chapters?|Ch\.|"
                           r"Appendix|Listings?|Algorithms?|Exercises?|Lines?)|§)[ \u00a0]?$", re.I)
-_NO_WORD_AFTER = regex(r"\s*(?:[^\w\s]|$)")
 """The word of a reference before its number ("Figure 3", "Table 4", "§3.2", "Exercise 7.1", "line 48")."""
+_NO_WORD_AFTER = regex(r"\s*(?:[^\w\s]|$)")
+"""No word after a number: "and 8*," ends a list of references, "and 5 hold" goes on as a sentence."""
 _REFERENCE_LIST = regex(r"\s*(?:\([^()\d]{0,20}\)\s*)?(?:and|&|to|–|-)\s*")
 """"Figures 2 (left) and 8": the next number of a list of references."""
 

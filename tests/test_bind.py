@@ -469,6 +469,7 @@ def test_options_a_sentence_lists_are_no_layout(line, about):
     # so does a sentence that sizes one: a conditional, or a demand it is for
     ("- Meeting the target with current's layout would take 36 GPUs\n", "a fleet sized for a demand"),
     ("- For 12,000 tok/s: 12,000 / 333 = 36 GPUs with current's layout\n", "a fleet sized for a demand"),
+    ("- For 100K decode tok/s: 7.5 nodes, i.e. 60 GPUs of current\n", "a fleet sized for a demand"),  # its lead's demand
     ("- The current layout takes 32 GPUs\n", ""),
     ("- For every million daily users we estimate about 2,064 GPUs\n", "a fleet sized for a demand"),
     ("- B: 3,000 / 1,024 → 3 nodes (24 GPUs)\n", "a fleet sized for a demand"),  # a demand divided into nodes

@@ -196,6 +196,14 @@ def test_a_figure_asked_or_planned_is_not_stated(line, found):
     assert [(f.rule, f.severity) for f in result.findings] == found
 
 
+def test_arithmetic_gives_its_result_in_the_claims_unit():
+    # 2,226 TFLOP / (32 x 275 TFLOPS = 8.8 PFLOPS) = 2.226e15 / 8.8e15 = 0.2530 s: the prefixes differ, the unit is s
+    auditor = Auditor(spec_from_data(DENSE, "dense.yaml"), tuple(load_rules()), load_vocabulary())
+    result = auditor.audit_text("# Floor\n\n- Floor: 2,226 TFLOP / (32 × 275 TFLOPS = 8.8 PFLOPS) = 0.5 s\n")
+    [wrong] = [f for f in result.findings if f.rule == "CON006"]
+    assert isinstance(wrong.expected, float) and 0.2525 < wrong.expected < 0.2535
+
+
 def test_a_dense_decode_step_below_its_floor_is_one_error():
     # the floor: the weights read once (the embedding table is not read in decode: 7.50e9 x 2 B = 15.0 GB)
     # plus the KV cache (8 x 4096 tokens x 2 x 32 x 8 x 128 x 2 B = 4.29 GB), over 2.039 TB/s = 9.47 ms.

@@ -10,9 +10,19 @@ from audit.bind.about import Names, about
 from audit.bind.conditions import conditions_of
 from audit.bind.metric import _ACHIEVED, COUNTED, metric_of, own_words
 from audit.bind.scenario import LAYOUT_METRICS, names_not_figures, scenario_matchers, scenario_of
-from audit.bind.scope import OF_A_DEVICE, OTHER_DEGREE, OWNER, SHARE_LEAD, layout_named, owners_fit, parts, refine
+from audit.bind.scope import (
+    OF_A_DEVICE,
+    OWNER,
+    SHARE_LEAD,
+    layout_named,
+    other_axis,
+    owners_fit,
+    parts,
+    refine,
+)
 from audit.bind.vocabulary import Term
-from audit.extract.segments import SENTENCE_END
+from audit.extract.claims import number_offset
+from audit.extract.segments import HEADING_GROUP, SENTENCE_END
 from audit.precompiled import regex
 from audit.records import Claim, Evidence, evolve
 
@@ -112,7 +122,8 @@ def bind(claims: list[Claim], scenarios: dict[str, list[str]], vocabulary: tuple
         out.append(evolve(bound, conditions=conditions) if conditions or bound.conditions else bound)
     out = _parts_of_totals(_rates_of_times(_times_of_work(_formula_operands(parts(out), chains), chains), chains), chains)
     out = _kv_per_token_written(out, chains, layouts or {})
-    out = _alternatives(_capacity_in_use(_shares_of_a_part(_fleets(_said_again(_elliptic_per(_flops_of_params(out, chains)))))))
+    out = _sparse_peaks(_alternatives(_capacity_in_use(_shares_of_a_part(_fleets(_said_again(_elliptic_per(_flops_of_params(
+        out, chains))))))))
     if layouts:
         out = _other_layouts(_scenarios_by_layout(out, layouts), layouts)
     return out
@@ -190,9 +201,6 @@ def _plausible(claim: Claim) -> Claim:
     return evolve(claim, metric=None, evidence=Evidence())
 
 
-_SIGN_LEAD = regex(r"[~≈∼\s]*")
-
-
 def _written_arithmetic(claims: list[Claim]) -> dict[int, set[int]]:
     """The claims that are the result of arithmetic written before them, each with its operands."""
     chains: dict[int, set[int]] = {}
@@ -201,7 +209,7 @@ def _written_arithmetic(claims: list[Claim]) -> dict[int, set[int]]:
             continue
         spans = chain_before(c.text, c.start, c.figure)
         members = {m for m in range(max(0, n - 40), n) if claims[m].text == c.text  # "≈ 32.9 TFLOP / ...": its number
-                   and any(lo <= claims[m].start + _SIGN_LEAD.match(claims[m].figure).end() < hi for lo, hi in spans)}
+                   and any(lo <= claims[m].start + number_offset(claims[m].figure) < hi for lo, hi in spans)}
         if members:
             chains[n] = members
     return chains
@@ -291,15 +299,20 @@ def _shares_of_a_part(claims: list[Claim]) -> list[Claim]:
 
 def _capacity_in_use(claims: list[Claim]) -> list[Claim]:
     """A device's memory with its own share right after it is memory in use, not the capacity: "| HBM per GPU, GB (%
-    of 141 GB) | 79.9 (57%) |" holds 79.9 GB of the 141. Its words named the device's memory, so it is bound as
-    loosely as they were (a warning at most)."""
+    of 141 GB) | 79.9 (57%) |" holds 79.9 GB of the 141; so is a table row of a device's memory whose cells differ.
+    Its words named the device's memory, so it is bound as loosely as they were (a warning at most)."""
     out = list(claims)
     for n in range(len(out) - 1):
         c, share = out[n], out[n + 1]
         if c.metric == "memory_capacity" and share.kind == "percent" and share.text == c.text \
                 and _OWN_SHARE.fullmatch(c.text, c.start + len(c.figure), share.start):
             out[n] = evolve(c, metric="memory_per_device", evidence=evolve(c.evidence, phrase="section"))
-    return out
+    rows: dict[tuple[int, int], set[float]] = {}  # "| HBM per package (GB) | 33.2 | 46.0 |": a row of the memory each
+    for c in out:  # scenario uses; one device's capacity is one figure, whatever the column
+        if c.metric == "memory_capacity" and c.column:
+            rows.setdefault((c.group, c.line), set()).add(c.value)
+    return [evolve(c, metric="memory_per_device", evidence=evolve(c.evidence, phrase="section"))
+            if c.metric == "memory_capacity" and c.column and len(rows[(c.group, c.line)]) > 1 else c for c in out]
 
 
 _OWN_SHARE = regex(r"\s*\(\s*[~≈]?\s*")
@@ -442,9 +455,13 @@ _SIZED = regex(r"\bwould (?:take|need|require|cost)\b|\b(?:to|would|could) (?:me
                r"|\bif (?:you|we|one|they)\b|\bestimat\w*\b"
                r"|\bfor (?:every|each|a) (?:[\w.,]+ )?(?:million|thousand|[\d.,]+\s*[kKmM]?) (?:\w+ )?(?:users|requests|conversations|sessions|chats)\b"
                r"|\bmeet(?:ing)? (?:the |that |this |our )?(?:target|demand|goal|sla|slo|peak)\b"
-               r"|^for [~≈]?[\d.,]+\s*[kKmM]?\s*(?:tok|tokens|req|requests|qps|rps|users|sessions)\b", re.I)
+               r"|^for [~≈]?[\d.,]+\s*[kKmM]?\s*(?:[\w-]+\s+)?(?:tok|tokens|req|requests|qps|rps|users|sessions)\b", re.I)
 """Words of a sentence sizing a fleet for a demand or a case: "meeting the target would take 36 cards", "For 12,000
 tok/s: 12,000 / 333 = 36 cards", "if you have 8 GPUs you can do"."""
+_SIZED_LEAD = regex(r"(?:^|[.!?]\s+|\n)(?:[-*]\s+)?for [~≈]?[\d.,]+\s*[kKmM]?\s*(?:[\w-]+\s+)?(?:tok|tokens|req|requests|qps|rps|"
+                    r"users|sessions)\b[^.;:]*:[^.;]*$", re.I)
+""""For 100K decode tok/s: 60 GPUs (7.5 nodes) of bf16-tp2 or 24 GPUs of fp8-tp1": a sentence led by the demand it sizes
+for, every count of it."""
 
 
 _DIVIDED_INTO = regex(r"\d\s*/\s*[~≈]?[\d.,]+\s*[kKmM]?\s*(?:→|->|=|≈)\s*[~≈]?[\d.,]+\s*"
@@ -464,7 +481,7 @@ def _fleets(claims: list[Claim]) -> list[Claim]:
             sized = _SIZING.search(" ".join([*headers, *c.scope[:-1]]))
         else:
             sized = _SIZED.search(c.before) or _SIZED.search(c.label) or _SIZING.search(" ".join(c.scope)) \
-                or _DIVIDED_INTO.search(c.text, 0, c.start)
+                or _DIVIDED_INTO.search(c.text, 0, c.start) or _SIZED_LEAD.search(c.text, max(0, c.start - 200), c.start)
         if sized:
             out[n] = evolve(c, about="a fleet sized for a demand")
         elif (nodes := _NODES_BESIDE.search(c.text, 0, c.start)) and int(nodes.group("n")) >= 2:
@@ -527,7 +544,10 @@ def _stated_before(operand: Claim, claims: list[Claim]) -> Claim | None:
     return None
 
 
-_A_PROMPT = regex(r"\b(?:prompts?|prefill\w*|first token)\b", re.I)
+_A_PROMPT = regex(r"\b(?:a|one|each|single|lone)\s+(?:[\w,.-]+\s+){0,2}prompt\b|\bprefill\w*", re.I)
+"""The words of one prompt's prefill: "roofline for one 2K prompt" (not "a batch of 128 prompts")."""
+_A_STEP = regex(r"\b(?:steps?|itl|tpot|inter-token)\b", re.I)
+"""The words of a decode step ("step", "ITL", "TPOT"): a time they name is no prefill, whatever its arithmetic."""
 
 
 def _times_of_work(claims: list[Claim], chains: dict[int, set[int]]) -> list[Claim]:
@@ -542,10 +562,12 @@ def _times_of_work(claims: list[Claim], chains: dict[int, set[int]]) -> list[Cla
         flops = [m for m in chains.get(n, ()) if out[m].kind == "flops"]
         computed = {"flops", "flop_rate"} <= kinds or {"flops", "peak_flops"} <= kinds or len(flops) >= 2
         if c.metric is not None:
+            # "b32 roofline for one 2K prompt: 2 × 8.03B × 2,048 ≈ 32.9 TFLOP / 1,979 TFLOPS ≈ 17 ms": a prompt's
+            # FLOPs, no decode step, whatever "roofline" says
             if not (c.metric == "decode_step_time" and computed and c.evidence.phrase in ("label", "section")
-                    and _A_PROMPT.search(f"{c.label} {c.before}")):
-                continue  # "b32 roofline for one 2K prompt: 2 × 8.03B × 2,048 ≈ 32.9 TFLOP / 1,979 TFLOPS ≈ 17 ms":
-        if computed:  # a prompt's FLOPs, not a decode step; "607 TFLOP / (4 × 9 PFLOPS)": FLOPS as FLOPs
+                    and _A_PROMPT.search(f"{c.label} {c.before}") and not _A_STEP.search(f"{c.label} {c.before}")):
+                continue
+        if computed:  # "607 TFLOP / (4 × 9 PFLOPS)": FLOPS may read as FLOPs
             metric, why = "ttft", _PREFILL_WORK
         elif not kinds and _AT_PEAK.search(c.text):
             metric, why = "ttft", "a time at a share of peak"
@@ -607,7 +629,7 @@ def _without_scenarios(text: str, matchers: list[tuple[str, re.Pattern]]) -> str
 
 _QUALIFIERS = (
     ("min", regex(r"\b(min(imum)?|shortest|smallest|short[- ]prompt|best[- ]case)\b", re.I)),
-    ("per_device", regex(r"(per|/|each)[\s-]*(gpu|device|npu|card|chip|accelerator)\b|每\s*张?卡|单卡|/\s*卡", re.I)),
+    ("per_device", regex(r"(per|/|each)[\s-]*(gpu|device|npu|card|chip|accelerator|package)\b|每\s*张?卡|单卡|/\s*卡", re.I)),
     ("per_node", regex(r"(per|/|each)[\s-]*(node|server|host|machine)\b|\((node|server|host)\)"
                             r"|\b(for|of|on) (the|a|one|each|the whole) (node|server|host|box)\b|\bnode[- ]wide\b", re.I)),
     ("per_replica", regex(r"(per|/|each)[\s-]*(replica|instance|dp rank)\b|每\s*(实例|副本)|单\s*(实例|副本)", re.I)),
@@ -630,7 +652,8 @@ def qualifiers(claim: Claim) -> str:
     since = max(0, claim.start - 300)  # a sentence's lead is near: the search stays linear in a long paragraph
     leads = list(_SENTENCE_LEAD.finditer(claim.text, since, claim.start)) if claim.text.find(",", since, claim.start) >= 0 else []
     lead = leads[-1] if leads else None  # "Per GPU, C2 thus delivers 1,032 tok/s": its sentence's lead
-    lead_words = lead.group("lead") if lead and not re.search(r"[.!?]\s", claim.text[lead.end(): claim.start]) else ""
+    lead_words = lead.group("lead") if lead and not _LEAD_ENDS.search(claim.text, lead.end(), claim.start) \
+        and not _ROW_SCOPE.search(f"{claim.before} {claim.after}") else ""  # "...; the deployment's 33,000 tok/s" is not
     words = " ".join((claim.label, claim.before, claim.after, *corner, *claim.scope[-1:], lead_words))  # a corner cell too
     return " ".join(name for name, pat in _QUALIFIERS if pat.search(words))
 
@@ -638,6 +661,8 @@ def qualifiers(claim: Claim) -> str:
 _SENTENCE_LEAD = regex(r"(?:^|[.!?]\s+)(?P<lead>(?:in\s+)?(?:per|each)[\s-]+(?:gpu|device|npu|card|chip|accelerator|node|server|"
                        r"host|replica|instance)(?:\s+terms)?),\s", re.I)
 """A sentence that opens with what its figures count over: "Per GPU, C2 thus delivers 1,032 tok/s"."""
+_LEAD_ENDS = regex(r"[.!?;]\s|,\s+(?:and|but|while|whereas)\s", re.I)
+"""Where a sentence's lead stops applying: the sentence's or the clause's end."""
 
 
 _ROW_SCOPE = regex(r"\b(?:node|server|host|box|pool|cluster|fleet|deployment|replica|rack|tray|total|aggregate)\b", re.I)
@@ -672,8 +697,21 @@ def _restated(claim: Claim, previous: Claim | None, bound: list[Claim]) -> Term 
 
 
 
-_HEADING = -1
-"""The group of a heading's figures (`Segment.group`)."""
+def _sparse_peaks(claims: list[Claim]) -> list[Claim]:
+    """A peak its words call sparse ("2,614.9 TFLOPS per GPU (the sheet's FP8 dense / BF16 sparse)", "1,979 with
+    sparsity") is the datasheet's sparse figure, no dense peak the spec holds: not that metric."""
+    out = list(claims)
+    for n, c in enumerate(out):
+        if c.metric != "peak_flops":
+            continue
+        end = c.start + len(c.figure)
+        after = next((o.start for o in out[n + 1: n + 2] if o.text == c.text), len(c.text))
+        if _SPARSE.search(c.text, end, min(after, end + 80)):
+            out[n] = evolve(c, metric=None, evidence=Evidence())
+    return out
+
+
+_SPARSE = regex(r"\bspars(?:e|ity)\b|\b2:4\b", re.I)
 
 
 def _other_layouts(claims: list[Claim], layouts: dict[str, dict[str, float]]) -> list[Claim]:
@@ -686,11 +724,15 @@ def _other_layouts(claims: list[Claim], layouts: dict[str, dict[str, float]]) ->
         own = layouts.get(c.scenario or "", {}).get(c.metric or "")
         if c.metric in LAYOUT_METRICS and own is not None and own != c.value \
                 and (c.evidence.scenario in ("section", "table", "sentence", "paragraph")
-                     or (c.group == _HEADING and c.evidence.scenario == "label")) \
+                     or (c.group == HEADING_GROUP and c.evidence.scenario == "label")) \
                 and any(lay.get(c.metric or "") == c.value for lay in layouts.values()):
             c = evolve(c, evidence=evolve(c.evidence, scenario="contested"))
         out.append(c)
     return out
+
+
+_REPLY = regex(r"\s*(?:↳|@|↪)\s*[\w.@-]{1,40}:\s")
+"""A reply in a thread: "↳ **dkowalski**: ..." (its text without the bold), a speaker after the reply's mark."""
 
 
 def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, float]]) -> list[Claim]:
@@ -705,8 +747,11 @@ def _scenarios_by_layout(claims: list[Claim], layouts: dict[str, dict[str, float
             named.setdefault(c.group, set()).add(c.scenario)
     chosen: dict[int, str] = {}
     for group, figures in stated.items():
-        if len(named.get(group, ())) > 1 or any(int(m.group("n")) > 1 for m in OTHER_DEGREE.finditer(figures[0].text)):
-            continue  # "2D parallelism (SP=2, DP=2)": along an axis no scenario has, none of theirs
+        texts = {f.text for f in figures}
+        if len(named.get(group, ())) > 1 or any(other_axis(text) for text in texts) \
+                or any(_REPLY.match(text) for text in texts):
+            continue  # "2D parallelism (SP=2, DP=2)": along an axis no scenario has, none of theirs; "↳ **mreyes**: ...
+            # Same math on TP=2": one reply of a thread, whose others are about what they say
         fits = [name for name, lay in layouts.items()
                 if all(lay.get(f.metric or "") == f.value for f in figures)]
         if len(fits) == 1:

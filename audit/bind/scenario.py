@@ -118,9 +118,9 @@ def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],
         if speaker:  # "[10:15 AM] mi_kat: a replica is 2 cards": who says it is not what it is about
             name = re.compile(rf"^\W*{re.escape(speaker.group('who'))}:\s*")
             own, prefix = name.sub("", own), prefix[speaker.end():] if len(prefix) >= speaker.end() else ""
-        tail = prefix[-120:]
-        fronted = next((m for m in reversed(list(_FRONTED.finditer(tail))) if not _CLAUSE_END.search(tail, m.end())), None) \
-            if ", " in tail else None  # "..., and, for B, 4,571 tok/s over a stage ≈ 1,143": its clause is B's
+        near = max(0, len(prefix) - 120)  # "..., and, for B, 4,571 tok/s over a stage ≈ 1,143": its clause is B's
+        fronted = next((m for m in reversed(list(_FRONTED.finditer(prefix, near)))
+                        if not _CLAUSE_END.search(prefix, m.end())), None) if ", " in prefix[near:] else None
         places = [("clause", aside.group(1) if aside else ""), ("clause", own),
                   ("clause", fronted.group("name") if fronted else ""), ("label", claim.label),
                   ("sentence", part), ("sentence", prefix)]  # "32 ms (tp8) and 95 ms (ep8)": its own aside first
@@ -155,8 +155,9 @@ def scenario_of(claim: Claim, matchers: list[tuple[str, re.Pattern]],
 
 
 _FRONTED = regex(r"(?:^|[,;(]\s*|\band\s+|\bwhile\s+|\bbut\s+)(?:for|on|with|under)\s+(?P<name>[^,;()]{1,30}),\s", re.I)
-_CLAUSE_END = regex(r"[;:!?()]|[,.](?!\d)")
 """"A gets 440 tok/s and, for B, 4,571 tok/s": a phrase put before the figure's clause names what the clause is about."""
+_CLAUSE_END = regex(r"[;:!?()]|[,.](?!\d)")
+"""A mark that ends a clause (a comma or a point inside a number does not)."""
 _ONLY_A_NAME = regex(r"\W*[\w.+-]+(?:[ _-][\w.+-]+)?\W*")
 """A parenthesis holding one or two words: a name ("cap-64", "tp8", "Option B"), not a clause."""
 _STAMP = r"^\W*\d{1,4}[/:.\-]\d{1,2}"

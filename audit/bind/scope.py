@@ -17,12 +17,12 @@ from functools import lru_cache
 from audit.precompiled import regex
 from audit.records import Claim
 
-_DEVICE = r"(?:gpu|device|npu|card|chip|accelerator|tp rank|rank|shard|xpu)s?"
+_DEVICE = r"(?:gpu|device|npu|card|chip|accelerator|tp rank|rank|shard|xpu|package)s?"  # "per package": an Ascend 910C
 _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
     ("device", regex(rf"(?:\bper\s+|/\s*|\beach\s+|\bon each\s+|\bevery\s+|\bper-){_DEVICE}\b|每卡|单卡|每张卡"
                           rf"|\b(?:each|every)\s+(?:[\w-]+\s+)?{_DEVICE}\s+(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?)\b"
                           rf"|\b(?:held|stored|kept|cached|resident)\s+(?:on|in)\s+(?:one|a single|each|every|a)\s+{_DEVICE}\b"
-                          rf"|\blocal\b", re.I)),
+                          rf"|\blocal\b|\b(?:on|per|for) each(?=\s*(?:[.,;:)]|$))", re.I)),  # "1 KV head on each."
     ("replica", regex(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:replica|instance|dp rank|copy)\b"
                            r"|\b(?:a|one|each)\s+(?:model\s+)?(?:replica|copy)\s+(?:needs|uses|takes|spans|has|is)\b", re.I)),
     ("stage", regex(r"(?:\bper\s+|/\s*|\beach\s+|\bevery\s+)(?:pipeline\s+)?stage\b|\bstages? (?:holds?|keeps?)\b",
@@ -136,6 +136,9 @@ def scope_of(claim: Claim) -> str | None:
     owner = _OWNER.search(claim.text[: claim.start]) if claim.metric == "device_count" else None
     if owner:  # "a Flash replica's 8 GPUs", "per compute tray (4 GPUs)": the devices of one replica or node
         return _WHOSE.get(owner.group("what").lower(), "node")
+    its = _ITS.search(claim.text, max(0, claim.start - 120), claim.start) if claim.metric == "device_count" else None
+    if its:  # "The replica holds 58 GB of KV in total across its 4 GPUs": the replica's devices
+        return _ITS_SCOPE.get(its.group("what").lower(), "group")
     if claim.metric == "device_count" and (_GROUP.search(claim.text[: claim.start]) or _AT_A_TIME.match(tail)):
         return "group"  # "4 replicas of 2 GPUs", "replicated on 2 GPUs": the size of a group, not the deployment
     if claim.metric in _WHOLE and _PART_OF.match(tail):
@@ -161,13 +164,18 @@ def scope_of(claim: Claim) -> str | None:
 
 _OWNER = regex(r"\b(?P<what>replica|instance|copy|node|server|host|box|tray)(?:(?:'s|’s)\s+|\s*\(\s*)[~≈]?$", re.I)
 _WHOSE = {"replica": "replica", "copy": "replica", "instance": "group"}
+_ITS = regex(r"\b(?:the|a|one|each|every)\s+(?P<what>replica|copy|node|server|host|box|stage|pair|instance|group|pod)\b"
+             r"[^.;:]*\bits\s+[~≈]?$", re.I)
+_ITS_SCOPE = {"replica": "replica", "copy": "replica", "node": "node", "server": "node", "host": "node", "box": "node",
+              "stage": "stage"}
+"""A subject's own devices: "the replica ... across its 4 GPUs" counts the replica's."""
 """An instance may be a replica (of a server) or a node (of a cloud): its devices are a group's, known by neither."""
 """"a replica's 8 GPUs", "per compute tray (4 GPUs)": the devices a count names are one replica's or node's."""
 _SUBJECT = regex(rf"\b(?:a|one|any)\s+{_DEVICE}\s+(?:then\s+|only\s+|now\s+)?"
                       rf"(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?|computes?|serves?)\b[^,;:.]*$", re.I)
 """"a GPU holds 16 query heads": a device as the subject before the figure ("more than a GPU has", after
 it, says nothing of what the figure counts)."""
-_AT_A_TIME = regex(r"\s*(?:[^\W\d_]+\s+){0,2}(?:at a time|each|apiece)\b", re.I)
+_AT_A_TIME = regex(r"\s*(?:[^\W\d_]+\s+){0,2}(?:at a time\b|(?:each|apiece)(?=\s*(?:[,.;:)]|$)))", re.I)
 """"8 GPUs at a time": the devices busy at once; "two stages of 4 GPUs each": the devices of each; a part of the
 deployment either way."""
 _RESTATES = regex(r"[,;(]\s*(?:i\.?\s?e\.?|that is|namely)[\s,]*(?:[^\W\d_]+\s+){0,2}$", re.I)
@@ -248,8 +256,13 @@ def parts(claims: list[Claim]) -> list[Claim]:
 
 
 _DEGREE = regex(r"\b(?P<name>TP|PP|DP|EP)\s*(?:=|:)?\s*(?P<n>\d{1,4})\b(?!\s*(?:%|x\b|×))", re.I)
-OTHER_DEGREE = regex(r"\b(?:SP|CP)\s*(?:=|:)?\s*(?P<n>\d{1,4})\b(?!\s*(?:%|x\b|×))")
-"""Sequence or context parallelism: an axis of layout the spec's scenarios do not describe."""
+_OTHER_DEGREE = regex(r"\b(?:SP|CP)\s*(?:=|:)?\s*(?P<n>\d{1,4})\b(?!\s*(?:%|x\b|×))", re.I)
+
+
+def other_axis(text: str) -> bool:
+    """Whether `text` lays out along an axis the spec's scenarios do not describe: sequence or context parallelism
+    ("SP=2", "cp 4")."""
+    return any(int(m.group("n")) > 1 for m in _OTHER_DEGREE.finditer(text))
 _WAY = regex(r"\b(?P<n>\d{1,4})-way\s+(?P<name>tensor|pipeline|data|expert)\b", re.I)
 _REPLICAS = regex(r"\b(?P<n>\d{1,3}|two|three|four|five|six|eight|sixteen)\s+(?:\w+\s+){0,2}?replicas\b", re.I)
 _TP_GROUP = regex(r"\b(?:on|over|across|with|using)\s+(?:the|a|one)\s+(?:(?P<pair>pair)(?!\s+of\b(?!\s+(?:gpus|cards|devices|chips|accelerators)\b))"
@@ -262,7 +275,7 @@ _WAYS = {"tensor": "tp", "pipeline": "pp", "data": "dp", "expert": "ep"}
 def layout_named(text: str, groups: bool = True) -> dict[str, int]:
     """The parallel degrees a clause states: "with TP=4", "under TP8", "a TP4 replica", "8-way tensor",
     "two independent replicas" (DP), and, with `groups`, "on the pair" (TP 2), "on a single card" (TP 1)."""
-    if any(int(m.group("n")) > 1 for m in OTHER_DEGREE.finditer(text)):
+    if other_axis(text):
         return {}  # "2D parallelism (SP=2, DP=2)": a layout along an axis no scenario has, none of theirs
     seen: dict[str, set[int]] = {}
     for m in _DEGREE.finditer(text):

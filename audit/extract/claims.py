@@ -44,10 +44,11 @@ _ORDINAL = regex(r"\b(option|layout|scenario|step|phase|table|figure|fig\.|secti
 # ("16 seqs × 2,560 tok", "5 GB dense + 12 GB expert", "(30.5 + 9.7) GB / 3.35 TB/s"), and the text between
 # the last term and its result ("= 17 GB", "= ~17 GB", "≈ 447 GB/s").
 _WORDS = r"(?:[A-Za-z][\w-]*\s+){0,3}"
-_LINK = regex(rf"\s*\)*\s*{_WORDS}(?P<op>[×*/·]|(?<!\band )(?<!\bor )(?<!\bbut )(?<!\bvs )[+−]|[+−](?=\s)|(?<=\s)[xX](?=\s)"
-              r"|-(?=\s))\s*\(*\s*")
-"""An operator between two figures, words of the first term before it ("5 GB dense + 12 GB expert"); a sign glued to a
-number after "and" is the figure's own ("up 44% from Q2's 38 and +24% on August")."""
+_LINK = regex(rf"\s*\)*\s*{_WORDS}(?P<op>[×*/+−·]|(?<=\s)[xX](?=\s)|-(?=\s))\s*\(*\s*")
+"""An operator between two figures, words of the first term before it ("5 GB dense + 12 GB expert")."""
+_SIGN_AFTER_A_WORD = regex(r"(?:^|\s)(?:and|or|but|vs\.?|to|then)\s+$", re.I)
+"""A conjunction before a "+" glued to the next number: the sign is that figure's own ("up 44% from Q2's 38 and +24%
+on August")."""
 _RESULT = regex(rf"\s*\)*\s*{_WORDS}(?:(?P<sign>=|≈|~=|≃|≅|:=)\s*)?")
 _MULTIPLY = frozenset("×*xX·")
 _ADD = frozenset("+−-")  # "-" only between spaces (`_LINK`)
@@ -97,6 +98,7 @@ def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
     prev_end = 0
     prev_before = ""
     quoted_column = bool(_QUOTE_WORDS.search(seg.column))
+    planned = _PLANNED.match(text) is not None  # "- [ ] B at batch 256 next week": a plan, none of its figures claimed
     scope = seg.scope + ((seg.column,) if seg.column else ())
     for n, fig in enumerate(figures):
         before = _clause_before(text, fig.start, prev_end)
@@ -108,13 +110,13 @@ def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
             before = _result_words(text, fig.start, prev_end)  # "64 / 19 ms × 4 replicas ≈ 13.5K": not replicas
         elif n > 0 and between in _CONTINUATION:
             before = prev_before
-        quoted = quoted_column or _is_quoted(text, fig) or _PLANNED.match(text) is not None
+        quoted = quoted_column or planned or _is_quoted(text, fig)
         q = fig.quantity
         clause = _clause(text, fig, before, after)
         if n > 0 and q.kind == "count" and _QUALIFYING_PARENS.fullmatch(text, prev_end, fig.start):
             after = _inherited_noun(text, fig, out[-1].after) or after
         out.append(Claim(
-            line=seg.line_of(fig.start + _number_offset(fig.text)), text=text, figure=text[fig.start: fig.end],
+            line=seg.line_of(fig.start + number_offset(fig.text)), text=text, figure=text[fig.start: fig.end],
             label=labels[n] if labels and n < len(labels)
             else seg.label, value=q.value, unit=q.unit,
             kind=q.kind, scope=scope, quoted=quoted,
@@ -129,8 +131,8 @@ def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
     return out
 
 
-_PLANNED = regex(r"\s*\[ \]\s.*\b(?:next (?:week|time|sprint|run|quarter)|tomorrow|later|todo|to try|will|plan(?:ned)?|"
-                 r"try)\b", re.I)
+_PLANNED = regex(r"\s*\[ \]\s.*?\b(?:next (?:week|time|sprint|run|quarter)|tomorrow|later|todo|to try|plan(?:ned)? to)\b",
+                 re.I)
 """An open item of a task list that says it is for later ("- [ ] B at batch 256 next week"): a plan, not a claim (an
 open item of a review's checklist states what is to be checked: "- [ ] ITL headroom: ... ≈ 1.4 ms")."""
 
@@ -142,9 +144,10 @@ def _asked(text: str, end: int) -> bool:
 
 
 _SENTENCE_END = regex(r"\?|[.!](?=\s|$)|\n\n")
+"""The mark that ends a sentence, whatever follows it (`segments.SENTENCE_END` splits sentences before a capital)."""
 
 
-def _number_offset(figure: str) -> int:
+def number_offset(figure: str) -> int:
     """Where the number of a figure starts: its physical line is the number's, not that of an "about" or "~"
     that ends the line before."""
     for k, ch in enumerate(figure):
@@ -166,7 +169,11 @@ def _arithmetic(text: str, figures: list) -> tuple[list[bool], list[bool], list]
     count = len(figures)
     links: list[re.Match[str] | None] = [None] * count  # links[k]: the operator between figures k - 1 and k
     for k in range(1, count):
-        links[k] = _LINK.fullmatch(text, figures[k - 1].end, figures[k].start)
+        link = _LINK.fullmatch(text, figures[k - 1].end, figures[k].start)
+        if link and link.group("op") in "+−" and link.end("op") == figures[k].start \
+                and _SIGN_AFTER_A_WORD.search(text, figures[k - 1].end, link.start("op")):
+            link = None  # "38 and +24%": a sign, no sum
+        links[k] = link
     operand = [False] * count
     result_of = [False] * count
     figures = list(figures)

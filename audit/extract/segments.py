@@ -60,6 +60,8 @@ class Segment:
 _VERB = regex(r"\b(is|are|was|were|has|have|had|uses?|used|needs?|takes?|gives?|makes?|requires?|costs?|"
                    r"reach(es)?|runs?|keeps?|means|shows?|drops?|fits?|becomes?|yields?)\b", re.I)
 _BULLET = regex(r"^\s*(?:[✓✔✗✘❌✅⚠️•→*\-+]|\[[ xX]\])\s*")
+HEADING_GROUP = -1
+"""The group of a heading's figures: no list, table or paragraph of the body."""
 SENTENCE_END = regex(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
 
 
@@ -388,7 +390,7 @@ def segments(text: str, depth: int = 0) -> Iterator[Segment]:
             title = " ".join(t for t, _ in _inline_lines(inline)).strip()
             headings = [h for h in headings if h[0] < level] + [(level, title)]
             bold_heading = ""
-            yield Segment(tok.map[0] + 1, title, title, tuple(h[1] for h in headings[:-1]), group=-1)
+            yield Segment(tok.map[0] + 1, title, title, tuple(h[1] for h in headings[:-1]), group=HEADING_GROUP)
             i += 3
             continue
         if kind in ("bullet_list_open", "ordered_list_open"):
@@ -704,7 +706,8 @@ def _statements(text: str, source: tuple[str, ...] = ()) -> list[str]:
         size, word = len(written[n].rstrip()), written[n + 1].split(maxsplit=1)[0] if written[n + 1].strip() else ""
         ended = (size < _SHORT * width or size + 1 + len(word) <= width) and not _GOES_ON.search(line) \
             and not _OPERATOR_FIRST.match(following) and not written[n + 1][:1].isspace()  # a hanging indent goes on
-        if ended or line.rstrip().endswith(":") or following.lstrip().startswith(("→", "->", "=>")):
+        if ended or line.rstrip().endswith(":") or following.lstrip().startswith(("→", "->", "=>")) \
+                or _NOTE_MARK.match(following):  # "² A: 32 sequences ...": a footnote of its own
             out.append(current)
             current = following
         else:
@@ -712,6 +715,8 @@ def _statements(text: str, source: tuple[str, ...] = ()) -> list[str]:
     return [*out, current]
 
 
+_NOTE_MARK = regex(r"\s*(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\^?\w{1,4}\]:?|\(\d{1,2}\))\s")
+"""A line that opens with a footnote's mark ("² ...", "[^3]: ...", "(4) ..."): a note of its own, whatever its width."""
 _GOES_ON = regex(r"(?:[,(~≈=+×*/-]|\b(?:about|around|approximately|roughly|of|the|a|an|and|or|but|to|for|with|by|at|in|"
                  r"on|from|is|are|was|were|takes?|needs?|gives?|per|than|vs\.?|so|which|that|under|over|into|onto|"
                  r"across|between|within|without|through|via|after|before|below|above|beyond|during|as|its|their|"

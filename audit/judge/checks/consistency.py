@@ -14,9 +14,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from audit.arithmetic import as_written, expressions_before, holds
+from audit.arithmetic import Written, as_written, expressions_before, holds
 from audit.bind.metric import COUNTED
 from audit.bind.scope import OF_A_DEVICE, OWNER, SHARE_LEAD, owners_fit, scope_of_titles
+from audit.extract.claims import number_offset
 from audit.judge.checks import Context, message_values, ratio
 from audit.precompiled import regex
 from audit.records import Claim, Finding, evolve
@@ -53,9 +54,14 @@ def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
         )
 
 
+def _number_on(c: Claim) -> str:
+    """The figure from its number on ("~0.06 s" is "0.06 s")."""
+    return c.figure[number_offset(c.figure):].strip()
+
+
 def _fmt(c: Claim) -> str:
-    """The figure as written, without its approximation sign: a term of the arithmetic a message shows."""
-    return c.figure.strip().lstrip("~≈∼ \u00a0")
+    """A term of the arithmetic a message shows: the figure as written, without an approximation sign."""
+    return _number_on(c)
 
 
 def _sum(claim: Claim, ctx: Context):
@@ -109,8 +115,9 @@ def _table_sum(claim: Claim, ctx: Context):
     total = sum(v for v in values if v is not None)
     if abs(total - written) <= 0.02 * abs(total) + 0.051:  # a total of rounded cells is off by their rounding
         return None
-    if all(v > 0 for v in values if v is not None) and written < max(v for v in values if v is not None):
-        return None  # "| total | 461 |" under 447 and 463 TFLOPS: less than a part, a mean of its rows, no sum
+    cells = [v for v in values if v is not None]
+    if claim.kind in _AVERAGED and all(v > 0 for v in cells) and min(cells) <= written <= max(cells):
+        return None  # "| total | 461 |" under 447 and 463 TFLOPS: between its rows, a mean of them, no sum
     if claim.kind == "percent" and abs(total - 100) > 2 and abs(written - 100) > 2:
         return None  # "| total | 35% |" under 37% and 34%: shares of the rows' own wholes, not parts of one
     if not total or not 0.1 <= written / total <= 10:
@@ -119,6 +126,8 @@ def _table_sum(claim: Claim, ctx: Context):
             {"unsure": how == "the cells left of it"})
 
 
+_AVERAGED = frozenset({"flop_rate", "flops", "bandwidth", "token_rate", "percent", "time"})
+"""Kinds a table's total row may average rather than add (a rate, "TFLOPS" read as FLOPs, a share, a time)."""
 _NOT_ADDITIVE = regex(r"\bper\b|/\s*(gpu|node|device|chip|replica)|%|share|util|avg|average|mean|median|p\d\d|"
                            r"latency|ttft|itl|tpot|time|\bms\b|\(s\)|ratio|speed-?up|\bx\b|×|spare|needed", re.I)
 
@@ -267,11 +276,15 @@ _NAMED_VERSUS = regex(r"\s*(?:per\s+[\w/.-]+\s+)?(?:(?:for|on|in|with)\s+(?P<a>[
                      r"does|takes?|reads?|runs?)\s+)?[$€£¥]?[~≈]?\s*$", re.I)
 """Two scenarios' figures side by side, each with its name: "≈ 36 ms for A and ≈ 56 ms for B", "A is $81,000 and B is
 $140,600", "$30.8 per tok/s against $55.7 for A" (the names are the scenarios')."""
+_PART_GIVEN = regex(r"\s*(?:[^\W\d_][\w-]*\s+){0,3}\(\s*[~≈]?\s*", re.I)
+""""of its 40.9 GB expert shard (": a few words of the whole, then the part in a parenthesis."""
 _CLOSE_TO = regex(r"\bwithin\s+(?:about\s+|roughly\s+|~|≈)?$", re.I)
 _AND = regex(r"\s*and\s*", re.I)
 _DIVIDED_NEXT = regex(r"\s*[/÷×*]\s*[~≈]?\d")
+"""An operator and a number right after a figure: the figure starts the next step of arithmetic."""
 _WORDS_TO = regex(r"\s*(?:[^\W\d_][\w'’.-]*\s+){1,5}to\s*[$€£¥]?\s*$", re.I)
 _FROM_BEFORE = regex(r"\bfrom\s*[~≈$€£¥]?\s*$", re.I)
+"""A figure written right after "from" (and a currency sign): the first side of "from A to B"."""
 """A change written "from A <its words> to B": the words after A ("kWh in Q1") say what A is, and hold no figure."""
 
 
@@ -351,6 +364,12 @@ def _percent_of(claim: Claim, ctx: Context):
         candidates: list[tuple[Claim, Claim]] = []  # any of the figures before it may be the part
         if nxt is not None and nxt.value:
             candidates = [(part, _in_unit_of(nxt, part) if bare else nxt) for part in parts[:3]]
+        given = next((o for o in ctx.claims[claim.index + 2: claim.index + 3] if nxt is not None and o.text == claim.text
+                      and o.kind == nxt.kind and o.unit == nxt.unit and o.value
+                      and _PART_GIVEN.fullmatch(claim.text, nxt.start + len(nxt.figure), o.start)
+                      and claim.text.startswith(")", o.start + len(o.figure))), None)
+        if given is not None and nxt is not None and nxt.value:  # "63.8% of its 40.9 GB expert shard (26.1 GB)"
+            readings.append((given.value / nxt.value, f"{_fmt(given)} / {_fmt(nxt)}"))
         within = _CLOSE_TO.search(claim.text, max(0, claim.start - 16), claim.start) is not None
         for part, whole in candidates:
             if whole.unit != part.unit or not whole.value:
@@ -420,9 +439,9 @@ def _percent_of(claim: Claim, ctx: Context):
                 own = _change_word(claim)
                 # else a change word of the clause before the pair or the percentage; one after both is the pair's
                 # own ("100% answer accuracy, a 20.6 to 94.1 times prefill speed increase")
-                lo = claim.text.find(words)
+                at = claim.text.find(words)
                 change = own or next((m for m in _CHANGE.finditer(words)
-                                      if lo < 0 or lo + m.start() < min(pair.first.start, claim.start)), None)
+                                      if at < 0 or at + m.start() < min(pair.first.start, claim.start)), None)
                 signed = _SIGNED.search(claim.text, max(0, claim.start - 3), claim.start) and _PAIR_RIGHT_AFTER.match(
                     claim.text, claim.start + len(claim.figure))  # "+150% (1,333 → 2,000 tok/s)", its own pair
                 if (change is None and signed is None) or _side_of_a_pair(claim, ctx):
@@ -492,9 +511,11 @@ def _same_noun(part: Claim, whole: Claim | None) -> bool:
 
 
 _A_PART_OF = regex(r"\s*(?:of|out of|/)\s", re.I)
-_NO_NOUN_BUT_A_PLACE = regex(r"[ \t]*(?:$|\n|[.,;:)\](\[]|\b(?:and|or|but|so|which|for|on|in|at|with|from)\b)")
+"""A figure followed by "of" or "/": the part of a share, no side of "A against B"."""
+_NO_NOUN_WORDS = "and|or|but|so|which"
+_NO_NOUN_BUT_A_PLACE = regex(rf"[ \t]*(?:$|\n|[.,;:)\](\[]|\b(?:{_NO_NOUN_WORDS}|for|on|in|at|with|from)\b)")
 """"1,561 for C1", "1,561 on C1": no noun after the number, only whose or where it is."""
-_NO_NOUN = regex(r"[ \t]*(?:$|\n|[.,;:)\](\[]|\b(?:and|or|but|so|which)\b)")
+_NO_NOUN = regex(rf"[ \t]*(?:$|\n|[.,;:)\](\[]|\b(?:{_NO_NOUN_WORDS})\b)")
 """"of the 192." names no noun after its number: the number is in another figure's unit ("500 requests" is not)."""
 _WHOLE_IN_WORDS = regex(r"\s*(?:of|out of)\s+(?:the\s+|its\s+|their\s+|each\s+|every\s+|a\s+|one\s+)?[^\W\d_]", re.I)
 """"35% of its footprint": a share followed by the words of a whole, no figure."""
@@ -504,9 +525,16 @@ _BELOW = regex(r"\s*(?:below|under|short of|lower than|less than|above|over|high
 after."""
 
 
-_CHANGED_BY = regex(r"(?<![\w-])(?:less|lower(?:ed)?|cut|reduced|drop(?:s|ped)?|fell|falls?|down|decreased|declined|"
-                    r"more|higher|increased|grew|rose|rises?|up|jump(?:s|ed)?|climb(?:s|ed)?)\s+(?:by\s+)?(?:about\s+|~|≈)?$",
-                    re.I)
+def _changed_right_before(claim: Claim) -> bool:
+    """Whether a rise or a fall is said right before the percentage ("up 44%", "fell by about 39%")."""
+    words = list(_CHANGE.finditer(claim.text, max(0, claim.start - 30), claim.start))
+    return bool(words) and not words[-1].group("either") \
+        and _BY_ABOUT.fullmatch(claim.text, words[-1].end(), claim.start) is not None
+
+
+_BY_ABOUT = regex(r"\s+(?:by\s+)?(?:about\s+|~|≈)?", re.I)
+
+
 _FROM_WHOLE = regex(rf"\s*(?:from|on|over|vs\.?|versus|compared (?:with|to)|relative to|against)\s+(?:the\s+|its\s+|"
                     rf"their\s+|our\s+)?(?:{OWNER}\s+)?(?=[~≈]?\d)", re.I)
 """A change said right before the percentage, and what it changes from right after it: "down 39% from 2.3 s", "up
@@ -518,7 +546,7 @@ def _below_or_above(claim: Claim, ctx: Context, tail: str) -> tuple[list[tuple[f
     against the one after (and, as some write of a comparison, |X - Y| / X: a warning at most; a change from Y is
     over Y); sure only when one figure before it can be X."""
     whole_at = _BELOW.match(tail)
-    changed_from = whole_at is None and _CHANGED_BY.search(claim.text, max(0, claim.start - 30), claim.start) is not None
+    changed_from = whole_at is None and _changed_right_before(claim)
     if changed_from:
         whole_at = _FROM_WHOLE.match(tail)  # "68 req/s at peak, up 44% from Q2's 38": a change from 38, over 38
     if whole_at is None or not owners_fit(whole_at.group(0), lambda word: _is_name(word, ctx)):
@@ -597,6 +625,7 @@ def _share_of_a_device(claim: Claim, ctx: Context, lead: re.Pattern = SHARE_LEAD
 
 
 _OF_THE_NOUN = regex(r"\s*(?:of|out of)\s+(?:the|its|our|their|this|that)\s+(?P<noun>[^\W\d_][\w-]{2,})\b(?!\s*['’]s)", re.I)
+""""42% of the line": a whole named by a noun, no number."""
 
 
 def _whole_by_its_noun(claim: Claim, ctx: Context, tail: str) -> tuple[float, str] | None:
@@ -625,18 +654,25 @@ _ROOM_AFTER = regex(r"\s*(?:of\s+)?(?:headroom|free|spare|unused|left(?:\s+over)
 """"73% headroom", "42% free": the room a memory figure before it leaves, a share of the device it is of."""
 _ROOM_LEAD = regex(r"\s*(?:free|spare|unused|left|of headroom)?\s*(?:(?:per|on each|on every)\s+(?:gpu|card|device|npu))?"
                    r"\s*(?:,|\(|:|—|–|-|\bor\b|\bi\.e\.,?)\s*[~≈]?\s*", re.I)
+"""What stands between a memory figure and the share of room it leaves ("39.8 GB free per card, 73% headroom")."""
 _OF_THE_MODEL = regex(r"\s*(?:of|out of)\s+(?:the\s+|all\s+|its\s+)?(?:(?:model|checkpoint)(?:'s|’s)?(?:\s+(?:parameters|params|"
-                      r"weights))?|(?:total\s+)?(?:parameters|params)|total)\b(?!\s+(?:memory|bytes|size|footprint|time))", re.I)
-""""653.9B, i.e. 97.4% of the model", "37.6B, just 5.6% of the total": a share of the model's parameters."""
+                      r"weights))?|(?:total\s+)?(?:parameters|params)|(?P<total>total))\b"
+                      r"(?!\s+(?:memory|bytes|size|footprint|time))", re.I)
+""""653.9B, i.e. 97.4% of the model", "37.6B parameters, just 5.6% of the total": a share of the model's parameters
+(of "the total", only when the part says it counts parameters: "math is 300B, 3% of the total" counts tokens)."""
 _PARAMETER_COUNT = regex(r"[\d.,]+\s*(?:B|bn|billion)\b(?:\s+(?:parameters|params|weights))?", re.I)
+"""A count of billions, a parameter count's size."""
+_PARAMETERS_AFTER = regex(r"\s*(?:active\s+|total\s+)?(?:parameters|params|weights)\b", re.I)
 
 
 def _share_of_the_model(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
     """A parameter count's percentage of the model: the count written right before it ("17.1B, about 25% of the
     model") over the model's total parameters."""
     part = ctx.claims[claim.index - 1] if claim.index > 0 else None
-    if part is None or part.text != claim.text or part.kind != "count" or part.operand \
-            or not _PARAMETER_COUNT.fullmatch(part.figure.strip().lstrip("~≈∼ ")) \
+    whole = _OF_THE_MODEL.match(claim.text, claim.start + len(claim.figure))
+    if part is None or whole is None or part.text != claim.text or part.kind != "count" or part.operand \
+            or not _PARAMETER_COUNT.fullmatch(_number_on(part)) \
+            or (whole.group("total") and not _PARAMETERS_AFTER.match(claim.text, part.start + len(part.figure))) \
             or not SHARE_LEAD.fullmatch(claim.text, part.start + len(part.figure), claim.start) \
             or _A_WHOLE.search(claim.text, max(0, part.start - 20), part.start):
         return []  # "a token touches 12.9 of 46.7 billion, about 28% of the model": the share of that pair
@@ -960,6 +996,9 @@ def _ratio(claim: Claim, ctx: Context):
     if _RATIO_LIST.match(claim.text, claim.start + len(claim.figure)) or _RATIO_LIST_BEFORE.search(
             claim.text, max(0, claim.start - 16), claim.start):
         return None  # "Your 96 and 104 ms are 3.0x and 3.2x that": each figure against what "that" is, respectively
+    times = _MULTIPLE_OF_A_FIGURE.match(claim.text, claim.start + len(claim.figure))
+    if times:  # "went from 38 ms to 71 ms, 1.4x the 50 ms SLO": 71 / 50, a multiple of the figure after it
+        return _multiple_of(claim, ctx, times.end())
     pairs = [p for p in _pairs(claim, ctx, _own_parenthesis(claim)) if p.joint != "of"]  # "255 of 256 experts": a share
     if not pairs:
         clause = _own_clause(claim)
@@ -1014,6 +1053,26 @@ def _ratio(claim: Claim, ctx: Context):
     if claim.value < 1:  # "0.71x": the smaller over the larger
         return 1 / value, "smaller / larger", f"{_fmt(lo)} / {_fmt(hi)}"
     return value, "larger / smaller", f"{_fmt(hi)} / {_fmt(lo)}"
+
+
+_MULTIPLE_OF_A_FIGURE = regex(r"\s*(?:of\s+)?(?:the|its|our|their)\s+(?=[~≈]?\d)", re.I)
+
+
+def _multiple_of(claim: Claim, ctx: Context, at: int):
+    """ "71 ms, 1.4x the 50 ms SLO": the figure right before the ratio over the one at `at`; unjudged when either
+    is missing, words stand between the first and the ratio, or they are not of one kind."""
+    whole = next((o for o in ctx.claims[claim.index + 1: claim.index + 2] if o.text == claim.text and o.start == at), None)
+    part = next((o for o in reversed(ctx.claims[max(0, claim.index - 4): claim.index]) if o.text == claim.text
+                 and whole is not None and o.kind == whole.kind and o.unit == whole.unit and not o.operand), None)
+    if whole is None or part is None or not whole.value \
+            or not SHARE_LEAD.fullmatch(claim.text, part.start + len(part.figure), claim.start):
+        return None  # "EP at 4.1× its 29.4 ms floor": its own time is not written before it
+    lo = _sentence_around(claim.text, claim.start)[0]
+    others = [o.value / whole.value for o in ctx.claims[max(0, claim.index - 8): claim.index]
+              if o.text == claim.text and o.start >= lo and o.kind == whole.kind and o.unit == whole.unit and o.value]
+    if any(abs(claim.value - v) <= 0.15 * v for v in others):
+        return None  # "≈ 7.7K tok/s, i.e. ~1.9K tok/s per GPU, about 2.1x the 3.6K tok/s of the same box": the box's
+    return part.value / whole.value, "the figure before over the one it multiplies", f"{_fmt(part)} / {_fmt(whole)}"
 
 
 def _two_of_a_kind(claim: Claim, ctx: Context):
@@ -1313,14 +1372,17 @@ def _arithmetic(claim: Claim, ctx: Context):
         return None
     if any(holds(w, result, claim.value, _TOLERANCE) for w in readings):
         return None  # wrong only when every way of reading it is wrong
-    if _significant(claim.figure) == 1 and any(abs(w.value - result) <= _half_its_digit(result) for w in readings):
+    if claim.kind != "count" and _significant(claim.figure) == 1 \
+            and any(abs(w.value - result) <= _half_its_digit(result) for w in readings):
         return None  # "3 * 2 * 80 / 212 = 2 sec": 2.26 written to one digit
-    hours = _TIME_IN.match(claim.text, claim.start + len(claim.figure))  # "1,375 s × 64 chips = 24.4 chip-h"
-    if hours and any(holds(_in_hours(w, _IN_SECONDS[hours.group("unit").lower()]), result, claim.value, _TOLERANCE)
-                     for w in readings):
+    longer = _TIME_IN.match(claim.text, claim.start + len(claim.figure))  # "1,375 s × 64 chips = 24.4 chip-h"
+    if longer and any(_IN_SECONDS_WRITTEN.search(w.text) and holds(
+            _in_longer_unit(w, _IN_SECONDS[longer.group("unit").lower()]), result, claim.value, _TOLERANCE)
+            for w in readings):
         return None
     written = readings[0]
-    expected = written.value * claim.value / result  # what the arithmetic gives, in the claim's unit
+    expected = written.in_base if written.in_base is not None else written.value * claim.value / result
+    # what the arithmetic gives, in the claim's unit: "2,226 TFLOP / 8.8 PFLOPS" is 0.253 s, not 253
     return expected, written.text, f"{written.text} = {written.as_written}"
 
 
@@ -1331,9 +1393,13 @@ _IN_SECONDS = {"h": 3600.0, "hr": 3600.0, "hrs": 3600.0, "hour": 3600.0, "hours"
                "minute": 60.0, "minutes": 60.0, "day": 86400.0, "days": 86400.0}
 
 
-def _in_hours(w, seconds: float):
-    """The arithmetic's seconds counted in a longer unit (`seconds` of them make one)."""
+def _in_longer_unit(w: Written, seconds: float) -> Written:
+    """Arithmetic in seconds counted in a longer unit, `seconds` of which make one."""
     return replace(w, value=w.value / seconds, in_base=w.in_base / seconds if w.in_base else None)
+
+
+_IN_SECONDS_WRITTEN = regex(r"\d\s*(?:s|sec|secs|seconds?)\b")
+"""A term written in seconds ("1,375 s")."""
 
 
 def _half_its_digit(value: float) -> float:
@@ -1343,13 +1409,13 @@ def _half_its_digit(value: float) -> float:
 
 
 def _significant(figure: str) -> int:
-    """How many significant digits a figure's number is written with (trailing zeros of an integer not counted)."""
+    """How many significant digits a figure's number is written with ("2" and "0.3" one; "100" three, as it may
+    be exact)."""
     m = re.search(r"\d[\d,]*(?:\.\d+)?", figure)
     if m is None:
         return 0
-    digits = m.group(0).replace(",", "")
-    whole, _, decimals = digits.partition(".")
-    return len((whole + decimals).lstrip("0")) if decimals else len(whole.strip("0") or "0")
+    whole, _, decimals = m.group(0).replace(",", "").partition(".")
+    return len((whole + decimals).lstrip("0"))
 
 _RATES = ("throughput", "decode_throughput", "prefill_throughput")
 _SHARE = regex(r"^\(?(?P<total>[\d.e+]+)\)?\s*/\s*(?P<k>\d+(?:\.0)?)$")
