@@ -459,7 +459,7 @@ _SIZED = regex(r"\bwould (?:take|need|require|cost)\b|\b(?:to|would|could) (?:me
 """Words of a sentence sizing a fleet for a demand or a case: "meeting the target would take 36 cards", "For 12,000
 tok/s: 12,000 / 333 = 36 cards", "if you have 8 GPUs you can do"."""
 _SIZED_LEAD = regex(r"(?:^|[.!?]\s+|\n)(?:[-*]\s+)?for [~≈]?[\d.,]+\s*[kKmM]?\s*(?:[\w-]+\s+)?(?:tok|tokens|req|requests|qps|rps|"
-                    r"users|sessions)\b[^.;:]*:[^.;]*$", re.I)
+                    r"users|sessions)\b[^.;:]*:[^;]*$", re.I)
 """"For 100K decode tok/s: 60 GPUs (7.5 nodes) of bf16-tp2 or 24 GPUs of fp8-tp1": a sentence led by the demand it sizes
 for, every count of it."""
 
@@ -546,7 +546,7 @@ def _stated_before(operand: Claim, claims: list[Claim]) -> Claim | None:
 
 _A_PROMPT = regex(r"\b(?:a|one|each|single|lone)\s+(?:[\w,.-]+\s+){0,2}prompt\b|\bprefill\w*", re.I)
 """The words of one prompt's prefill: "roofline for one 2K prompt" (not "a batch of 128 prompts")."""
-_A_STEP = regex(r"\b(?:steps?|itl|tpot|inter-token)\b", re.I)
+_A_STEP = regex(r"\b(?<!prefill )(?:steps?|itl|tpot|inter-token)\b", re.I)
 """The words of a decode step ("step", "ITL", "TPOT"): a time they name is no prefill, whatever its arithmetic."""
 
 
@@ -653,7 +653,7 @@ def qualifiers(claim: Claim) -> str:
     leads = list(_SENTENCE_LEAD.finditer(claim.text, since, claim.start)) if claim.text.find(",", since, claim.start) >= 0 else []
     lead = leads[-1] if leads else None  # "Per GPU, C2 thus delivers 1,032 tok/s": its sentence's lead
     lead_words = lead.group("lead") if lead and not _LEAD_ENDS.search(claim.text, lead.end(), claim.start) \
-        and not _ROW_SCOPE.search(f"{claim.before} {claim.after}") else ""  # "...; the deployment's 33,000 tok/s" is not
+        and not _OWN_SCOPE.search(claim.before) else ""  # "..., and the deployment's 33,000 tok/s" is the deployment's
     words = " ".join((claim.label, claim.before, claim.after, *corner, *claim.scope[-1:], lead_words))  # a corner cell too
     return " ".join(name for name, pat in _QUALIFIERS if pat.search(words))
 
@@ -661,8 +661,11 @@ def qualifiers(claim: Claim) -> str:
 _SENTENCE_LEAD = regex(r"(?:^|[.!?]\s+)(?P<lead>(?:in\s+)?(?:per|each)[\s-]+(?:gpu|device|npu|card|chip|accelerator|node|server|"
                        r"host|replica|instance)(?:\s+terms)?),\s", re.I)
 """A sentence that opens with what its figures count over: "Per GPU, C2 thus delivers 1,032 tok/s"."""
-_LEAD_ENDS = regex(r"[.!?;]\s|,\s+(?:and|but|while|whereas)\s", re.I)
-"""Where a sentence's lead stops applying: the sentence's or the clause's end."""
+_LEAD_ENDS = regex(r"(?<!\bi\.e)(?<!\be\.g)[.!?;]\s")
+"""Where a sentence's lead stops applying: the sentence's end, or a ";"."""
+_OWN_SCOPE = regex(r"\b(?:node|server|host|box|pool|cluster|fleet|deployment|replica|rack|tray)(?:'s|’s)(?:\s+[\w-]+){0,3}\s*$",
+                   re.I)
+""""the deployment's decode throughput is": the figure's own words say what it counts over, whatever the lead."""
 
 
 _ROW_SCOPE = regex(r"\b(?:node|server|host|box|pool|cluster|fleet|deployment|replica|rack|tray|total|aggregate)\b", re.I)
@@ -711,7 +714,8 @@ def _sparse_peaks(claims: list[Claim]) -> list[Claim]:
     return out
 
 
-_SPARSE = regex(r"\bspars(?:e|ity)\b|\b2:4\b", re.I)
+_SPARSE = regex(r"(?<!without )(?<!\bno )(?<!non-)\bspars(?:e|ity)\b|\b2:4\b", re.I)
+"""The words of a sparse peak ("with sparsity", "2:4"); "without sparsity" is the dense one."""
 
 
 def _other_layouts(claims: list[Claim], layouts: dict[str, dict[str, float]]) -> list[Claim]:

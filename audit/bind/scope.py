@@ -18,11 +18,12 @@ from audit.precompiled import regex
 from audit.records import Claim
 
 _DEVICE = r"(?:gpu|device|npu|card|chip|accelerator|tp rank|rank|shard|xpu|package)s?"  # "per package": an Ascend 910C
+_PHRASE_ENDS = r"(?=\s*(?:[^\w\s]|$))"  # "... each," "... each (TP4)", "... on each.": no noun follows
 _SCOPES: tuple[tuple[str, re.Pattern], ...] = (
     ("device", regex(rf"(?:\bper\s+|/\s*|\beach\s+|\bon each\s+|\bevery\s+|\bper-){_DEVICE}\b|每卡|单卡|每张卡"
                           rf"|\b(?:each|every)\s+(?:[\w-]+\s+)?{_DEVICE}\s+(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?)\b"
                           rf"|\b(?:held|stored|kept|cached|resident)\s+(?:on|in)\s+(?:one|a single|each|every|a)\s+{_DEVICE}\b"
-                          rf"|\blocal\b|\b(?:on|per|for) each(?=\s*(?:[.,;:)]|$))", re.I)),  # "1 KV head on each."
+                          rf"|\blocal\b|\b(?:on|per|for) each{_PHRASE_ENDS}", re.I)),  # "1 KV head on each."
     ("replica", regex(r"(?:\bper[\s-]+|/\s*|\beach\s+|\bevery\s+)(?:replica|instance|dp rank|copy)\b"
                            r"|\b(?:a|one|each)\s+(?:model\s+)?(?:replica|copy)\s+(?:needs|uses|takes|spans|has|is)\b", re.I)),
     ("stage", regex(r"(?:\bper\s+|/\s*|\beach\s+|\bevery\s+)(?:pipeline\s+)?stage\b|\bstages? (?:holds?|keeps?)\b",
@@ -137,8 +138,9 @@ def scope_of(claim: Claim) -> str | None:
     if owner:  # "a Flash replica's 8 GPUs", "per compute tray (4 GPUs)": the devices of one replica or node
         return _WHOSE.get(owner.group("what").lower(), "node")
     its = _ITS.search(claim.text, max(0, claim.start - 120), claim.start) if claim.metric == "device_count" else None
-    if its:  # "The replica holds 58 GB of KV in total across its 4 GPUs": the replica's devices
-        return _ITS_SCOPE.get(its.group("what").lower(), "group")
+    subject = list(_SUBJECT_NOUN.finditer(claim.text, its.start(), claim.start)) if its else []
+    if its and subject and subject[-1].group("what").lower() == its.group("what").lower():
+        return _ITS_SCOPE.get(its.group("what").lower(), "group")  # "The replica holds ... across its 4 GPUs"
     if claim.metric == "device_count" and (_GROUP.search(claim.text[: claim.start]) or _AT_A_TIME.match(tail)):
         return "group"  # "4 replicas of 2 GPUs", "replicated on 2 GPUs": the size of a group, not the deployment
     if claim.metric in _WHOLE and _PART_OF.match(tail):
@@ -163,19 +165,20 @@ def scope_of(claim: Claim) -> str | None:
 
 
 _OWNER = regex(r"\b(?P<what>replica|instance|copy|node|server|host|box|tray)(?:(?:'s|’s)\s+|\s*\(\s*)[~≈]?$", re.I)
+""""a replica's 8 GPUs", "per compute tray (4 GPUs)": the devices a count names are one replica's or node's."""
 _WHOSE = {"replica": "replica", "copy": "replica", "instance": "group"}
+"""An instance may be a replica (of a server) or a node (of a cloud): its devices are a group's, known by neither."""
 _ITS = regex(r"\b(?:the|a|one|each|every)\s+(?P<what>replica|copy|node|server|host|box|stage|pair|instance|group|pod)\b"
              r"[^.;:]*\bits\s+[~≈]?$", re.I)
-_ITS_SCOPE = {"replica": "replica", "copy": "replica", "node": "node", "server": "node", "host": "node", "box": "node",
-              "stage": "stage"}
 """A subject's own devices: "the replica ... across its 4 GPUs" counts the replica's."""
-"""An instance may be a replica (of a server) or a node (of a cloud): its devices are a group's, known by neither."""
-""""a replica's 8 GPUs", "per compute tray (4 GPUs)": the devices a count names are one replica's or node's."""
+_SUBJECT_NOUN = regex(r"\b(?:the|a|one|each|every)\s+(?P<what>[^\W\d_]+)\b", re.I)
+"""The last "the X" before "its" is what "its" is (not "the cluster ... across its 32 GPUs" after "each replica")."""
+_ITS_SCOPE = {**_WHOSE, "node": "node", "server": "node", "host": "node", "box": "node", "stage": "stage"}
 _SUBJECT = regex(rf"\b(?:a|one|any)\s+{_DEVICE}\s+(?:then\s+|only\s+|now\s+)?"
                       rf"(?:holds?|keeps?|stores?|has|gets?|sees?|reads?|owns?|computes?|serves?)\b[^,;:.]*$", re.I)
 """"a GPU holds 16 query heads": a device as the subject before the figure ("more than a GPU has", after
 it, says nothing of what the figure counts)."""
-_AT_A_TIME = regex(r"\s*(?:[^\W\d_]+\s+){0,2}(?:at a time\b|(?:each|apiece)(?=\s*(?:[,.;:)]|$)))", re.I)
+_AT_A_TIME = regex(rf"\s*(?:[^\W\d_]+\s+){{0,2}}(?:at a time\b|(?:each|apiece){_PHRASE_ENDS})", re.I)
 """"8 GPUs at a time": the devices busy at once; "two stages of 4 GPUs each": the devices of each; a part of the
 deployment either way."""
 _RESTATES = regex(r"[,;(]\s*(?:i\.?\s?e\.?|that is|namely)[\s,]*(?:[^\W\d_]+\s+){0,2}$", re.I)

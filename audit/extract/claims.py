@@ -131,8 +131,8 @@ def claims_of(seg: Segment, start_index: int = 0) -> list[Claim]:
     return out
 
 
-_PLANNED = regex(r"\s*\[ \]\s.*?\b(?:next (?:week|time|sprint|run|quarter)|tomorrow|later|todo|to try|plan(?:ned)? to)\b",
-                 re.I)
+_PLANNED = regex(r"\s*\[ \]\s.*?\b(?:next (?:week|time|sprint|run|quarter)|tomorrow|later|todo|to try|plan(?:ned)? to|"
+                 r"we will|will try|try to)\b", re.I)
 """An open item of a task list that says it is for later ("- [ ] B at batch 256 next week"): a plan, not a claim (an
 open item of a review's checklist states what is to be checked: "- [ ] ITL headroom: ... ≈ 1.4 ms")."""
 

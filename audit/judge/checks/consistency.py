@@ -54,14 +54,9 @@ def check(rule, claims: list[Claim], ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _number_on(c: Claim) -> str:
-    """The figure from its number on ("~0.06 s" is "0.06 s")."""
-    return c.figure[number_offset(c.figure):].strip()
-
-
 def _fmt(c: Claim) -> str:
-    """A term of the arithmetic a message shows: the figure as written, without an approximation sign."""
-    return _number_on(c)
+    """The figure as written from its number on ("~0.06 s" is "0.06 s"): a term of the arithmetic a message shows."""
+    return c.figure[number_offset(c.figure):].strip()
 
 
 def _sum(claim: Claim, ctx: Context):
@@ -116,7 +111,7 @@ def _table_sum(claim: Claim, ctx: Context):
     if abs(total - written) <= 0.02 * abs(total) + 0.051:  # a total of rounded cells is off by their rounding
         return None
     cells = [v for v in values if v is not None]
-    if claim.kind in _AVERAGED and all(v > 0 for v in cells) and min(cells) <= written <= max(cells):
+    if claim.kind in _AVERAGED and all(v > 0 for v in cells) and min(cells) < written < max(cells):
         return None  # "| total | 461 |" under 447 and 463 TFLOPS: between its rows, a mean of them, no sum
     if claim.kind == "percent" and abs(total - 100) > 2 and abs(written - 100) > 2:
         return None  # "| total | 35% |" under 37% and 34%: shares of the rows' own wholes, not parts of one
@@ -276,6 +271,8 @@ _NAMED_VERSUS = regex(r"\s*(?:per\s+[\w/.-]+\s+)?(?:(?:for|on|in|with)\s+(?P<a>[
                      r"does|takes?|reads?|runs?)\s+)?[$€£¥]?[~≈]?\s*$", re.I)
 """Two scenarios' figures side by side, each with its name: "≈ 36 ms for A and ≈ 56 ms for B", "A is $81,000 and B is
 $140,600", "$30.8 per tok/s against $55.7 for A" (the names are the scenarios')."""
+_GIB = 2**30 / 1e9
+"""A GiB in GB: "64 GB (59.6 GiB)" says the same figure again."""
 _PART_GIVEN = regex(r"\s*(?:[^\W\d_][\w-]*\s+){0,3}\(\s*[~≈]?\s*", re.I)
 """"of its 40.9 GB expert shard (": a few words of the whole, then the part in a parenthesis."""
 _CLOSE_TO = regex(r"\bwithin\s+(?:about\s+|roughly\s+|~|≈)?$", re.I)
@@ -368,7 +365,9 @@ def _percent_of(claim: Claim, ctx: Context):
                       and o.kind == nxt.kind and o.unit == nxt.unit and o.value
                       and _PART_GIVEN.fullmatch(claim.text, nxt.start + len(nxt.figure), o.start)
                       and claim.text.startswith(")", o.start + len(o.figure))), None)
-        if given is not None and nxt is not None and nxt.value:  # "63.8% of its 40.9 GB expert shard (26.1 GB)"
+        if given is not None and nxt is not None and nxt.value \
+                and not any(abs(given.value / nxt.value - r) <= 0.1 * r for r in (1.0, _GIB)):  # "of 64 GB (59.6 GiB)"
+            # restates the whole; "63.8% of its 40.9 GB expert shard (26.1 GB)" gives the part
             readings.append((given.value / nxt.value, f"{_fmt(given)} / {_fmt(nxt)}"))
         within = _CLOSE_TO.search(claim.text, max(0, claim.start - 16), claim.start) is not None
         for part, whole in candidates:
@@ -670,10 +669,11 @@ def _share_of_the_model(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
     model") over the model's total parameters."""
     part = ctx.claims[claim.index - 1] if claim.index > 0 else None
     whole = _OF_THE_MODEL.match(claim.text, claim.start + len(claim.figure))
+    named = _PARAMETERS_AFTER.match(claim.text, part.start + len(part.figure)) if part is not None else None
     if part is None or whole is None or part.text != claim.text or part.kind != "count" or part.operand \
-            or not _PARAMETER_COUNT.fullmatch(_number_on(part)) \
-            or (whole.group("total") and not _PARAMETERS_AFTER.match(claim.text, part.start + len(part.figure))) \
-            or not SHARE_LEAD.fullmatch(claim.text, part.start + len(part.figure), claim.start) \
+            or not _PARAMETER_COUNT.fullmatch(_fmt(part)) \
+            or (whole.group("total") and not named) \
+            or not SHARE_LEAD.fullmatch(claim.text, named.end() if named else part.start + len(part.figure), claim.start) \
             or _A_WHOLE.search(claim.text, max(0, part.start - 20), part.start):
         return []  # "a token touches 12.9 of 46.7 billion, about 28% of the model": the share of that pair
     totals = {r.value for s in ctx.scenarios_for(claim) if "params_total" in ctx.estimates[s]
@@ -1372,7 +1372,7 @@ def _arithmetic(claim: Claim, ctx: Context):
         return None
     if any(holds(w, result, claim.value, _TOLERANCE) for w in readings):
         return None  # wrong only when every way of reading it is wrong
-    if claim.kind != "count" and _significant(claim.figure) == 1 \
+    if claim.kind != "count" and _significant(claim.figure, claim.approx) == 1 \
             and any(abs(w.value - result) <= _half_its_digit(result) for w in readings):
         return None  # "3 * 2 * 80 / 212 = 2 sec": 2.26 written to one digit
     longer = _TIME_IN.match(claim.text, claim.start + len(claim.figure))  # "1,375 s × 64 chips = 24.4 chip-h"
@@ -1403,18 +1403,20 @@ _IN_SECONDS_WRITTEN = regex(r"\d\s*(?:s|sec|secs|seconds?)\b")
 
 
 def _half_its_digit(value: float) -> float:
-    """Half the place of a number's one significant digit: a result written "2" stands for 1.5 to 2.5, "200" for 150
-    to 250."""
+    """Half the place of a number's one significant digit: a result written "2" stands for 1.5 to 2.5, "≈ 200" for
+    150 to 250."""
     return 0.5 * 10 ** math.floor(math.log10(abs(value))) if value else 0.0
 
 
-def _significant(figure: str) -> int:
-    """How many significant digits a figure's number is written with ("2" and "0.3" one; "100" three, as it may
-    be exact)."""
+def _significant(figure: str, approx: bool = False) -> int:
+    """How many significant digits a figure's number is written with ("2" and "0.3" one; "100" three, as it may be
+    exact, but "≈ 10" one: an approximation's trailing zeros hold no digit)."""
     m = re.search(r"\d[\d,]*(?:\.\d+)?", figure)
     if m is None:
         return 0
     whole, _, decimals = m.group(0).replace(",", "").partition(".")
+    if approx and not decimals:
+        whole = whole.rstrip("0") or "0"
     return len((whole + decimals).lstrip("0"))
 
 _RATES = ("throughput", "decode_throughput", "prefill_throughput")
