@@ -139,8 +139,10 @@ class Auditor:
                   for c in claims]
         if len(models) > 1:
             claims = [_of_the_model_named(c, scenarios, models) for c in claims]
+        peaks = {e["peak_flops"].value for e in estimates.values() if "peak_flops" in e}
         report_peak = next((c.value for c in claims if c.metric == "peak_flops" and not c.quoted and not c.about
-                            and c.value > 0), None)
+                            and c.value > 0), None) if len(peaks) <= 1 else None  # one device's peak said is every
+        # scenario's only when they run on one kind of device: an H200's 1,979 TFLOPS is no B200's
         def derive(name: str, conditions: tuple) -> dict[str, Estimate]:
             sc = scenarios[name]
             for what, amount in conditions:

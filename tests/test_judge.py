@@ -204,6 +204,20 @@ def test_arithmetic_gives_its_result_in_the_claims_unit():
     assert isinstance(wrong.expected, float) and 0.2525 < wrong.expected < 0.2535
 
 
+# two scenarios on two kinds of device: "slow" on the A100 (312 TFLOPS), "fast" on one at 624 TFLOPS
+TWO_DEVICES = {**DENSE, "scenarios": {"slow": {"tp": 1, "pp": 1, "dp": 1, "batch_size": 8},
+                                      "fast": {"tp": 1, "pp": 1, "dp": 1, "batch_size": 8,
+                                               "hardware": {"peak_flops": {"bf16": "624 TFLOPS"}}}}}
+
+
+def test_the_peak_a_report_states_for_one_device_is_not_anothers():
+    # "slow" states the A100's 312 TFLOPS; fast's 61.6 TFLOP / 624 TFLOPS = 98.7 ms is its own rate's time
+    auditor = Auditor(spec_from_data(TWO_DEVICES, "two.yaml"), tuple(load_rules()), load_vocabulary())
+    result = auditor.audit_text("# Plan\n\n## slow\n\n- Peak compute: 312 TFLOPS\n\n## fast\n\n"
+                                "- TTFT floor: 61.6 TFLOP / (1 × 624 TFLOPS) = 99 ms\n")
+    assert not [f for f in result.findings if f.rule == "CON005"]
+
+
 def test_a_dense_decode_step_below_its_floor_is_one_error():
     # the floor: the weights read once (the embedding table is not read in decode: 7.50e9 x 2 B = 15.0 GB)
     # plus the KV cache (8 x 4096 tokens x 2 x 32 x 8 x 128 x 2 B = 4.29 GB), over 2.039 TB/s = 9.47 ms.

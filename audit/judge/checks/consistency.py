@@ -21,7 +21,7 @@ from audit.extract.claims import number_offset
 from audit.judge.checks import Context, message_values, ratio
 from audit.precompiled import regex
 from audit.records import Claim, Finding, evolve
-from audit.units import format_quantity
+from audit.units import find_figures, format_quantity
 
 _TOTAL = regex(r"^\W*(totals?|sum|overall|combined)\b", re.I)
 _OF = regex(r"^of\b", re.I)
@@ -79,7 +79,27 @@ def _sum(claim: Claim, ctx: Context):
         return None
     parts.reverse()
     total = sum(p.value for p in parts)
+    if _items_sum_to(claim, ctx, len(parts)):
+        return None  # "Weights: 30.5B × 2 bytes = 61.1 GB", "KV: 96 KiB per token, so ... = 6.4 GB", "Total 67.5 GB"
     return total, " + ".join(p.label or p.before or "part" for p in parts), " + ".join(_fmt(p) for p in parts)
+
+
+def _items_sum_to(claim: Claim, ctx: Context, count: int) -> bool:
+    """Whether one figure of each of the `count` list items before the total, of its kind, adds up to it (2%): an
+    item's part may be the result of its arithmetic rather than its first figure."""
+    items: dict[str, list[float]] = {}  # item text -> its figures of the total's kind, nearest item first
+    for other in reversed(ctx.claims[max(0, claim.index - _NEAR): claim.index]):
+        if other.group != claim.group or len(items) > count:
+            break
+        if other.text != claim.text and other.kind == claim.kind and other.unit == claim.unit and not other.quoted:
+            items.setdefault(other.text, []).append(other.value)
+    chosen = list(items.values())[:count]
+    if len(chosen) < count:
+        return False
+    sums = {0.0}
+    for values in chosen:
+        sums = {total + v for total in sums for v in values[:4]}
+    return any(abs(total - claim.value) <= 0.02 * claim.value for total in sums)
 
 
 def _table_sum(claim: Claim, ctx: Context):
@@ -1372,6 +1392,8 @@ def _arithmetic(claim: Claim, ctx: Context):
         return None
     if any(holds(w, result, claim.value, _TOLERANCE) for w in readings):
         return None  # wrong only when every way of reading it is wrong
+    if claim.kind != "count" and any(_scales(w, claim, ctx) for w in readings):
+        return None  # "96 KiB per token, so 32 chats × 2,048 tokens = 6.4 GB": counts times the figure before them
     if claim.kind != "count" and _significant(claim.figure, claim.approx) == 1 \
             and any(abs(w.value - result) <= _half_its_digit(result) for w in readings):
         return None  # "3 * 2 * 80 / 212 = 2 sec": 2.26 written to one digit
@@ -1391,6 +1413,16 @@ _TIME_IN = regex(r"\s*(?:[\w]+-)?(?P<unit>h|hrs?|hours?|mins?|minutes?|days?)\b"
 """A result in hours of something ("24.4 chip-h", "3.1 GPU-hours") of arithmetic in seconds."""
 _IN_SECONDS = {"h": 3600.0, "hr": 3600.0, "hrs": 3600.0, "hour": 3600.0, "hours": 3600.0, "min": 60.0, "mins": 60.0,
                "minute": 60.0, "minutes": 60.0, "day": 86400.0, "days": 86400.0}
+
+
+def _scales(w: Written, claim: Claim, ctx: Context) -> bool:
+    """Whether counts alone ("32 chats × 2,048 tokens") give a result in a unit ("= 6.4 GB") by scaling a figure of
+    that kind written before them in its sentence (5%)."""
+    if any(f.quantity.kind != "count" for f in find_figures(w.text)) or not w.value:
+        return False
+    lo = _sentence_around(claim.text, claim.start)[0]
+    return any(abs(claim.value / (w.value * o.value) - 1) <= 0.05 for o in ctx.claims[max(0, claim.index - 12): claim.index]
+               if o.text == claim.text and lo <= o.start and o.kind == claim.kind and o.value and not o.operand)
 
 
 def _in_longer_unit(w: Written, seconds: float) -> Written:
