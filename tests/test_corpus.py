@@ -24,13 +24,13 @@ from audit.pipeline import Auditor
 ROOT = Path(__file__).resolve().parent.parent
 LABELED = sorted((ROOT / "tests" / "corpus").glob("*/labels.yaml")) + sorted(ROOT.glob("reports/*/answer-key.yaml"))
 
-RECALL_FLOOR = 0.66
-"""Right-reason recall reached on this corpus: 541 of 817 wrong lines, no false error on 3,719 correct lines, over
-108 reports. The target is 0.95. The floor rises as binding and checks improve on the same reports; when a set the
+RECALL_FLOOR = 0.65
+"""Right-reason recall reached on this corpus: 563 of 861 wrong lines, no false error on 3,922 correct lines, over
+114 reports. The target is 0.95. The floor rises as binding and checks improve on the same reports; when a set the
 code never saw joins, the measured ratio may fall, and the floor is set to it, the older sets' own figure beside it.
-h91-h96 (six reports written blind last) joined at 0.66: they score 29 of 44 (0.66), the 102 reports before them
-512 of 773 (0.66). h79-h90 joined at 0.65 (the 90 reports before them then 446 of 679), h61-h78 at 0.64 (the 72
-before them 366 of 539), and the floor was 0.72 over the 54 reports before h43-h60."""
+h97-h102 (six reports written blind last) joined at 0.65: they score 22 of 44 (0.50), the 108 reports before them
+541 of 817 (0.66). h91-h96 joined at 0.66, h79-h90 at 0.65 (the 90 reports before them then 446 of 679), h61-h78
+at 0.64 (the 72 before them 366 of 539), and the floor was 0.72 over the 54 reports before h43-h60."""
 
 # label family -> the metrics whose findings judge that quantity
 FAMILY: dict[str, set[str]] = {
