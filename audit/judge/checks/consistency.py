@@ -94,8 +94,8 @@ def _items_sum_to(claim: Claim, ctx: Context, count: int) -> bool:
         if other.text != claim.text and other.kind == claim.kind and other.unit == claim.unit and not other.quoted:
             items.setdefault(other.text, []).append(other.value)
     chosen = list(items.values())[:count]
-    if len(chosen) < count:
-        return False
+    if len(chosen) < count or count > 6:
+        return False  # at most 4^6 sums are tried
     sums = {0.0}
     for values in chosen:
         sums = {total + v for total in sums for v in values[:4]}
