@@ -663,12 +663,13 @@ _SENTENCE_LEAD = regex(r"(?:^|[.!?]\s+)(?P<lead>(?:in\s+)?(?:per|each)[\s-]+(?:g
 """A sentence that opens with what its figures count over: "Per GPU, C2 thus delivers 1,032 tok/s"."""
 _LEAD_ENDS = regex(r"(?<!\bi\.e)(?<!\be\.g)[.!?;]\s")
 """Where a sentence's lead stops applying: the sentence's end, or a ";"."""
-_OWN_SCOPE = regex(r"\b(?:node|server|host|box|pool|cluster|fleet|deployment|replica|rack|tray)(?:'s|’s)(?:\s+[\w-]+){0,3}\s*$",
-                   re.I)
+_GROUP_WORDS = "node|server|host|box|pool|cluster|fleet|deployment|replica|rack|tray"
+"""What a figure may count over besides one device."""
+_OWN_SCOPE = regex(rf"\b(?:{_GROUP_WORDS})(?:'s|’s)(?:\s+[\w-]+){{0,3}}\s*$", re.I)
 """"the deployment's decode throughput is": the figure's own words say what it counts over, whatever the lead."""
 
 
-_ROW_SCOPE = regex(r"\b(?:node|server|host|box|pool|cluster|fleet|deployment|replica|rack|tray|total|aggregate)\b", re.I)
+_ROW_SCOPE = regex(rf"\b(?:{_GROUP_WORDS}|total|aggregate)\b", re.I)
 """Words of a row's label that say what its cells count over, whatever its table's corner cell says."""
 
 

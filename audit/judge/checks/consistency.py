@@ -296,13 +296,15 @@ _GIB = 2**30 / 1e9
 _PART_GIVEN = regex(r"\s*(?:[^\W\d_][\w-]*\s+){0,3}\(\s*[~≈]?\s*", re.I)
 """"of its 40.9 GB expert shard (": a few words of the whole, then the part in a parenthesis."""
 _CLOSE_TO = regex(r"\bwithin\s+(?:about\s+|roughly\s+|~|≈)?$", re.I)
+""""within 6% of the 22.05 ms": a bound on how far apart two figures are, no share."""
 _AND = regex(r"\s*and\s*", re.I)
+"""Two figures joined by "and" alone: listed, not set against each other, when they are bare counts."""
 _DIVIDED_NEXT = regex(r"\s*[/÷×*]\s*[~≈]?\d")
 """An operator and a number right after a figure: the figure starts the next step of arithmetic."""
 _WORDS_TO = regex(r"\s*(?:[^\W\d_][\w'’.-]*\s+){1,5}to\s*[$€£¥]?\s*$", re.I)
+"""A change written "from A <its words> to B": the words after A ("kWh in Q1") say what A is, and hold no figure."""
 _FROM_BEFORE = regex(r"\bfrom\s*[~≈$€£¥]?\s*$", re.I)
 """A figure written right after "from" (and a currency sign): the first side of "from A to B"."""
-"""A change written "from A <its words> to B": the words after A ("kWh in Q1") say what A is, and hold no figure."""
 
 
 def _in_unit_of(bare: Claim, other: Claim) -> Claim:
@@ -552,6 +554,7 @@ def _changed_right_before(claim: Claim) -> bool:
 
 
 _BY_ABOUT = regex(r"\s+(?:by\s+)?(?:about\s+|~|≈)?", re.I)
+"""What may stand between a change's word and its percentage ("fell by about 39%")."""
 
 
 _FROM_WHOLE = regex(rf"\s*(?:from|on|over|vs\.?|versus|compared (?:with|to)|relative to|against)\s+(?:the\s+|its\s+|"
@@ -656,11 +659,12 @@ def _whole_by_its_noun(claim: Claim, ctx: Context, tail: str) -> tuple[float, st
             or not SHARE_LEAD.fullmatch(claim.text, part.start + len(part.figure), claim.start) \
             and not _LEFT_LEAD.fullmatch(claim.text, part.start + len(part.figure), claim.start):
         return None
-    noun = re.compile(rf"\s*(?:[\w-]+\s+){{0,2}}?{re.escape(m.group('noun'))}\b", re.I)
+    noun = m.group("noun").lower()
     since = max(0, claim.start - 300)
     wholes = [o for o in ctx.claims[max(0, claim.index - 12): claim.index - 1]
               if o.text == claim.text and o.start >= since and o.kind == part.kind and o.unit == part.unit
-              and o.value > part.value and not o.operand and noun.match(claim.text, o.start + len(o.figure))]
+              and o.value > part.value and not o.operand
+              and noun in claim.text[o.start + len(o.figure): o.start + len(o.figure) + 60].lower().split()[:3]]
     if len(wholes) != 1:
         return None
     whole = wholes[0]
@@ -682,6 +686,7 @@ _OF_THE_MODEL = regex(r"\s*(?:of|out of)\s+(?:the\s+|all\s+|its\s+)?(?:(?:model|
 _PARAMETER_COUNT = regex(r"[\d.,]+\s*(?:B|bn|billion)\b(?:\s+(?:parameters|params|weights))?", re.I)
 """A count of billions, a parameter count's size."""
 _PARAMETERS_AFTER = regex(r"\s*(?:active\s+|total\s+)?(?:parameters|params|weights)\b", re.I)
+"""A count's own noun saying it counts parameters ("22B parameters")."""
 
 
 def _share_of_the_model(claim: Claim, ctx: Context) -> list[tuple[float, str]]:
@@ -1076,6 +1081,7 @@ def _ratio(claim: Claim, ctx: Context):
 
 
 _MULTIPLE_OF_A_FIGURE = regex(r"\s*(?:of\s+)?(?:the|its|our|their)\s+(?=[~≈]?\d)", re.I)
+""""1.4x the 50 ms SLO": a ratio followed by the figure it multiplies."""
 
 
 def _multiple_of(claim: Claim, ctx: Context, at: int):
